@@ -1,0 +1,142 @@
+// The Store on any SqlDriver. Every query here runs unchanged on SQLite and PostgreSQL.
+import type { DeviceSighting, NewUser, Store } from '../Store.js';
+import { StoreError } from '../Store.js';
+import { DEFAULT_FOLDERS, type Device, type Folder, type FolderTypeValue, type HierarchySnapshot, type User } from '../types.js';
+import type { SqlDriver } from './driver.js';
+import { migrate } from './schema.js';
+
+interface UserRow { id: number; email: string; display_name: string; password_hash: string; created_at: number }
+interface DeviceRow {
+  id: number; user_id: number; device_id: string; device_type: string; user_agent: string;
+  protocol_version: string; first_seen: number; last_seen: number;
+}
+interface FolderRow { id: number; user_id: number; parent_id: number; display_name: string; type: number }
+
+const USER_COLUMNS = 'id, email, display_name, password_hash, created_at';
+const DEVICE_COLUMNS = 'id, user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen';
+
+export async function openSqlStore(db: SqlDriver): Promise<Store> {
+  await migrate(db);
+  return new SqlStore(db);
+}
+
+class SqlStore implements Store {
+  constructor(private readonly db: SqlDriver) {}
+
+  async createUser(user: NewUser): Promise<User> {
+    const email = user.email.toLowerCase();
+    return this.db.transaction(async tx => {
+      if (await tx.get('SELECT id FROM users WHERE email = ?', [email])) {
+        throw new StoreError('USER_EXISTS', `an account ${email} exists already`);
+      }
+      const row = (await tx.get<UserRow>(
+        `INSERT INTO users (email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING ${USER_COLUMNS}`,
+        [email, user.displayName, user.passwordHash, Date.now()],
+      )) as UserRow;
+      for (const f of DEFAULT_FOLDERS) {
+        await tx.run('INSERT INTO folders (user_id, parent_id, display_name, type) VALUES (?, 0, ?, ?)', [row.id, f.name, f.type]);
+      }
+      return toUser(row);
+    });
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    const row = await this.db.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`, [email.toLowerCase()]);
+    return row && toUser(row);
+  }
+
+  async findUsersByLocalPart(localPart: string): Promise<User[]> {
+    const rows = await this.db.all<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE substr(email, 1, ?) = ? ORDER BY id`,
+      [localPart.length + 1, `${localPart.toLowerCase()}@`],
+    );
+    return rows.map(toUser);
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (await this.db.all<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY email`)).map(toUser);
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM users');
+    return Number(row?.n ?? 0);
+  }
+
+  async setPassword(userId: number, passwordHash: string): Promise<void> {
+    await this.mustChange('UPDATE users SET password_hash = ? WHERE id = ?', [passwordHash, userId]);
+  }
+
+  async setDisplayName(userId: number, displayName: string): Promise<void> {
+    await this.mustChange('UPDATE users SET display_name = ? WHERE id = ?', [displayName, userId]);
+  }
+
+  async removeUser(userId: number): Promise<boolean> {
+    return (await this.db.run('DELETE FROM users WHERE id = ?', [userId])).changes > 0;
+  }
+
+  async recordDevice(s: DeviceSighting): Promise<Device> {
+    const now = Date.now();
+    const row = (await this.db.get<DeviceRow>(
+      `INSERT INTO devices (user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, device_id) DO UPDATE SET device_type = excluded.device_type,
+         user_agent = excluded.user_agent, protocol_version = excluded.protocol_version, last_seen = excluded.last_seen
+       RETURNING ${DEVICE_COLUMNS}`,
+      [s.userId, s.deviceId, s.deviceType, s.userAgent, s.protocolVersion, now, now],
+    )) as DeviceRow;
+    return toDevice(row);
+  }
+
+  async listDevices(userId: number): Promise<Device[]> {
+    const rows = await this.db.all<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY device_id`, [userId]);
+    return rows.map(toDevice);
+  }
+
+  async listFolders(userId: number): Promise<Folder[]> {
+    const rows = await this.db.all<FolderRow>(
+      'SELECT id, user_id, parent_id, display_name, type FROM folders WHERE user_id = ? ORDER BY id', [userId]);
+    return rows.map(r => ({ id: r.id, userId: r.user_id, parentId: r.parent_id, displayName: r.display_name, type: r.type as FolderTypeValue }));
+  }
+
+  async getHierarchySnapshot(devicePk: number, syncKey: number): Promise<HierarchySnapshot | undefined> {
+    const row = await this.db.get<{ sync_key: number; folders: string }>(
+      'SELECT sync_key, folders FROM hierarchy_snapshots WHERE device_pk = ? AND sync_key = ?', [devicePk, syncKey]);
+    return row && { syncKey: row.sync_key, folders: JSON.parse(row.folders) };
+  }
+
+  async latestHierarchySnapshot(devicePk: number): Promise<HierarchySnapshot | undefined> {
+    const row = await this.db.get<{ sync_key: number; folders: string }>(
+      'SELECT sync_key, folders FROM hierarchy_snapshots WHERE device_pk = ? ORDER BY sync_key DESC LIMIT 1', [devicePk]);
+    return row && { syncKey: row.sync_key, folders: JSON.parse(row.folders) };
+  }
+
+  async saveHierarchySnapshot(devicePk: number, snapshot: HierarchySnapshot, previousKey: number): Promise<void> {
+    await this.db.transaction(async tx => {
+      await tx.run('DELETE FROM hierarchy_snapshots WHERE device_pk = ? AND sync_key <> ?', [devicePk, previousKey]);
+      await tx.run(
+        `INSERT INTO hierarchy_snapshots (device_pk, sync_key, folders, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (device_pk, sync_key) DO UPDATE SET folders = excluded.folders, created_at = excluded.created_at`,
+        [devicePk, snapshot.syncKey, JSON.stringify(snapshot.folders), Date.now()],
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  private async mustChange(sql: string, params: (string | number)[]): Promise<void> {
+    if ((await this.db.run(sql, params)).changes === 0) throw new StoreError('NOT_FOUND', 'no such account');
+  }
+}
+
+function toUser(r: UserRow): User {
+  return { id: r.id, email: r.email, displayName: r.display_name, passwordHash: r.password_hash, createdAt: r.created_at };
+}
+
+function toDevice(r: DeviceRow): Device {
+  return {
+    id: r.id, userId: r.user_id, deviceId: r.device_id, deviceType: r.device_type, userAgent: r.user_agent,
+    protocolVersion: r.protocol_version, firstSeen: r.first_seen, lastSeen: r.last_seen,
+  };
+}

@@ -1,0 +1,16 @@
+// The few operations the SQL store needs from a database. SQL is written once with `?`
+// placeholders; each driver adapts it to its engine (pg wants $1, $2 …).
+
+export type SqlValue = string | number | bigint | null | Buffer | Uint8Array;
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface SqlDriver {
+  readonly dialect: Dialect;
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** Runs a statement; `changes` counts the rows it touched. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  /** Runs `fn` in one transaction: all of it commits, or none of it (the error is rethrown). */
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,60 @@
+// Schema migrations, applied in order at open. Both engines share the DDL except for how an
+// identity column is spelt.
+import type { Dialect, SqlDriver } from './driver.js';
+
+const ID: Record<Dialect, string> = {
+  sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+};
+
+const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
+  d => [
+    `CREATE TABLE users (
+      id ${ID[d]},
+      email TEXT NOT NULL UNIQUE,
+      display_name TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
+      created_at BIGINT NOT NULL
+    )`,
+    `CREATE TABLE devices (
+      id ${ID[d]},
+      user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      device_id TEXT NOT NULL,
+      device_type TEXT NOT NULL,
+      user_agent TEXT NOT NULL,
+      protocol_version TEXT NOT NULL,
+      first_seen BIGINT NOT NULL,
+      last_seen BIGINT NOT NULL,
+      UNIQUE (user_id, device_id)
+    )`,
+    `CREATE TABLE folders (
+      id ${ID[d]},
+      user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      parent_id BIGINT NOT NULL DEFAULT 0,
+      display_name TEXT NOT NULL,
+      type INTEGER NOT NULL
+    )`,
+    `CREATE INDEX folders_user ON folders (user_id)`,
+    `CREATE TABLE hierarchy_snapshots (
+      device_pk BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+      sync_key BIGINT NOT NULL,
+      folders TEXT NOT NULL,
+      created_at BIGINT NOT NULL,
+      PRIMARY KEY (device_pk, sync_key)
+    )`,
+  ],
+];
+
+export async function migrate(db: SqlDriver): Promise<void> {
+  await db.transaction(async tx => {
+    // Several nodes may start at once against one PostgreSQL: one migrates, the others wait.
+    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7405321)');
+    await tx.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = await tx.get<{ version: number }>('SELECT MAX(version) AS version FROM schema_version');
+    const current = row?.version ?? 0;
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      for (const statement of MIGRATIONS[v](tx.dialect)) await tx.run(statement);
+      await tx.run('INSERT INTO schema_version (version) VALUES (?)', [v + 1]);
+    }
+  });
+}

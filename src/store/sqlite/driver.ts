@@ -1,0 +1,92 @@
+// better-sqlite3 driver. SQLite has one writer and better-sqlite3 is synchronous, so a
+// transaction that awaits must keep every other statement out until it ends: one queue
+// serialises transactions and the statements issued while one is open.
+import Database from 'better-sqlite3';
+import type { SqlDriver, SqlValue } from '../sql/driver.js';
+
+type Db = Database.Database;
+
+export function openSqlite(path: string): SqlDriver {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  return new SqliteDriver(db, new Queue());
+}
+
+class Queue {
+  private tail: Promise<unknown> = Promise.resolve();
+  busy = false;
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(async () => {
+      this.busy = true;
+      try { return await fn(); } finally { this.busy = false; }
+    });
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  constructor(
+    private readonly db: Db,
+    private readonly queue: Queue,
+    private readonly inTransaction = false,
+    private readonly statements = new Map<string, Database.Statement>(),
+  ) {}
+
+  all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.exclusive(() => this.prepare(sql).all(...params.map(bind)) as T[]);
+  }
+
+  get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return this.exclusive(() => this.prepare(sql).get(...params.map(bind)) as T | undefined);
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    return this.exclusive(() => ({ changes: this.prepare(sql).run(...params.map(bind)).changes }));
+  }
+
+  transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.queue.run(async () => {
+      const tx = new SqliteDriver(this.db, this.queue, true, this.statements);
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(tx);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.run(async () => this.db.close());
+  }
+
+  /** Outside a transaction, a statement runs at once unless a transaction holds the queue. */
+  private exclusive<T>(fn: () => T): Promise<T> {
+    if (this.inTransaction || !this.queue.busy) {
+      try { return Promise.resolve(fn()); } catch (e) { return Promise.reject(e); }
+    }
+    return this.queue.run(async () => fn());
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+}
+
+function bind(v: SqlValue): SqlValue {
+  return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v;
+}
