@@ -12,10 +12,19 @@ export interface PageInfo {
   readonly libwbxmlNames: ReadonlyMap<number, string>;
   /** tokens libwbxml does not know (only Z-Push/Horde define them). */
   readonly unknownToLibwbxml: ReadonlySet<number>;
+  /** The namespace libwbxml reads and prints for this page ("Gal" for GAL). */
+  readonly libwbxmlNamespace: string;
 }
 
+// What libwbxml (0.11.8, src/wbxml_tables.c) spells differently and the generated table does not
+// carry: its namespace for code page 16, and the second name it has for Provision 0x10
+// (wbxml-codepages.json aliases.lib_also), which is the one wbxml2xml prints. Without them
+// fromXml rejects wbxml2xml output and xml2wbxml misreads GAL elements as other pages' tags.
+const LIBWBXML_NAMESPACES: Readonly<Record<number, string>> = { 16: 'Gal' };
+const LIBWBXML_ALSO: Readonly<Record<number, Readonly<Record<string, number>>>> = { 14: { DeviceEncryptionEnabled: 0x10 } };
+
 export const PAGES: readonly (PageInfo | undefined)[] = buildPages();
-const BY_NAMESPACE = new Map(PAGES.filter((p): p is PageInfo => !!p).map(p => [p.namespace, p]));
+const BY_NAMESPACE = new Map(PAGES.filter((p): p is PageInfo => !!p).flatMap(p => [[p.libwbxmlNamespace, p] as const, [p.namespace, p] as const]));
 
 function buildPages(): (PageInfo | undefined)[] {
   const pages: (PageInfo | undefined)[] = [];
@@ -34,7 +43,9 @@ function buildPages(): (PageInfo | undefined)[] {
         unknownToLibwbxml.add(token);
       }
     }
-    pages[row.page] = { page: row.page, namespace: row.namespace, names, tokens, libwbxmlNames, unknownToLibwbxml };
+    for (const [name, token] of Object.entries(LIBWBXML_ALSO[row.page] ?? {})) if (!tokens.has(name)) tokens.set(name, token);
+    const libwbxmlNamespace = LIBWBXML_NAMESPACES[row.page] ?? row.namespace;
+    pages[row.page] = { page: row.page, namespace: row.namespace, names, tokens, libwbxmlNames, unknownToLibwbxml, libwbxmlNamespace };
   }
   return pages;
 }

@@ -33,7 +33,7 @@ function renderElement(el: Element, parentPage: number, depth: number, o: Render
   const page = PAGES[el.page] as PageInfo;
   const name = (o.libwbxmlNames && page.libwbxmlNames.get(el.token)) || el.name;
   const pad = o.indent ? (depth ? '\n' : '') + ' '.repeat(depth * o.indent) : '';
-  const ns = el.page !== parentPage ? ` xmlns="${page.namespace}:"` : '';
+  const ns = el.page !== parentPage ? ` xmlns="${o.libwbxmlNames ? page.libwbxmlNamespace : page.namespace}:"` : '';
   const c = el.content;
   if (c === undefined || c === '' || (Array.isArray(c) && c.length === 0)) {
     out.push(`${pad}<${name}${ns}/>`);
@@ -58,8 +58,12 @@ function valueText(el: Element, o: RenderOptions): string {
   return text;
 }
 
+// CR is written as a character reference: a raw CR would be turned into LF by any XML parser's
+// end-of-line handling, so CRLF text (mail bodies, MIME) would not survive the XML form.
 function escapeText(s: string): string {
-  return /[&<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s;
+  return /[&<>\r]/.test(s)
+    ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;')
+    : s;
 }
 
 /**

@@ -1,0 +1,101 @@
+// `convene serve`: the EAS server on the chosen store.
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createEasServer, DEFAULT_MAX_BODY } from '../eas/http/server.js';
+import { loadTls, selfSignedTls, type TlsMaterial } from '../eas/http/tls.js';
+import { openStore } from '../store/open.js';
+import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
+
+export const SERVE_HELP = `convene serve [options]            (each option also as an environment variable)
+  --host ADDR          listen address (CONVENE_HOST, default 0.0.0.0)
+  --port N             listen port (CONVENE_PORT, default 8080)
+  --data DIR           data directory for the SQLite store, logs, TLS (CONVENE_DATA, default ./data)
+  --db URL             postgres://… for several nodes over one PostgreSQL (CONVENE_DB)
+  --tls-cert FILE      TLS certificate, PEM (CONVENE_TLS_CERT)
+  --tls-key FILE       TLS private key, PEM (CONVENE_TLS_KEY)
+  --tls self-signed    make (once) and use a self-signed certificate in DIR/tls (CONVENE_TLS)
+  --behind-proxy       a TLS proxy is in front: accept plain HTTP from the network (CONVENE_BEHIND_PROXY=1)
+  --log-devices        write every request and response as XML to DIR/logs/ACCOUNT/DEVICE.log (CONVENE_LOG_DEVICES=1)
+  --log-level LEVEL    fatal|error|warn|info|debug (CONVENE_LOG_LEVEL, default info)
+  --max-body BYTES     largest request body (CONVENE_MAX_BODY, default ${DEFAULT_MAX_BODY})`;
+
+const FLAGS = {
+  ...STORE_FLAGS,
+  host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+  tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
+  'log-level': { type: 'string' }, 'max-body': { type: 'string' },
+} as const;
+
+export async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, FLAGS);
+  if (values.help) return console.log(SERVE_HELP);
+  const where = storeLocation(values);
+  const host = values.host ?? env('HOST') ?? '0.0.0.0';
+  const port = number(values.port ?? env('PORT') ?? '8080', '--port');
+  const log = pino({ level: values['log-level'] ?? env('LOG_LEVEL') ?? 'info', base: { service: 'convene' } });
+  const tls = await tlsMaterial(values, where.dataDir);
+  const store = await openStore(where);
+  const server = createEasServer({
+    store, log, tls: tls?.material,
+    behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),
+    maxBodyBytes: number(values['max-body'] ?? env('MAX_BODY') ?? String(DEFAULT_MAX_BODY), '--max-body'),
+    protocolLogDir: values['log-devices'] ?? flag(env('LOG_DEVICES')) ? join(where.dataDir, 'logs') : undefined,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `${tls ? 'https' : 'http'}://${host}:${actualPort}`;
+  log.info({ url, store: where.db ? 'postgres' : 'sqlite', dataDir: where.dataDir }, 'Convene listening');
+  console.log(await welcome({ url, tls: !!tls, certNote: tls?.note, users: await store.countUsers(), port: actualPort, dataArgs: args }));
+  const stop = (): void => {
+    log.info('shutting down');
+    server.closeAllConnections();
+    server.close(() => void store.close().then(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function tlsMaterial(values: { tls?: string | undefined; 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined }, dataDir: string):
+  Promise<{ material: TlsMaterial; note: string } | undefined> {
+  const cert = values['tls-cert'] ?? env('TLS_CERT');
+  const key = values['tls-key'] ?? env('TLS_KEY');
+  const mode = values.tls ?? env('TLS');
+  if (cert || key) {
+    if (!cert || !key) throw new UsageError('--tls-cert and --tls-key go together');
+    return { material: loadTls(key, cert), note: `TLS certificate ${cert}` };
+  }
+  if (mode === undefined) return undefined;
+  if (mode !== 'self-signed') throw new UsageError('--tls takes "self-signed"; for your own certificate use --tls-cert/--tls-key');
+  const made = await selfSignedTls(dataDir);
+  return { material: made, note: `self-signed certificate ${made.certPath}${made.created ? ' (new)' : ''}; phones will ask you to trust it` };
+}
+
+async function welcome(o: { url: string; tls: boolean; certNote: string | undefined; users: number; port: number; dataArgs: string[] }): Promise<string> {
+  const lanAddress = Object.values(networkInterfaces()).flat().find(i => i && i.family === 'IPv4' && !i.internal)?.address ?? 'this-machine';
+  const lines = [`Convene is serving Exchange ActiveSync at ${o.url}/Microsoft-Server-ActiveSync`];
+  if (o.certNote) lines.push(`  ${o.certNote}`);
+  else lines.push('  Plain HTTP: devices on this machine only. For phones, restart with --tls self-signed (or your own --tls-cert/--tls-key).');
+  if (o.users === 0) {
+    lines.push('', 'No accounts yet. Add one (in another terminal, same directory):',
+      '  npx convene user add you@example.com --name "Your Name"');
+  }
+  lines.push('', 'On a phone, add an "Exchange" account:',
+    '  Email: you@example.com   Password: the one you set',
+    `  Server: ${lanAddress}:${o.port}   Domain: (empty)   Username: you@example.com   SSL/TLS: ${o.tls ? 'on (accept the certificate)' : 'needs --tls'}`);
+  return lines.join('\n');
+}
+
+function number(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, not "${value}"`);
+  return n;
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && !/^(0|false|no|off)$/i.test(value);
+}

@@ -1,0 +1,51 @@
+// The one dispatch table. OPTIONS advertises exactly the commands with a handler here, so the
+// list and the implementation cannot drift apart.
+import { tags, type Element } from '../../wbxml/index.js';
+import type { ProtocolVersion } from '../version.js';
+import { folderSync } from './FolderSync.js';
+import type { Handler } from './types.js';
+
+export interface CommandDef {
+  /** The command's root element in the WBXML body, as [code page, element]. */
+  root?: readonly [namespace: string, element: string];
+  handler?: Handler;
+  minVersion?: ProtocolVersion;
+  /** The command's request must have a WBXML body. */
+  needsBody?: boolean;
+}
+
+// MS-ASCMD 2.2.1: every command the protocol defines. Those without a handler are answered as
+// not supported (Status 137), never with a guess.
+export const COMMANDS: Readonly<Record<string, CommandDef>> = {
+  Sync: { root: ['AirSync', 'Sync'] },
+  SendMail: { root: ['ComposeMail', 'SendMail'] },
+  SmartForward: { root: ['ComposeMail', 'SmartForward'] },
+  SmartReply: { root: ['ComposeMail', 'SmartReply'] },
+  GetAttachment: {},
+  FolderSync: { root: ['FolderHierarchy', 'FolderSync'], handler: folderSync, needsBody: true },
+  FolderCreate: { root: ['FolderHierarchy', 'FolderCreate'] },
+  FolderDelete: { root: ['FolderHierarchy', 'FolderDelete'] },
+  FolderUpdate: { root: ['FolderHierarchy', 'FolderUpdate'] },
+  MoveItems: { root: ['Move', 'MoveItems'] },
+  GetItemEstimate: { root: ['GetItemEstimate', 'GetItemEstimate'] },
+  MeetingResponse: { root: ['MeetingResponse', 'MeetingResponse'] },
+  Search: { root: ['Search', 'Search'] },
+  Settings: { root: ['Settings', 'Settings'] },
+  Ping: { root: ['Ping', 'Ping'] },
+  ItemOperations: { root: ['ItemOperations', 'ItemOperations'] },
+  Provision: { root: ['Provision', 'Provision'] },
+  ResolveRecipients: { root: ['ResolveRecipients', 'ResolveRecipients'] },
+  ValidateCert: { root: ['ValidateCert', 'ValidateCert'] },
+  Find: { root: ['Find', 'Find'], minVersion: '16.1' },
+};
+
+export function implementedCommands(): string[] {
+  return Object.entries(COMMANDS).filter(([, def]) => def.handler).map(([name]) => name);
+}
+
+/** `<Root><Status>n</Status></Root>` in the command's own code page. */
+export function statusBody(def: CommandDef, status: number): Element | undefined {
+  if (!def.root) return undefined;
+  const t = tags(def.root[0]);
+  return t(def.root[1], [t('Status', status)]);
+}

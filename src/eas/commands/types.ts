@@ -1,0 +1,30 @@
+// What every command handler receives and returns.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import type { Store } from '../../store/Store.js';
+import type { Device, User } from '../../store/types.js';
+import type { Element } from '../../wbxml/index.js';
+import type { RequestLine } from '../query.js';
+import type { ProtocolVersion } from '../version.js';
+
+export interface CommandContext {
+  store: Store;
+  user: User;
+  device: Device;
+  version: ProtocolVersion;
+  line: RequestLine;
+  headers: IncomingHttpHeaders;
+  /** The decoded WBXML body; undefined when the request had none or was not WBXML. */
+  body: Element | undefined;
+  /** The raw body, for commands that take MIME (SendMail in 12.1 and below). */
+  rawBody: Buffer;
+  log: Logger;
+}
+
+export interface CommandResult {
+  /** A WBXML response; undefined answers 200 with an empty body. */
+  body?: Element | undefined;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: CommandContext) => Promise<CommandResult>;

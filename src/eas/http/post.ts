@@ -1,0 +1,130 @@
+// The POST gate: every check a request passes before its command runs, each answered the way
+// MS-ASHTTP / MS-ASCMD say. An EasError thrown by a check becomes, for a 14.0+ client and a command
+// with a root element, HTTP 200 with the common Status in that element; otherwise the HTTP code.
+import type { IncomingMessage } from 'node:http';
+import { logonMatches } from '../../accounts/accounts.js';
+import type { Device, User } from '../../store/types.js';
+import { decode, encode, WbxmlError, type Element } from '../../wbxml/index.js';
+import { parseBasic } from '../auth.js';
+import { COMMANDS, statusBody, type CommandDef } from '../commands/index.js';
+import { parseQuery, QueryError, type RequestLine } from '../query.js';
+import { CommonStatus, EasError } from '../status.js';
+import { atLeast, parseVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../version.js';
+import { readBody } from './body.js';
+import { UNAUTHORIZED_HEADERS, type ServerContext } from './server.js';
+
+export interface PostOutcome {
+  http: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+  requestBody: Buffer;
+  account?: string | undefined;
+  deviceId?: string | undefined;
+}
+
+const WBXML = 'application/vnd.ms-sync.wbxml';
+
+export async function handlePost(ctx: ServerContext, req: IncomingMessage, query: string): Promise<PostOutcome> {
+  let requestBody: Buffer = Buffer.alloc(0);
+  let version: ProtocolVersion | undefined;
+  let def: CommandDef | undefined;
+  let user: User | undefined;
+  let line: RequestLine | undefined;
+  try {
+    line = readLine(query);
+    version = readVersion(line, req);
+    user = await authenticate(ctx, req, line);
+    def = COMMANDS[line.cmd];
+    if (!def) throw new EasError(501, `unknown command ${line.cmd}`);
+    checkCommand(def, line.cmd, version);
+    const device = await recordDevice(ctx, user, line, req, version);
+    requestBody = await readBody(req, ctx.maxBodyBytes);
+    const body = decodeBody(requestBody, req, def);
+    const log = ctx.log.child({ cmd: line.cmd, user: user.email, device: device.deviceId });
+    const result = await def.handler!({
+      store: ctx.store, user, device, version, line, headers: req.headers, body, rawBody: requestBody, log,
+    });
+    return respond(200, result.headers ?? {}, result.body, requestBody, user, line);
+  } catch (e) {
+    if (!(e instanceof EasError)) throw e;
+    if (e.http === 413) req.resume();
+    const body = e.status !== undefined && def && version && atLeast(version, '14.0') ? statusBody(def, e.status) : undefined;
+    ctx.log.info({ cmd: line?.cmd, user: user?.email, http: e.http, status: e.status }, e.message);
+    return respond(body ? 200 : e.http, e.headers, body, requestBody, user, line);
+  }
+}
+
+function respond(http: number, headers: Record<string, string>, tree: Element | undefined, requestBody: Buffer,
+  user: User | undefined, line: RequestLine | undefined): PostOutcome {
+  const body = tree ? encode(tree) : Buffer.alloc(0);
+  const all = tree ? { ...headers, 'Content-Type': WBXML } : headers;
+  return { http, headers: all, body, requestBody, account: user?.email, deviceId: line?.deviceId };
+}
+
+function readLine(query: string): RequestLine {
+  try {
+    return parseQuery(query);
+  } catch (e) {
+    if (e instanceof QueryError) throw new EasError(400, e.message);
+    throw e;
+  }
+}
+
+// MS-ASHTTP 2.2.1.1.2.4: the version comes from the header, or from the base64 query's first byte.
+function readVersion(line: RequestLine, req: IncomingMessage): ProtocolVersion {
+  const header = req.headers['ms-asprotocolversion'];
+  const version = line.version ?? parseVersion(Array.isArray(header) ? header[0] : header);
+  if (!version) {
+    throw new EasError(400, `unsupported protocol version "${String(header ?? '')}"`, undefined,
+      { 'MS-ASProtocolVersions': SUPPORTED_VERSIONS.join(',') });
+  }
+  return version;
+}
+
+async function authenticate(ctx: ServerContext, req: IncomingMessage, line: RequestLine): Promise<User> {
+  const creds = parseBasic(req.headers.authorization);
+  const user = creds && (await ctx.auth.authenticate(creds));
+  if (!user) throw new EasError(401, 'credentials missing or refused', undefined, UNAUTHORIZED_HEADERS);
+  // The query's User (plain form) must name the account the credentials belong to.
+  if (line.user !== undefined && !logonMatches(user, line.user)) {
+    throw new EasError(403, `User=${line.user} is not the authenticated account ${user.email}`, CommonStatus.AccessDenied);
+  }
+  return user;
+}
+
+function checkCommand(def: CommandDef, name: string, version: ProtocolVersion): void {
+  if (!def.handler) throw new EasError(501, `${name} is not supported`, CommonStatus.CommandNotSupported);
+  if (def.minVersion && !atLeast(version, def.minVersion)) {
+    throw new EasError(400, `${name} needs protocol ${def.minVersion}`, CommonStatus.VersionNotSupported);
+  }
+}
+
+const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const DEVICE_TYPE = /^[\x21-\x7e]{1,64}$/;
+
+async function recordDevice(ctx: ServerContext, user: User, line: RequestLine, req: IncomingMessage, version: ProtocolVersion): Promise<Device> {
+  if (!line.deviceId || !DEVICE_ID.test(line.deviceId)) {
+    throw new EasError(400, 'DeviceId missing or invalid', CommonStatus.DeviceIdMissingOrInvalid);
+  }
+  if (!line.deviceType || !DEVICE_TYPE.test(line.deviceType)) {
+    throw new EasError(400, 'DeviceType missing or invalid', CommonStatus.DeviceTypeMissingOrInvalid);
+  }
+  return ctx.store.recordDevice({
+    userId: user.id, deviceId: line.deviceId, deviceType: line.deviceType,
+    userAgent: String(req.headers['user-agent'] ?? '').slice(0, 256), protocolVersion: version,
+  });
+}
+
+function decodeBody(bytes: Buffer, req: IncomingMessage, def: CommandDef): Element | undefined {
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  if (bytes.length === 0 || type.startsWith('message/rfc822')) {
+    if (def.needsBody) throw new EasError(400, 'the command needs a WBXML body', CommonStatus.InvalidContent);
+    return undefined;
+  }
+  try {
+    return decode(bytes);
+  } catch (e) {
+    if (e instanceof WbxmlError) throw new EasError(400, `malformed WBXML: ${e.message}`, CommonStatus.InvalidWBXML);
+    throw e;
+  }
+}

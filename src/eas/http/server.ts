@@ -1,0 +1,126 @@
+// The EAS endpoint (MS-ASHTTP): OPTIONS for discovery and POST for every command, behind one gate
+// that checks, in order, the query, the protocol version, the credentials, the User, the device and
+// the body. Commands see a decoded request and return a tree; nothing here knows a command's rules.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Store } from '../../store/Store.js';
+import { Authenticator, parseBasic } from '../auth.js';
+import { ProtocolLog } from '../protocolLog.js';
+import { EasError } from '../status.js';
+import { SERVER_VERSION, SUPPORTED_VERSIONS } from '../version.js';
+import { implementedCommands } from '../commands/index.js';
+import { handlePost, type PostOutcome } from './post.js';
+
+export const EAS_PATH = '/microsoft-server-activesync';
+
+export interface EasServerOptions {
+  store: Store;
+  log: Logger;
+  /** TLS key and certificate (PEM); without them the server speaks plain HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
+  /** Accept plain HTTP from any peer: a proxy in front terminates TLS. */
+  behindProxy?: boolean;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number;
+  /** Directory for per-device protocol logs; undefined turns them off. */
+  protocolLogDir?: string | undefined;
+}
+
+export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+
+export function createEasServer(options: EasServerOptions): Server {
+  const ctx = {
+    ...options,
+    auth: new Authenticator(options.store),
+    protocolLog: options.protocolLogDir ? new ProtocolLog(options.protocolLogDir) : undefined,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    route(ctx, req, res).catch(e => fail(ctx.log, res, e));
+  };
+  const server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
+  // Ping and hanging Sync hold a request open for up to an hour (MS-ASCMD 2.2.3.79); only the
+  // upload of a request is bounded.
+  server.requestTimeout = 5 * 60 * 1000;
+  server.headersTimeout = 60 * 1000;
+  server.keepAliveTimeout = 30 * 1000;
+  return server;
+}
+
+export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & {
+  auth: Authenticator;
+  protocolLog: ProtocolLog | undefined;
+  maxBodyBytes: number;
+  behindProxy?: boolean | undefined;
+  tls?: EasServerOptions['tls'];
+};
+
+async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://convene');
+  const path = url.pathname.toLowerCase().replace(/\/+$/, '');
+  res.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
+  if (path === '/healthz') return send(res, 200, { 'Content-Type': 'text/plain' }, 'ok\n');
+  if (path !== EAS_PATH) return send(res, 404, {}, '');
+  if (!ctx.tls && !ctx.behindProxy && !isLoopback(req) && req.headers.authorization) {
+    return send(res, 403, { 'Content-Type': 'text/plain' },
+      'Convene refuses passwords over plain HTTP from the network: start it with --tls or behind a TLS proxy (--behind-proxy).\n');
+  }
+  if (req.method === 'OPTIONS') return options(ctx, req, res);
+  if (req.method !== 'POST') return send(res, 405, { Allow: 'OPTIONS,POST' }, '');
+  const started = Date.now();
+  const outcome = await handlePost(ctx, req, url.search.slice(1));
+  send(res, outcome.http, outcome.headers, outcome.body);
+  void writeProtocolLog(ctx, req, outcome, started);
+}
+
+// MS-ASHTTP 3.2.5.2: OPTIONS lists versions and commands. Without credentials it answers anyway
+// (discovery); with credentials it checks them, as phones use it to verify an account.
+async function options(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.headers.authorization) {
+    const creds = parseBasic(req.headers.authorization);
+    if (!creds || !(await ctx.auth.authenticate(creds))) return send(res, 401, UNAUTHORIZED_HEADERS, '');
+  }
+  send(res, 200, {
+    Allow: 'OPTIONS,POST',
+    Public: 'OPTIONS,POST',
+    'MS-ASProtocolVersions': SUPPORTED_VERSIONS.join(','),
+    'MS-ASProtocolCommands': implementedCommands().join(','),
+    'Cache-Control': 'private',
+  }, '');
+}
+
+export const UNAUTHORIZED_HEADERS = { 'WWW-Authenticate': 'Basic realm="Convene ActiveSync"' };
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+/** Last resort: the client gets a bare 500, the log gets the error and an id to find it by. */
+function fail(log: Logger, res: ServerResponse, e: unknown): void {
+  if (e instanceof EasError) return send(res, e.http, e.headers, '');
+  const id = randomUUID();
+  log.error({ err: e, errorId: id }, 'request failed');
+  send(res, 500, { 'X-Convene-Error-Id': id }, '');
+}
+
+function isLoopback(req: IncomingMessage): boolean {
+  const a = req.socket.remoteAddress ?? '';
+  return a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.');
+}
+
+async function writeProtocolLog(ctx: ServerContext, req: IncomingMessage, o: PostOutcome, started: number): Promise<void> {
+  if (!ctx.protocolLog || !o.account || !o.deviceId) return;
+  try {
+    await ctx.protocolLog.write({
+      account: o.account, deviceId: o.deviceId, method: req.method ?? 'POST', url: req.url ?? '',
+      requestHeaders: req.headers, requestBody: o.requestBody, status: o.http,
+      responseHeaders: o.headers, responseBody: Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body), ms: Date.now() - started,
+    });
+  } catch (e) {
+    ctx.log.warn({ err: e }, 'protocol log not written');
+  }
+}

@@ -1,0 +1,31 @@
+// MS-ASCMD 2.2.2 common Status codes, by name. Command-specific Status values live beside their
+// command; no other file writes a bare common Status number.
+export const CommonStatus = {
+  InvalidContent: 101,
+  InvalidWBXML: 102,
+  InvalidXML: 103,
+  DeviceIdMissingOrInvalid: 108,
+  DeviceTypeMissingOrInvalid: 109,
+  ServerError: 110,
+  ServerErrorRetryLater: 111,
+  AccessDenied: 130,
+  CommandNotSupported: 137,
+  VersionNotSupported: 138,
+} as const;
+export type CommonStatusValue = (typeof CommonStatus)[keyof typeof CommonStatus];
+
+/**
+ * A failure the transport answers itself. `status` is the common Status a 14.0+ client gets
+ * inside the command's root element; older clients, and commands without a root, get `http`.
+ */
+export class EasError extends Error {
+  constructor(
+    readonly http: number,
+    message: string,
+    readonly status?: CommonStatusValue,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'EasError';
+  }
+}
