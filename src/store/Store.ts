@@ -1,6 +1,6 @@
 // The storage interface the domain sees. One implementation (SqlStore) runs on SQLite for a
 // single node and on PostgreSQL for several; commands never see SQL.
-import type { Device, Folder, HierarchySnapshot, User } from './types.js';
+import type { Device, Folder, FolderTypeValue, HierarchySnapshot, User } from './types.js';
 
 export interface NewUser {
   email: string;
@@ -34,6 +34,11 @@ export interface Store {
   listDevices(userId: number): Promise<Device[]>;
 
   listFolders(userId: number): Promise<Folder[]>;
+  createFolder(userId: number, folder: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder>;
+  /** Renames or moves a folder of this user; false when it has no such folder. */
+  updateFolder(userId: number, folderId: number, change: { parentId: number; displayName: string }): Promise<boolean>;
+  /** Deletes a folder of this user with the folders below it; false when it has no such folder. */
+  deleteFolder(userId: number, folderId: number): Promise<boolean>;
 
   /** The snapshot a device got with `syncKey`, if the server still keeps it. */
   getHierarchySnapshot(devicePk: number, syncKey: number): Promise<HierarchySnapshot | undefined>;

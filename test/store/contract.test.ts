@@ -77,6 +77,19 @@ for (const makeBackend of BACKENDS) {
       assert.deepEqual(await store.latestHierarchySnapshot(device.id), snap(1));
     });
 
+    it('creates, updates and deletes folders, with what lies below them, for their owner only', async () => {
+      const alice = (await store.findUserByEmail('alice@example.com'))!;
+      const bob = (await store.findUserByEmail('bob@example.com'))!;
+      const parent = await store.createFolder(alice.id, { parentId: 0, displayName: 'Projects', type: 12 });
+      const child = await store.createFolder(alice.id, { parentId: parent.id, displayName: 'Convene', type: 12 });
+      assert.equal(await store.updateFolder(bob.id, child.id, { parentId: 0, displayName: 'Stolen' }), false);
+      assert.equal(await store.updateFolder(alice.id, child.id, { parentId: parent.id, displayName: 'Convene 2' }), true);
+      assert.equal((await store.listFolders(alice.id)).find(f => f.id === child.id)?.displayName, 'Convene 2');
+      assert.equal(await store.deleteFolder(bob.id, parent.id), false);
+      assert.equal(await store.deleteFolder(alice.id, parent.id), true);
+      assert.equal((await store.listFolders(alice.id)).length, DEFAULT_FOLDERS.length);
+    });
+
     it('serialises concurrent writers without losing any', async () => {
       const made = await Promise.all(Array.from({ length: 20 }, (_, i) =>
         store.createUser({ email: `u${i}@example.com`, displayName: `U${i}`, passwordHash: 'h' })));

@@ -33,8 +33,8 @@ export async function handlePost(ctx: ServerContext, req: IncomingMessage, query
   try {
     line = readLine(query);
     version = readVersion(line, req);
-    user = await authenticate(ctx, req, line);
     def = COMMANDS[line.cmd];
+    user = await authenticate(ctx, req, line);
     if (!def) throw new EasError(501, `unknown command ${line.cmd}`);
     checkCommand(def, line.cmd, version);
     const device = await recordDevice(ctx, user, line, req, version);

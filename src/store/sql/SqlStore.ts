@@ -95,7 +95,35 @@ class SqlStore implements Store {
   async listFolders(userId: number): Promise<Folder[]> {
     const rows = await this.db.all<FolderRow>(
       'SELECT id, user_id, parent_id, display_name, type FROM folders WHERE user_id = ? ORDER BY id', [userId]);
-    return rows.map(r => ({ id: r.id, userId: r.user_id, parentId: r.parent_id, displayName: r.display_name, type: r.type as FolderTypeValue }));
+    return rows.map(toFolder);
+  }
+
+  async createFolder(userId: number, f: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder> {
+    const row = (await this.db.get<FolderRow>(
+      'INSERT INTO folders (user_id, parent_id, display_name, type) VALUES (?, ?, ?, ?) RETURNING id, user_id, parent_id, display_name, type',
+      [userId, f.parentId, f.displayName, f.type],
+    )) as FolderRow;
+    return toFolder(row);
+  }
+
+  async updateFolder(userId: number, folderId: number, change: { parentId: number; displayName: string }): Promise<boolean> {
+    const res = await this.db.run('UPDATE folders SET parent_id = ?, display_name = ? WHERE id = ? AND user_id = ?',
+      [change.parentId, change.displayName, folderId, userId]);
+    return res.changes > 0;
+  }
+
+  async deleteFolder(userId: number, folderId: number): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      const all = await tx.all<{ id: number; parent_id: number }>('SELECT id, parent_id FROM folders WHERE user_id = ?', [userId]);
+      if (!all.some(f => f.id === folderId)) return false;
+      const doomed = new Set([folderId]);
+      for (let grew = true; grew;) {
+        grew = false;
+        for (const f of all) if (doomed.has(f.parent_id) && !doomed.has(f.id)) { doomed.add(f.id); grew = true; }
+      }
+      for (const id of doomed) await tx.run('DELETE FROM folders WHERE id = ? AND user_id = ?', [id, userId]);
+      return true;
+    });
   }
 
   async getHierarchySnapshot(devicePk: number, syncKey: number): Promise<HierarchySnapshot | undefined> {
@@ -132,6 +160,10 @@ class SqlStore implements Store {
 
 function toUser(r: UserRow): User {
   return { id: r.id, email: r.email, displayName: r.display_name, passwordHash: r.password_hash, createdAt: r.created_at };
+}
+
+function toFolder(r: FolderRow): Folder {
+  return { id: r.id, userId: r.user_id, parentId: r.parent_id, displayName: r.display_name, type: r.type as FolderTypeValue };
 }
 
 function toDevice(r: DeviceRow): Device {
