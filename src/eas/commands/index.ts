@@ -2,6 +2,7 @@
 // list and the implementation cannot drift apart.
 import { tags, type Element } from '../../wbxml/index.js';
 import type { ProtocolVersion } from '../version.js';
+import { folderCreate, folderDelete, folderUpdate } from './FolderChanges.js';
 import { folderSync } from './FolderSync.js';
 import type { Handler } from './types.js';
 
@@ -23,9 +24,9 @@ export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   SmartReply: { root: ['ComposeMail', 'SmartReply'] },
   GetAttachment: {},
   FolderSync: { root: ['FolderHierarchy', 'FolderSync'], handler: folderSync, needsBody: true },
-  FolderCreate: { root: ['FolderHierarchy', 'FolderCreate'] },
-  FolderDelete: { root: ['FolderHierarchy', 'FolderDelete'] },
-  FolderUpdate: { root: ['FolderHierarchy', 'FolderUpdate'] },
+  FolderCreate: { root: ['FolderHierarchy', 'FolderCreate'], handler: folderCreate, needsBody: true },
+  FolderDelete: { root: ['FolderHierarchy', 'FolderDelete'], handler: folderDelete, needsBody: true },
+  FolderUpdate: { root: ['FolderHierarchy', 'FolderUpdate'], handler: folderUpdate, needsBody: true },
   MoveItems: { root: ['Move', 'MoveItems'] },
   GetItemEstimate: { root: ['GetItemEstimate', 'GetItemEstimate'] },
   MeetingResponse: { root: ['MeetingResponse', 'MeetingResponse'] },
