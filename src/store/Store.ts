@@ -1,6 +1,15 @@
 // The storage interface the domain sees. One implementation (SqlStore) runs on SQLite for a
 // single node and on PostgreSQL for several; commands never see SQL.
-import type { Device, Folder, FolderTypeValue, HierarchySnapshot, User } from './types.js';
+import type { ChangeFeed } from './changes.js';
+import type {
+  CollectionState, Device, Folder, FolderTypeValue, HierarchySnapshot, Item, ItemChange, ItemClass, ItemProps, User,
+} from './types.js';
+
+export interface NewItem {
+  class: ItemClass;
+  props: ItemProps;
+  filterTime?: number | null | undefined;
+}
 
 export interface NewUser {
   email: string;
@@ -48,6 +57,39 @@ export interface Store {
    * is dropped. A `previousKey` of 0 starts the device over (SyncKey 0).
    */
   saveHierarchySnapshot(devicePk: number, snapshot: HierarchySnapshot, previousKey: number): Promise<void>;
+
+  /** Runs `fn` against a store whose every write commits together, or not at all. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Announcements of committed changes (Ping, hanging Sync). */
+  readonly changes: ChangeFeed;
+
+  // Items. Every write bumps the folder's modseq and announces the folder.
+  getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number }) | undefined>;
+  addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined>;
+  getItem(userId: number, itemId: number): Promise<Item | undefined>;
+  /** Items of one folder by id, tombstones included. */
+  getItems(folderId: number, itemIds: number[]): Promise<Item[]>;
+  updateItem(userId: number, itemId: number, change: { props: ItemProps; filterTime?: number | null | undefined }): Promise<Item | undefined>;
+  deleteItem(userId: number, itemId: number): Promise<boolean>;
+  /** Moves an item to another folder of the same user: a new item there, a tombstone here. */
+  moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined>;
+  /** Changes after `afterModseq`, oldest first. */
+  listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]>;
+  liveItemIds(folderId: number): Promise<number[]>;
+
+  // Per-device sync state (docs/sync.md).
+  getCollectionState(devicePk: number, folderId: number): Promise<CollectionState | undefined>;
+  saveCollectionState(state: CollectionState): Promise<void>;
+  /** Forgets the collection for the device: its state and what it holds (SyncKey 0). */
+  dropCollectionState(devicePk: number, folderId: number): Promise<void>;
+  /** For those of `itemIds` the device holds: itemId → modseq of the version it holds. */
+  heldVersions(devicePk: number, folderId: number, itemIds: number[]): Promise<Map<number, number>>;
+  holdVersions(devicePk: number, folderId: number, entries: [itemId: number, modseq: number][]): Promise<void>;
+  releaseItems(devicePk: number, folderId: number, itemIds: number[]): Promise<void>;
+  heldCount(devicePk: number, folderId: number): Promise<number>;
+  /** Small per-device caches: the last Ping's parameters, the last full Sync request. */
+  getDeviceCache(devicePk: number, which: 'ping' | 'sync_request'): Promise<string | undefined>;
+  setDeviceCache(devicePk: number, which: 'ping' | 'sync_request', value: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -70,3 +70,63 @@ export interface HierarchySnapshot {
   syncKey: number;
   folders: Record<string, { parentId: number; displayName: string; type: number }>;
 }
+
+/** EAS item classes (MS-ASCMD 2.2.3.27 Class). */
+export type ItemClass = 'Email' | 'Calendar' | 'Contacts' | 'Tasks' | 'Notes' | 'SMS';
+
+/**
+ * An item's properties as the protocol names them: each node is a qualified element name
+ * ("Calendar:Subject") with text, bytes (base64) or child nodes. Class conversions (calendar,
+ * mail) read and write this form; the sync engine only moves it.
+ */
+export type PropNode = [name: string, value: string | { b64: string } | PropNode[]];
+export type ItemProps = PropNode[];
+
+export interface Item {
+  id: number;
+  userId: number;
+  folderId: number;
+  class: ItemClass;
+  /** The folder's change sequence at this item's last change. */
+  modseq: number;
+  deleted: boolean;
+  /** What FilterType windows compare (ms): received time, or the end of an event's last occurrence. */
+  filterTime: number | null;
+  props: ItemProps;
+}
+
+/** One row of a folder's change log: an item as it is now, or its tombstone. */
+export interface ItemChange {
+  id: number;
+  modseq: number;
+  deleted: boolean;
+  filterTime: number | null;
+}
+
+/** Options a device set for a collection (MS-ASCMD 2.2.3.115 Options), kept with its sync state. */
+export interface CollectionOptions {
+  class: ItemClass;
+  filterType: number;
+  /** 0 client wins, 1 server wins (the default). */
+  conflict: number;
+  bodyPreferences: { type: number; truncationSize?: number | undefined; allOrNone?: boolean | undefined; preview?: number | undefined }[];
+  mimeSupport: number;
+  mimeTruncation?: number | undefined;
+  /** Properties the device manages (Supported); absent: every property. */
+  supported?: string[] | undefined;
+  deletesAsMoves: boolean;
+  windowSize: number;
+}
+
+/** What the server told one device about one collection (MS-ASCMD 2.2.3.166.4 SyncKey). */
+export interface CollectionState {
+  devicePk: number;
+  folderId: number;
+  syncKey: number;
+  /** Every change up to this modseq has been considered for the device. */
+  modseq: number;
+  options: CollectionOptions;
+  /** The key before syncKey and the response it got, kept so a lost response can be resent. */
+  replayKey: number | null;
+  replay: string | null;
+}

@@ -53,14 +53,14 @@ class Decoder {
         if (byte === OPAQUE) addBytes(parent, this.opaque(), at);
         else addText(parent, byte === STR_I ? this.inlineString() : this.tableString(), at);
       } else if ((byte & 0x3f) >= 0x05 && (byte & ATTRIBUTE_FLAG) === 0) {
+        // Empty elements count too, so every tree decode() returns is one encode() accepts.
+        if (stack.length >= this.maxDepth) throw new WbxmlError('WBXML_TOO_DEEP', `nesting deeper than ${this.maxDepth}`, at);
         const el = this.tag(byte, at);
         const parent = stack[stack.length - 1];
         if (parent) addChild(parent, el, at);
         else if (root || stack.length) throw new WbxmlError('WBXML_UNSUPPORTED_TOKEN', 'second root element', at);
-        if (byte & CONTENT_FLAG) {
-          if (stack.length >= this.maxDepth) throw new WbxmlError('WBXML_TOO_DEEP', `nesting deeper than ${this.maxDepth}`, at);
-          stack.push(el);
-        } else if (!parent) { root = el; break; }
+        if (byte & CONTENT_FLAG) stack.push(el);
+        else if (!parent) { root = el; break; }
       } else {
         throw new WbxmlError('WBXML_UNSUPPORTED_TOKEN', `token 0x${byte.toString(16)} is not used by EAS`, at);
       }

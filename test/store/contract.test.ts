@@ -97,6 +97,95 @@ for (const makeBackend of BACKENDS) {
       assert.equal(await store.countUsers(), 22);
     });
 
+    it('tracks item changes per folder in modseq order, with tombstones and moves', async () => {
+      const bob = (await store.findUserByEmail('bob@example.com'))!;
+      const [inbox, , deleted] = await store.listFolders(bob.id);
+      const base = (await store.getFolder(bob.id, inbox.id))!.modseq;
+      const a = (await store.addItem(bob.id, inbox.id, { class: 'Email', props: [['Email:Subject', 'a']], filterTime: 1000 }))!;
+      const b = (await store.addItem(bob.id, inbox.id, { class: 'Email', props: [['Email:Subject', 'b']] }))!;
+      assert.equal(a.modseq, base + 1);
+      assert.equal(b.modseq, base + 2);
+      const changed = (await store.updateItem(bob.id, a.id, { props: [['Email:Subject', 'a2'], ['Email:Read', '1']] }))!;
+      assert.equal(changed.modseq, base + 3);
+      assert.equal(changed.filterTime, 1000);
+      assert.deepEqual((await store.getItem(bob.id, a.id))?.props, [['Email:Subject', 'a2'], ['Email:Read', '1']]);
+      const moved = (await store.moveItem(bob.id, b.id, deleted.id))!;
+      assert.notEqual(moved.id, b.id);
+      assert.equal(moved.folderId, deleted.id);
+      assert.equal(await store.getItem(bob.id, b.id), undefined);
+      assert.equal(await store.deleteItem(bob.id, a.id), true);
+      assert.equal(await store.deleteItem(bob.id, a.id), false);
+      const log = await store.listChanges(inbox.id, base, 100);
+      assert.deepEqual(log.map(c => [c.id, c.deleted]), [[b.id, true], [a.id, true]]);
+      assert.deepEqual(log.map(c => c.modseq), [base + 4, base + 5]);
+      assert.deepEqual(await store.listChanges(inbox.id, base + 5, 100), []);
+      assert.deepEqual(await store.liveItemIds(deleted.id), [moved.id]);
+      assert.equal((await store.getFolder(bob.id, inbox.id))!.modseq, base + 5);
+    });
+
+    it("refuses items in another account's folder", async () => {
+      const alice = (await store.findUserByEmail('alice@example.com'))!;
+      const bob = (await store.findUserByEmail('bob@example.com'))!;
+      const bobInbox = (await store.listFolders(bob.id))[0];
+      assert.equal(await store.addItem(alice.id, bobInbox.id, { class: 'Email', props: [] }), undefined);
+      assert.equal(await store.getFolder(alice.id, bobInbox.id), undefined);
+      const item = (await store.addItem(bob.id, bobInbox.id, { class: 'Email', props: [] }))!;
+      assert.equal(await store.getItem(alice.id, item.id), undefined);
+      assert.equal(await store.updateItem(alice.id, item.id, { props: [] }), undefined);
+      assert.equal(await store.deleteItem(alice.id, item.id), false);
+      const aliceInbox = (await store.listFolders(alice.id))[0];
+      assert.equal(await store.moveItem(bob.id, item.id, aliceInbox.id), undefined);
+      assert.ok(await store.getItem(bob.id, item.id));
+    });
+
+    it('keeps per-device collection state and the versions a device holds', async () => {
+      const alice = (await store.findUserByEmail('alice@example.com'))!;
+      const device = (await store.listDevices(alice.id))[0];
+      const cal = (await store.listFolders(alice.id)).find(f => f.type === 8)!;
+      const options = { class: 'Calendar' as const, filterType: 0, conflict: 1, bodyPreferences: [], mimeSupport: 0, deletesAsMoves: true, windowSize: 100 };
+      await store.saveCollectionState({ devicePk: device.id, folderId: cal.id, syncKey: 1, modseq: 0, options, replayKey: null, replay: null });
+      await store.saveCollectionState({ devicePk: device.id, folderId: cal.id, syncKey: 2, modseq: 7, options, replayKey: 1, replay: 'x' });
+      assert.deepEqual(await store.getCollectionState(device.id, cal.id), { devicePk: device.id, folderId: cal.id, syncKey: 2, modseq: 7, options, replayKey: 1, replay: 'x' });
+      await store.holdVersions(device.id, cal.id, Array.from({ length: 700 }, (_, i) => [i + 1, i + 10] as [number, number]));
+      await store.holdVersions(device.id, cal.id, [[1, 99]]);
+      const held = await store.heldVersions(device.id, cal.id, [1, 2, 650, 5000]);
+      assert.deepEqual([...held.entries()], [[1, 99], [2, 11], [650, 659]]);
+      assert.equal(await store.heldCount(device.id, cal.id), 700);
+      await store.releaseItems(device.id, cal.id, [1, 2]);
+      assert.equal(await store.heldCount(device.id, cal.id), 698);
+      await store.dropCollectionState(device.id, cal.id);
+      assert.equal(await store.getCollectionState(device.id, cal.id), undefined);
+      assert.equal(await store.heldCount(device.id, cal.id), 0);
+      await store.setDeviceCache(device.id, 'ping', '{"a":1}');
+      assert.equal(await store.getDeviceCache(device.id, 'ping'), '{"a":1}');
+      assert.equal(await store.getDeviceCache(device.id, 'sync_request'), undefined);
+    });
+
+    it('announces committed changes, and a rolled-back transaction announces nothing', async () => {
+      const bob = (await store.findUserByEmail('bob@example.com'))!;
+      const inbox = (await store.listFolders(bob.id))[0];
+      const seen: unknown[] = [];
+      const stop = store.changes.subscribe(e => seen.push(e));
+      await new Promise(r => setTimeout(r, 200)); // the LISTEN connection comes up
+      await store.addItem(bob.id, inbox.id, { class: 'Email', props: [] });
+      await assert.rejects(store.transaction(async tx => {
+        await tx.addItem(bob.id, inbox.id, { class: 'Email', props: [] });
+        throw new Error('abort');
+      }));
+      await store.transaction(async tx => {
+        await tx.addItem(bob.id, inbox.id, { class: 'Email', props: [] });
+        await tx.addItem(bob.id, inbox.id, { class: 'Email', props: [] });
+        await tx.createFolder(bob.id, { parentId: 0, displayName: 'Announced', type: 12 });
+      });
+      for (let i = 0; i < 50 && seen.length < 3; i++) await new Promise(r => setTimeout(r, 20));
+      stop();
+      assert.deepEqual(seen, [
+        { userId: bob.id, folderId: inbox.id },
+        { userId: bob.id, folderId: inbox.id },
+        { userId: bob.id, hierarchy: true },
+      ]);
+    });
+
     it('removes an account with its folders and devices', async () => {
       const alice = (await store.findUserByEmail('alice@example.com'))!;
       assert.equal(await store.removeUser(alice.id), true);

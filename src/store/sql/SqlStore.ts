@@ -1,27 +1,71 @@
 // The Store on any SqlDriver. Every query here runs unchanged on SQLite and PostgreSQL.
-import type { DeviceSighting, NewUser, Store } from '../Store.js';
+import { ChangeFeed, type ChangeEvent } from '../changes.js';
+import type { DeviceSighting, NewItem, NewUser, Store } from '../Store.js';
 import { StoreError } from '../Store.js';
-import { DEFAULT_FOLDERS, type Device, type Folder, type FolderTypeValue, type HierarchySnapshot, type User } from '../types.js';
+import {
+  DEFAULT_FOLDERS, type CollectionState, type Device, type Folder, type FolderTypeValue, type HierarchySnapshot, type Item,
+  type ItemChange, type ItemProps, type User,
+} from '../types.js';
 import type { SqlDriver } from './driver.js';
+import * as items from './items.js';
 import { migrate } from './schema.js';
+import * as state from './syncState.js';
+
+const CHANNEL = 'convene_changes';
+
+/** What a store and the stores of its transactions share. */
+interface Shared {
+  feed: ChangeFeed;
+  listening?: Promise<unknown>;
+}
 
 interface UserRow { id: number; email: string; display_name: string; password_hash: string; created_at: number }
 interface DeviceRow {
   id: number; user_id: number; device_id: string; device_type: string; user_agent: string;
   protocol_version: string; first_seen: number; last_seen: number;
 }
-interface FolderRow { id: number; user_id: number; parent_id: number; display_name: string; type: number }
+interface FolderRow { id: number; user_id: number; parent_id: number; display_name: string; type: number; modseq?: number }
 
 const USER_COLUMNS = 'id, email, display_name, password_hash, created_at';
 const DEVICE_COLUMNS = 'id, user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen';
 
 export async function openSqlStore(db: SqlDriver): Promise<Store> {
   await migrate(db);
-  return new SqlStore(db);
+  return new SqlStore(db, { feed: new ChangeFeed() });
 }
 
 class SqlStore implements Store {
-  constructor(private readonly db: SqlDriver) {}
+  /** Inside a transaction: announcements wait here for the commit. */
+  private readonly pending: ChangeEvent[] | undefined;
+
+  constructor(private readonly db: SqlDriver, private readonly shared: Shared, pending?: ChangeEvent[]) {
+    this.pending = pending;
+  }
+
+  get changes(): ChangeFeed {
+    // The first listener starts the LISTEN connection (PostgreSQL); CLI commands never need one.
+    this.shared.listening ??= this.db.listen(CHANNEL, payload => {
+      try { this.shared.feed.emit(JSON.parse(payload) as ChangeEvent); } catch { /* not ours */ }
+    });
+    return this.shared.feed;
+  }
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.pending) return fn(this);
+    const pending: ChangeEvent[] = [];
+    const result = await this.db.transaction(tx => fn(new SqlStore(tx, this.shared, pending)));
+    for (const event of dedupe(pending)) await this.deliver(event);
+    return result;
+  }
+
+  private async announce(event: ChangeEvent): Promise<void> {
+    if (this.pending) this.pending.push(event);
+    else await this.deliver(event);
+  }
+
+  private async deliver(event: ChangeEvent): Promise<void> {
+    await this.db.notify(CHANNEL, JSON.stringify(event)).catch(() => undefined);
+  }
 
   async createUser(user: NewUser): Promise<User> {
     const email = user.email.toLowerCase();
@@ -103,17 +147,19 @@ class SqlStore implements Store {
       'INSERT INTO folders (user_id, parent_id, display_name, type) VALUES (?, ?, ?, ?) RETURNING id, user_id, parent_id, display_name, type',
       [userId, f.parentId, f.displayName, f.type],
     )) as FolderRow;
+    await this.announce({ userId, hierarchy: true });
     return toFolder(row);
   }
 
   async updateFolder(userId: number, folderId: number, change: { parentId: number; displayName: string }): Promise<boolean> {
     const res = await this.db.run('UPDATE folders SET parent_id = ?, display_name = ? WHERE id = ? AND user_id = ?',
       [change.parentId, change.displayName, folderId, userId]);
+    if (res.changes > 0) await this.announce({ userId, hierarchy: true });
     return res.changes > 0;
   }
 
   async deleteFolder(userId: number, folderId: number): Promise<boolean> {
-    return this.db.transaction(async tx => {
+    const deleted = await this.db.transaction(async tx => {
       const all = await tx.all<{ id: number; parent_id: number }>('SELECT id, parent_id FROM folders WHERE user_id = ?', [userId]);
       if (!all.some(f => f.id === folderId)) return false;
       const doomed = new Set([folderId]);
@@ -124,6 +170,103 @@ class SqlStore implements Store {
       for (const id of doomed) await tx.run('DELETE FROM folders WHERE id = ? AND user_id = ?', [id, userId]);
       return true;
     });
+    if (deleted) await this.announce({ userId, hierarchy: true });
+    return deleted;
+  }
+
+  async getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number }) | undefined> {
+    const row = await this.db.get<FolderRow>(
+      'SELECT id, user_id, parent_id, display_name, type, modseq FROM folders WHERE id = ? AND user_id = ?', [folderId, userId]);
+    return row && { ...toFolder(row), modseq: row.modseq ?? 0 };
+  }
+
+  async addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined> {
+    const made = await this.db.transaction(tx => items.insertItem(tx, userId, folderId, item));
+    if (made) await this.announce({ userId, folderId });
+    return made;
+  }
+
+  getItem(userId: number, itemId: number): Promise<Item | undefined> {
+    return items.findItem(this.db, userId, itemId);
+  }
+
+  getItems(folderId: number, itemIds: number[]): Promise<Item[]> {
+    return items.findItems(this.db, folderId, itemIds);
+  }
+
+  async updateItem(userId: number, itemId: number, change: { props: ItemProps; filterTime?: number | null | undefined }): Promise<Item | undefined> {
+    const updated = await this.db.transaction(tx => items.updateItem(tx, userId, itemId, change));
+    if (updated) await this.announce({ userId, folderId: updated.folderId });
+    return updated;
+  }
+
+  async deleteItem(userId: number, itemId: number): Promise<boolean> {
+    const gone = await this.db.transaction(tx => items.tombstone(tx, userId, itemId));
+    if (gone) await this.announce({ userId, folderId: gone.folderId });
+    return gone !== undefined;
+  }
+
+  async moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined> {
+    const moved = await this.db.transaction(async tx => {
+      const item = await items.findItem(tx, userId, itemId);
+      if (!item || !(await this.ownsFolder(tx, userId, toFolderId))) return undefined;
+      await items.tombstone(tx, userId, itemId);
+      const copy = await items.insertItem(tx, userId, toFolderId, { class: item.class, props: item.props, filterTime: item.filterTime });
+      return copy && { from: item.folderId, copy };
+    });
+    if (!moved) return undefined;
+    await this.announce({ userId, folderId: moved.from });
+    await this.announce({ userId, folderId: toFolderId });
+    return moved.copy;
+  }
+
+  listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {
+    return items.listChanges(this.db, folderId, afterModseq, limit);
+  }
+
+  liveItemIds(folderId: number): Promise<number[]> {
+    return items.liveItemIds(this.db, folderId);
+  }
+
+  getCollectionState(devicePk: number, folderId: number): Promise<CollectionState | undefined> {
+    return state.getState(this.db, devicePk, folderId);
+  }
+
+  saveCollectionState(s: CollectionState): Promise<void> {
+    return state.saveState(this.db, s);
+  }
+
+  dropCollectionState(devicePk: number, folderId: number): Promise<void> {
+    return this.db.transaction(tx => state.dropState(tx, devicePk, folderId));
+  }
+
+  heldVersions(devicePk: number, folderId: number, itemIds: number[]): Promise<Map<number, number>> {
+    return state.heldVersions(this.db, devicePk, folderId, itemIds);
+  }
+
+  holdVersions(devicePk: number, folderId: number, entries: [number, number][]): Promise<void> {
+    return this.db.transaction(tx => state.holdVersions(tx, devicePk, folderId, entries));
+  }
+
+  releaseItems(devicePk: number, folderId: number, itemIds: number[]): Promise<void> {
+    return this.db.transaction(tx => state.releaseItems(tx, devicePk, folderId, itemIds));
+  }
+
+  heldCount(devicePk: number, folderId: number): Promise<number> {
+    return state.heldCount(this.db, devicePk, folderId);
+  }
+
+  async getDeviceCache(devicePk: number, which: 'ping' | 'sync_request'): Promise<string | undefined> {
+    const row = await this.db.get<{ v: string | null }>(`SELECT ${which} AS v FROM devices WHERE id = ?`, [devicePk]);
+    return row?.v ?? undefined;
+  }
+
+  async setDeviceCache(devicePk: number, which: 'ping' | 'sync_request', value: string): Promise<void> {
+    await this.db.run(`UPDATE devices SET ${which} = ? WHERE id = ?`, [value, devicePk]);
+  }
+
+  private async ownsFolder(db: SqlDriver, userId: number, folderId: number): Promise<boolean> {
+    return (await db.get('SELECT id FROM folders WHERE id = ? AND user_id = ?', [folderId, userId])) !== undefined;
   }
 
   async getHierarchySnapshot(devicePk: number, syncKey: number): Promise<HierarchySnapshot | undefined> {
@@ -156,6 +299,12 @@ class SqlStore implements Store {
   private async mustChange(sql: string, params: (string | number)[]): Promise<void> {
     if ((await this.db.run(sql, params)).changes === 0) throw new StoreError('NOT_FOUND', 'no such account');
   }
+}
+
+function dedupe(events: ChangeEvent[]): ChangeEvent[] {
+  const seen = new Map<string, ChangeEvent>();
+  for (const e of events) seen.set(`${e.userId}/${e.folderId ?? ''}/${e.hierarchy ? 1 : 0}`, e);
+  return [...seen.values()];
 }
 
 function toUser(r: UserRow): User {

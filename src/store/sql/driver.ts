@@ -12,5 +12,9 @@ export interface SqlDriver {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
   /** Runs `fn` in one transaction: all of it commits, or none of it (the error is rethrown). */
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  /** Announces `payload` to every listener of `channel`, on this node and (PostgreSQL) every other. */
+  notify(channel: string, payload: string): Promise<void>;
+  /** Starts listening; returns the function that stops. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

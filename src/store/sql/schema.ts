@@ -43,6 +43,43 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
       PRIMARY KEY (device_pk, sync_key)
     )`,
   ],
+  // Items with change tracking (docs/sync.md): each folder counts its changes in modseq; an item
+  // carries the count at its last change; a deleted item stays as a tombstone.
+  d => [
+    `ALTER TABLE folders ADD COLUMN modseq BIGINT NOT NULL DEFAULT 0`,
+    `CREATE TABLE items (
+      id ${ID[d]},
+      user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      folder_id BIGINT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+      class TEXT NOT NULL,
+      modseq BIGINT NOT NULL,
+      deleted INTEGER NOT NULL DEFAULT 0,
+      filter_time BIGINT,
+      props TEXT NOT NULL,
+      created_at BIGINT NOT NULL
+    )`,
+    `CREATE INDEX items_changes ON items (folder_id, modseq)`,
+    `CREATE TABLE collection_states (
+      device_pk BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+      folder_id BIGINT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+      sync_key BIGINT NOT NULL,
+      modseq BIGINT NOT NULL,
+      options TEXT NOT NULL,
+      replay_key BIGINT,
+      replay TEXT,
+      updated_at BIGINT NOT NULL,
+      PRIMARY KEY (device_pk, folder_id)
+    )`,
+    `CREATE TABLE device_items (
+      device_pk BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+      folder_id BIGINT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+      item_id BIGINT NOT NULL,
+      modseq BIGINT NOT NULL,
+      PRIMARY KEY (device_pk, folder_id, item_id)
+    )`,
+    `ALTER TABLE devices ADD COLUMN ping TEXT`,
+    `ALTER TABLE devices ADD COLUMN sync_request TEXT`,
+  ],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {

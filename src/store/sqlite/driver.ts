@@ -1,6 +1,7 @@
 // better-sqlite3 driver. SQLite has one writer and better-sqlite3 is synchronous, so a
 // transaction that awaits must keep every other statement out until it ends: one queue
 // serialises transactions and the statements issued while one is open.
+import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlValue } from '../sql/driver.js';
 
@@ -12,7 +13,7 @@ export function openSqlite(path: string): SqlDriver {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
-  return new SqliteDriver(db, new Queue());
+  return new SqliteDriver(db, new Queue(), false, new Map(), new EventEmitter().setMaxListeners(0));
 }
 
 class Queue {
@@ -34,7 +35,9 @@ class SqliteDriver implements SqlDriver {
     private readonly db: Db,
     private readonly queue: Queue,
     private readonly inTransaction = false,
-    private readonly statements = new Map<string, Database.Statement>(),
+    private readonly statements: Map<string, Database.Statement>,
+    /** One node only: announcements stay in this process. */
+    private readonly bus: EventEmitter,
   ) {}
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -52,7 +55,7 @@ class SqliteDriver implements SqlDriver {
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     return this.queue.run(async () => {
-      const tx = new SqliteDriver(this.db, this.queue, true, this.statements);
+      const tx = new SqliteDriver(this.db, this.queue, true, this.statements, this.bus);
       this.db.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(tx);
@@ -63,6 +66,15 @@ class SqliteDriver implements SqlDriver {
         throw e;
       }
     });
+  }
+
+  async notify(channel: string, payload: string): Promise<void> {
+    this.bus.emit(channel, payload);
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    this.bus.on(channel, onPayload);
+    return async () => { this.bus.off(channel, onPayload); };
   }
 
   async close(): Promise<void> {

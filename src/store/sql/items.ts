@@ -1,0 +1,82 @@
+// Items and their change log, on any SqlDriver. Every change bumps the folder's modseq inside the
+// same transaction; the folder row lock orders concurrent writers, so modseqs commit in order.
+import type { Item, ItemChange, ItemClass, ItemProps } from '../types.js';
+import type { SqlDriver } from './driver.js';
+
+interface ItemRow {
+  id: number; user_id: number; folder_id: number; class: string; modseq: number; deleted: number;
+  filter_time: number | null; props: string;
+}
+
+const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props';
+
+export interface NewItem {
+  class: ItemClass;
+  props: ItemProps;
+  filterTime?: number | null | undefined;
+}
+
+/** Next change number of a folder of this user; undefined when the user has no such folder. */
+export async function bumpFolder(tx: SqlDriver, userId: number, folderId: number): Promise<number | undefined> {
+  const row = await tx.get<{ modseq: number }>(
+    'UPDATE folders SET modseq = modseq + 1 WHERE id = ? AND user_id = ? RETURNING modseq', [folderId, userId]);
+  return row?.modseq;
+}
+
+export async function insertItem(tx: SqlDriver, userId: number, folderId: number, item: NewItem): Promise<Item | undefined> {
+  const modseq = await bumpFolder(tx, userId, folderId);
+  if (modseq === undefined) return undefined;
+  const row = await tx.get<ItemRow>(
+    `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, created_at)
+     VALUES (?, ?, ?, ?, 0, ?, ?, ?) RETURNING ${COLUMNS}`,
+    [userId, folderId, item.class, modseq, item.filterTime ?? null, JSON.stringify(item.props), Date.now()]);
+  return toItem(row as ItemRow);
+}
+
+export async function findItem(db: SqlDriver, userId: number, itemId: number): Promise<Item | undefined> {
+  const row = await db.get<ItemRow>(`SELECT ${COLUMNS} FROM items WHERE id = ? AND user_id = ? AND deleted = 0`, [itemId, userId]);
+  return row && toItem(row);
+}
+
+export async function findItems(db: SqlDriver, folderId: number, ids: number[]): Promise<Item[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.all<ItemRow>(
+    `SELECT ${COLUMNS} FROM items WHERE folder_id = ? AND id IN (${ids.map(() => '?').join(',')})`, [folderId, ...ids]);
+  return rows.map(toItem);
+}
+
+export async function updateItem(tx: SqlDriver, userId: number, itemId: number, change: { props: ItemProps; filterTime?: number | null | undefined }): Promise<Item | undefined> {
+  const item = await findItem(tx, userId, itemId);
+  if (!item) return undefined;
+  const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
+  const filterTime = change.filterTime === undefined ? item.filterTime : change.filterTime;
+  await tx.run('UPDATE items SET props = ?, filter_time = ?, modseq = ? WHERE id = ?', [JSON.stringify(change.props), filterTime, modseq, itemId]);
+  return { ...item, props: change.props, filterTime, modseq };
+}
+
+/** Leaves a tombstone so devices that hold the item learn it is gone. */
+export async function tombstone(tx: SqlDriver, userId: number, itemId: number): Promise<Item | undefined> {
+  const item = await findItem(tx, userId, itemId);
+  if (!item) return undefined;
+  const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
+  await tx.run("UPDATE items SET deleted = 1, modseq = ?, props = '[]' WHERE id = ?", [modseq, itemId]);
+  return item;
+}
+
+export async function listChanges(db: SqlDriver, folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {
+  const rows = await db.all<{ id: number; modseq: number; deleted: number; filter_time: number | null }>(
+    'SELECT id, modseq, deleted, filter_time FROM items WHERE folder_id = ? AND modseq > ? ORDER BY modseq LIMIT ?',
+    [folderId, afterModseq, limit]);
+  return rows.map(r => ({ id: r.id, modseq: r.modseq, deleted: r.deleted !== 0, filterTime: r.filter_time }));
+}
+
+export async function liveItemIds(db: SqlDriver, folderId: number): Promise<number[]> {
+  return (await db.all<{ id: number }>('SELECT id FROM items WHERE folder_id = ? AND deleted = 0 ORDER BY id', [folderId])).map(r => r.id);
+}
+
+function toItem(r: ItemRow): Item {
+  return {
+    id: r.id, userId: r.user_id, folderId: r.folder_id, class: r.class as ItemClass, modseq: r.modseq,
+    deleted: r.deleted !== 0, filterTime: r.filter_time, props: JSON.parse(r.props) as ItemProps,
+  };
+}

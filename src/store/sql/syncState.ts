@@ -1,0 +1,68 @@
+// Per-device sync state: what each device was told about each collection, and which items it holds.
+import type { CollectionOptions, CollectionState } from '../types.js';
+import type { SqlDriver } from './driver.js';
+
+interface StateRow {
+  device_pk: number; folder_id: number; sync_key: number; modseq: number; options: string;
+  replay_key: number | null; replay: string | null;
+}
+
+export async function getState(db: SqlDriver, devicePk: number, folderId: number): Promise<CollectionState | undefined> {
+  const r = await db.get<StateRow>(
+    'SELECT device_pk, folder_id, sync_key, modseq, options, replay_key, replay FROM collection_states WHERE device_pk = ? AND folder_id = ?',
+    [devicePk, folderId]);
+  return r && {
+    devicePk: r.device_pk, folderId: r.folder_id, syncKey: r.sync_key, modseq: r.modseq,
+    options: JSON.parse(r.options) as CollectionOptions, replayKey: r.replay_key, replay: r.replay,
+  };
+}
+
+export async function saveState(db: SqlDriver, s: CollectionState): Promise<void> {
+  await db.run(
+    `INSERT INTO collection_states (device_pk, folder_id, sync_key, modseq, options, replay_key, replay, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (device_pk, folder_id) DO UPDATE SET sync_key = excluded.sync_key, modseq = excluded.modseq,
+       options = excluded.options, replay_key = excluded.replay_key, replay = excluded.replay, updated_at = excluded.updated_at`,
+    [s.devicePk, s.folderId, s.syncKey, s.modseq, JSON.stringify(s.options), s.replayKey, s.replay, Date.now()]);
+}
+
+export async function dropState(db: SqlDriver, devicePk: number, folderId: number): Promise<void> {
+  await db.run('DELETE FROM collection_states WHERE device_pk = ? AND folder_id = ?', [devicePk, folderId]);
+  await db.run('DELETE FROM device_items WHERE device_pk = ? AND folder_id = ?', [devicePk, folderId]);
+}
+
+/** itemId → the modseq of the version the device holds, for those of `ids` it holds. */
+export async function heldVersions(db: SqlDriver, devicePk: number, folderId: number, ids: number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.all<{ item_id: number; modseq: number }>(
+      `SELECT item_id, modseq FROM device_items WHERE device_pk = ? AND folder_id = ? AND item_id IN (${chunk.map(() => '?').join(',')})`,
+      [devicePk, folderId, ...chunk]);
+    for (const r of rows) out.set(r.item_id, r.modseq);
+  }
+  return out;
+}
+
+export async function holdVersions(db: SqlDriver, devicePk: number, folderId: number, entries: [itemId: number, modseq: number][]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 200) {
+    const chunk = entries.slice(i, i + 200);
+    await db.run(
+      `INSERT INTO device_items (device_pk, folder_id, item_id, modseq) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (device_pk, folder_id, item_id) DO UPDATE SET modseq = excluded.modseq`,
+      chunk.flatMap(([id, m]) => [devicePk, folderId, id, m]));
+  }
+}
+
+export async function releaseItems(db: SqlDriver, devicePk: number, folderId: number, ids: number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await db.run(`DELETE FROM device_items WHERE device_pk = ? AND folder_id = ? AND item_id IN (${chunk.map(() => '?').join(',')})`,
+      [devicePk, folderId, ...chunk]);
+  }
+}
+
+export async function heldCount(db: SqlDriver, devicePk: number, folderId: number): Promise<number> {
+  const r = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM device_items WHERE device_pk = ? AND folder_id = ?', [devicePk, folderId]);
+  return Number(r?.n ?? 0);
+}
