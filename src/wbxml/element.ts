@@ -53,7 +53,7 @@ export class Element {
   }
 }
 
-type ChildInput = Element | undefined | null | false | ChildInput[];
+type ChildInput = Element | undefined | null | false | '' | 0 | ChildInput[];
 export type BuildContent = string | number | Uint8Array | ChildInput[] | undefined;
 
 /**

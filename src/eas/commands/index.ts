@@ -4,6 +4,7 @@ import { tags, type Element } from '../../wbxml/index.js';
 import type { ProtocolVersion } from '../version.js';
 import { folderCreate, folderDelete, folderUpdate } from './FolderChanges.js';
 import { folderSync } from './FolderSync.js';
+import { sync } from './Sync/index.js';
 import type { Handler } from './types.js';
 
 export interface CommandDef {
@@ -18,7 +19,7 @@ export interface CommandDef {
 // MS-ASCMD 2.2.1: every command the protocol defines. Those without a handler are answered as
 // not supported (Status 137), never with a guess.
 export const COMMANDS: Readonly<Record<string, CommandDef>> = {
-  Sync: { root: ['AirSync', 'Sync'] },
+  Sync: { root: ['AirSync', 'Sync'], handler: sync },
   SendMail: { root: ['ComposeMail', 'SendMail'] },
   SmartForward: { root: ['ComposeMail', 'SmartForward'] },
   SmartReply: { root: ['ComposeMail', 'SmartReply'] },

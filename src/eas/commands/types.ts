@@ -1,6 +1,7 @@
 // What every command handler receives and returns.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
+import type { DeviceWaits } from '../../push/waitForChange.js';
 import type { Store } from '../../store/Store.js';
 import type { Device, User } from '../../store/types.js';
 import type { Element } from '../../wbxml/index.js';
@@ -19,6 +20,10 @@ export interface CommandContext {
   /** The raw body, for commands that take MIME (SendMail in 12.1 and below). */
   rawBody: Buffer;
   log: Logger;
+  /** Long polls (Ping, hanging Sync) of every device, so a newer one can end an older one. */
+  waits: DeviceWaits;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
 }
 
 export interface CommandResult {

@@ -41,9 +41,13 @@ export async function handlePost(ctx: ServerContext, req: IncomingMessage, query
     requestBody = await readBody(req, ctx.maxBodyBytes);
     const body = decodeBody(requestBody, req, def);
     const log = ctx.log.child({ cmd: line.cmd, user: user.email, device: device.deviceId });
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    req.socket.once('close', onClose);
     const result = await def.handler!({
       store: ctx.store, user, device, version, line, headers: req.headers, body, rawBody: requestBody, log,
-    });
+      waits: ctx.waits, signal: gone.signal,
+    }).finally(() => req.socket.off('close', onClose));
     return respond(200, result.headers ?? {}, result.body, requestBody, user, line);
   } catch (e) {
     if (!(e instanceof EasError)) throw e;

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../../store/Store.js';
 import { Authenticator, parseBasic } from '../auth.js';
 import { ProtocolLog } from '../protocolLog.js';
+import { DeviceWaits } from '../../push/waitForChange.js';
 import { EasError } from '../status.js';
 import { SERVER_VERSION, SUPPORTED_VERSIONS } from '../version.js';
 import { implementedCommands } from '../commands/index.js';
@@ -34,6 +35,7 @@ export function createEasServer(options: EasServerOptions): Server {
   const ctx = {
     ...options,
     auth: new Authenticator(options.store),
+    waits: new DeviceWaits(),
     protocolLog: options.protocolLogDir ? new ProtocolLog(options.protocolLogDir) : undefined,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
   };
@@ -51,6 +53,7 @@ export function createEasServer(options: EasServerOptions): Server {
 
 export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & {
   auth: Authenticator;
+  waits: DeviceWaits;
   protocolLog: ProtocolLog | undefined;
   maxBodyBytes: number;
   behindProxy?: boolean | undefined;

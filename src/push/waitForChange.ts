@@ -1,0 +1,60 @@
+// Waiting for a change without polling: a hanging Sync or a Ping subscribes to the change feed for
+// its folders and wakes on the first committed change, or when its time is up.
+import type { ChangeFeed } from '../store/changes.js';
+
+export type WakeReason = { kind: 'items'; folderIds: number[] } | { kind: 'hierarchy' } | { kind: 'timeout' } | { kind: 'superseded' };
+
+export interface WaitOptions {
+  userId: number;
+  folderIds: ReadonlySet<number>;
+  timeoutMs: number;
+  /** Aborting ends the wait early (a newer request from the same device, a closed connection). */
+  signal?: AbortSignal | undefined;
+  /** Collect further changes for this long after the first, so one answer carries a burst. */
+  settleMs?: number;
+}
+
+export function waitForChange(feed: ChangeFeed, o: WaitOptions): Promise<WakeReason> {
+  return new Promise(resolve => {
+    const changed = new Set<number>();
+    let settle: NodeJS.Timeout | undefined;
+    const finish = (reason: WakeReason): void => {
+      clearTimeout(timer);
+      clearTimeout(settle);
+      unsubscribe();
+      o.signal?.removeEventListener('abort', onAbort);
+      resolve(reason);
+    };
+    const onAbort = (): void => finish({ kind: 'superseded' });
+    const unsubscribe = feed.subscribe(e => {
+      if (e.userId !== o.userId) return;
+      if (e.hierarchy) return finish({ kind: 'hierarchy' });
+      if (e.folderId === undefined || !o.folderIds.has(e.folderId)) return;
+      changed.add(e.folderId);
+      settle ??= setTimeout(() => finish({ kind: 'items', folderIds: [...changed] }), o.settleMs ?? 0);
+    });
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), o.timeoutMs);
+    if (o.signal?.aborted) return onAbort();
+    o.signal?.addEventListener('abort', onAbort);
+  });
+}
+
+/** One long-poll per device: a newer Ping or hanging Sync ends the one before it (MS-ASCMD 3.1.5.8). */
+export class DeviceWaits {
+  private readonly current = new Map<number, AbortController>();
+
+  begin(devicePk: number): AbortController {
+    this.current.get(devicePk)?.abort();
+    const controller = new AbortController();
+    this.current.set(devicePk, controller);
+    return controller;
+  }
+
+  end(devicePk: number, controller: AbortController): void {
+    if (this.current.get(devicePk) === controller) this.current.delete(devicePk);
+  }
+
+  get size(): number {
+    return this.current.size;
+  }
+}

@@ -1,0 +1,60 @@
+// What the sync engine knows about item classes: which folders hold which class, what a FilterType
+// window compares, and how a device's Change merges into the stored item.
+import { propText } from '../eas/props.js';
+import type { FolderTypeValue, ItemClass, ItemProps } from '../store/types.js';
+import { FolderType } from '../store/types.js';
+
+export function classOfFolder(type: FolderTypeValue): ItemClass | undefined {
+  switch (type) {
+    case FolderType.Calendar: case FolderType.UserCalendar: return 'Calendar';
+    case FolderType.Contacts: case FolderType.UserContacts: return 'Contacts';
+    case FolderType.Tasks: case FolderType.UserTasks: return 'Tasks';
+    case FolderType.Notes: case FolderType.UserNotes: return 'Notes';
+    case FolderType.Journal: case FolderType.UserJournal: return undefined;
+    default: return 'Email';
+  }
+}
+
+/** MS-ASCMD 2.2.3.70 FilterType: how far back a device wants items (days); 0 and 8 mean no date window. */
+const FILTER_DAYS: Readonly<Record<number, number>> = { 1: 1, 2: 3, 3: 7, 4: 14, 5: 31, 6: 92, 7: 183 };
+
+export function filterCutoff(filterType: number, now = Date.now()): number | undefined {
+  const days = FILTER_DAYS[filterType];
+  return days === undefined ? undefined : now - days * 86400_000;
+}
+
+/** The time a FilterType window compares: when mail arrived, when an event ends. null: always in. */
+export function filterTimeOf(cls: ItemClass, props: ItemProps): number | null {
+  const stamp = cls === 'Email' ? propText(props, 'Email:DateReceived')
+    : cls === 'Calendar' && !props.some(p => p[0] === 'Calendar:Recurrence') ? propText(props, 'Calendar:EndTime')
+      : undefined;
+  return stamp ? parseEasDate(stamp) : null;
+}
+
+/** EAS dates: ISO 8601 (2009-11-18T08:00:00.000Z) or the compact form (20091118T080000Z). */
+export function parseEasDate(s: string): number | null {
+  const compact = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  const t = compact ? Date.UTC(+compact[1], +compact[2] - 1, +compact[3], +compact[4], +compact[5], +compact[6]) : Date.parse(s);
+  return Number.isFinite(t) ? t : null;
+}
+
+/** What a device may change on an email (MS-ASEMAIL: flags, read state, categories). */
+const EMAIL_CHANGEABLE = new Set(['Email:Read', 'Email:Flag', 'Email:Categories', 'Email2:LastVerbExecuted', 'Email2:LastVerbExecutionTime']);
+
+/**
+ * MS-ASCMD 2.2.3.172 Supported: a Change replaces the properties it carries; a property it omits is
+ * removed only when the device manages it (listed in Supported, or no Supported list was given);
+ * otherwise it is ghosted, kept as it is. On email only the changeable properties move.
+ */
+export function mergeChange(cls: ItemClass, stored: ItemProps, incoming: ItemProps, supported: string[] | undefined): ItemProps | undefined {
+  if (cls === 'Email') {
+    const changes = incoming.filter(p => EMAIL_CHANGEABLE.has(p[0]));
+    if (changes.length !== incoming.length) return undefined;
+    const names = new Set(changes.map(p => p[0]));
+    return [...stored.filter(p => !names.has(p[0])), ...changes];
+  }
+  const present = new Set(incoming.map(p => p[0]));
+  const managed = supported && new Set(supported);
+  const kept = stored.filter(([name]) => !present.has(name) && managed !== undefined && !managed.has(name));
+  return [...incoming, ...kept];
+}

@@ -1,0 +1,84 @@
+// The device's Add, Change, Delete and Fetch in a Sync (MS-ASCMD 2.2.3.7.2, 2.2.3.24, 2.2.3.42.2,
+// 2.2.3.68). Whatever the device changed it already holds, so each write also records the version
+// the device has: the next change scan does not echo it back.
+import type { CollectionOptions, Folder, ItemProps } from '../store/types.js';
+import { FolderType } from '../store/types.js';
+import { filterTimeOf, mergeChange } from './classes.js';
+import { itemIdOf, serverIdOf, type Outcome, type SyncContext } from './collection.js';
+
+export type ClientCommand =
+  | { kind: 'Add'; clientId: string; props: ItemProps }
+  | { kind: 'Change'; serverId: string; instanceId?: string | undefined; props: ItemProps }
+  | { kind: 'Delete'; serverId: string; instanceId?: string | undefined }
+  | { kind: 'Fetch'; serverId: string };
+
+export interface CommandResponse {
+  kind: 'Add' | 'Change' | 'Delete' | 'Fetch';
+  clientId?: string | undefined;
+  serverId?: string | undefined;
+  instanceId?: string | undefined;
+  outcome: Outcome;
+  props?: ItemProps | undefined;
+}
+
+export async function applyCommand(ctx: SyncContext, folder: Folder, options: CollectionOptions, cmd: ClientCommand): Promise<CommandResponse> {
+  switch (cmd.kind) {
+    case 'Add': return add(ctx, folder, options, cmd);
+    case 'Change': return change(ctx, folder, options, cmd);
+    case 'Delete': return remove(ctx, folder, options, cmd);
+    case 'Fetch': return fetch(ctx, folder, cmd);
+  }
+}
+
+async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions, cmd: { clientId: string; props: ItemProps }): Promise<CommandResponse> {
+  const base = { kind: 'Add' as const, clientId: cmd.clientId };
+  // MS-ASEMAIL: a device creates mail only as a draft, and only from 16.0 on.
+  if (options.class === 'Email' && !(folder.type === FolderType.Drafts && ctx.version >= 16)) return { ...base, outcome: 'INVALID_ITEM' };
+  const item = await ctx.store.addItem(ctx.user.id, folder.id, { class: options.class, props: cmd.props, filterTime: filterTimeOf(options.class, cmd.props) });
+  if (!item) return { ...base, outcome: 'NOT_FOUND' };
+  await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, item.modseq]]);
+  return { ...base, serverId: serverIdOf(folder.id, item.id), outcome: 'OK' };
+}
+
+async function change(ctx: SyncContext, folder: Folder, options: CollectionOptions,
+  cmd: { serverId: string; instanceId?: string | undefined; props: ItemProps }): Promise<CommandResponse> {
+  const base = { kind: 'Change' as const, serverId: cmd.serverId, instanceId: cmd.instanceId };
+  // 16.x occurrence edits (InstanceId) belong to the calendar engine; until it is here, refuse them
+  // rather than apply an occurrence's values to the whole series.
+  if (cmd.instanceId) return { ...base, outcome: 'NOT_SUPPORTED' };
+  const id = itemIdOf(cmd.serverId, folder.id);
+  const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
+  if (!item || item.folderId !== folder.id) return { ...base, outcome: 'NOT_FOUND' };
+  const held = (await ctx.store.heldVersions(ctx.device.id, folder.id, [item.id])).get(item.id);
+  // MS-ASCMD 2.2.3.34 Conflict: the server changed the item since the device last saw it.
+  // Server wins (1, the default): refuse, and the next scan sends the server's version.
+  if (held !== undefined && held < item.modseq && options.conflict !== 0) return { ...base, outcome: 'CONFLICT' };
+  const merged = mergeChange(options.class, item.props, cmd.props, options.supported);
+  if (!merged) return { ...base, outcome: 'INVALID_ITEM' };
+  const updated = await ctx.store.updateItem(ctx.user.id, item.id, { props: merged, filterTime: filterTimeOf(options.class, merged) });
+  await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
+  return { ...base, outcome: 'OK' };
+}
+
+async function remove(ctx: SyncContext, folder: Folder, options: CollectionOptions,
+  cmd: { serverId: string; instanceId?: string | undefined }): Promise<CommandResponse> {
+  const base = { kind: 'Delete' as const, serverId: cmd.serverId, instanceId: cmd.instanceId };
+  if (cmd.instanceId) return { ...base, outcome: 'NOT_SUPPORTED' };
+  const id = itemIdOf(cmd.serverId, folder.id);
+  const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
+  if (!item || item.folderId !== folder.id) return { ...base, outcome: 'NOT_FOUND' };
+  // MS-ASCMD 2.2.3.43 DeletesAsMoves (default 1): a deleted item goes to Deleted Items.
+  const trash = options.deletesAsMoves && folder.type !== FolderType.DeletedItems
+    ? (await ctx.store.listFolders(ctx.user.id)).find(f => f.type === FolderType.DeletedItems) : undefined;
+  if (trash) await ctx.store.moveItem(ctx.user.id, item.id, trash.id);
+  else await ctx.store.deleteItem(ctx.user.id, item.id);
+  await ctx.store.releaseItems(ctx.device.id, folder.id, [item.id]);
+  return { ...base, outcome: 'OK' };
+}
+
+async function fetch(ctx: SyncContext, folder: Folder, cmd: { serverId: string }): Promise<CommandResponse> {
+  const id = itemIdOf(cmd.serverId, folder.id);
+  const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
+  if (!item || item.folderId !== folder.id) return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'NOT_FOUND' };
+  return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'OK', props: item.props };
+}

@@ -1,0 +1,120 @@
+// One collection of a Sync (MS-ASCMD 2.2.1.21): apply the device's commands, then send what the
+// device has not been told, within its window. docs/sync.md explains the state this keeps.
+import type { Store } from '../store/Store.js';
+import type { CollectionOptions, CollectionState, Device, Folder, ItemClass, ItemProps, User } from '../store/types.js';
+import { classOfFolder } from './classes.js';
+import { applyCommand, type ClientCommand, type CommandResponse } from './clientCommands.js';
+import { collectChanges, type ServerCommand } from './serverChanges.js';
+
+export type { ClientCommand, CommandResponse, ServerCommand };
+
+export type Outcome =
+  | 'OK' | 'INVALID_SYNC_KEY' | 'PROTOCOL_ERROR' | 'INVALID_ITEM' | 'CONFLICT' | 'NOT_FOUND' | 'HIERARCHY_CHANGED' | 'NOT_SUPPORTED';
+
+export interface CollectionRequest {
+  syncKey: string;
+  collectionId: string;
+  /** Undefined: send changes (any key but 0). */
+  getChanges?: boolean | undefined;
+  windowSize?: number | undefined;
+  options?: Partial<CollectionOptions> | undefined;
+  commands: ClientCommand[];
+}
+
+export interface CollectionResult {
+  collectionId: string;
+  class?: ItemClass | undefined;
+  outcome: Outcome;
+  syncKey?: string | undefined;
+  commands: ServerCommand[];
+  responses: CommandResponse[];
+  moreAvailable: boolean;
+  /** False when nothing happened, so that an empty Sync response can stand for this collection. */
+  eventful: boolean;
+  /** The options in force, for rendering (body preferences). */
+  options?: CollectionOptions | undefined;
+}
+
+export const DEFAULT_WINDOW = 100;
+export const MAX_WINDOW = 512;
+
+export const DEFAULT_OPTIONS: Omit<CollectionOptions, 'class'> = {
+  filterType: 0, conflict: 1, bodyPreferences: [], mimeSupport: 0, deletesAsMoves: true, windowSize: DEFAULT_WINDOW,
+};
+
+export interface SyncContext {
+  store: Store;
+  user: User;
+  device: Device;
+  /** Protocol version as a number (14.1 → 14.1), for rules that changed between versions. */
+  version: number;
+}
+
+/** `budget`: how many server changes this collection may still send within the request's WindowSize. */
+export async function syncCollection(ctx: SyncContext, req: CollectionRequest, budget: number): Promise<CollectionResult> {
+  const failed = (outcome: Outcome): CollectionResult =>
+    ({ collectionId: req.collectionId, outcome, commands: [], responses: [], moreAvailable: false, eventful: true });
+  const folder = /^\d{1,15}$/.test(req.collectionId) ? await ctx.store.getFolder(ctx.user.id, Number(req.collectionId)) : undefined;
+  // MS-ASCMD 2.2.3.177.17: a collection the device names but the server does not have → Status 12.
+  if (!folder) return failed('HIERARCHY_CHANGED');
+  const cls = classOfFolder(folder.type);
+  if (!cls) return failed('NOT_SUPPORTED');
+  if (req.syncKey === '0') return start(ctx, folder, cls, req);
+  return ctx.store.transaction(async tx => {
+    const state = await tx.getCollectionState(ctx.device.id, folder.id);
+    if (state && state.replayKey !== null && String(state.replayKey) === req.syncKey && state.replay) {
+      return JSON.parse(state.replay) as CollectionResult;
+    }
+    if (!state || String(state.syncKey) !== req.syncKey) return { ...failed('INVALID_SYNC_KEY'), class: cls };
+    return advance({ ...ctx, store: tx }, folder, state, req, budget);
+  });
+}
+
+/** SyncKey 0: forget what the device had and start it over; no items travel in this answer. */
+async function start(ctx: SyncContext, folder: Folder, cls: ItemClass, req: CollectionRequest): Promise<CollectionResult> {
+  const options = { ...DEFAULT_OPTIONS, ...req.options, class: cls };
+  await ctx.store.transaction(async tx => {
+    await tx.dropCollectionState(ctx.device.id, folder.id);
+    await tx.saveCollectionState({ devicePk: ctx.device.id, folderId: folder.id, syncKey: 1, modseq: 0, options, replayKey: null, replay: null });
+  });
+  return { collectionId: req.collectionId, class: cls, outcome: 'OK', syncKey: '1', commands: [], responses: [], moreAvailable: false, eventful: true };
+}
+
+async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, state: CollectionState, req: CollectionRequest, budget: number): Promise<CollectionResult> {
+  const options = { ...state.options, ...req.options, class: state.options.class };
+  // A new FilterType changes which items belong on the device: look at every item again.
+  const rescan = req.options?.filterType !== undefined && req.options.filterType !== state.options.filterType;
+  const responses: CommandResponse[] = [];
+  for (const command of req.commands) responses.push(await applyCommand(ctx, folder, options, command));
+  const window = Math.min(req.windowSize ?? options.windowSize ?? DEFAULT_WINDOW, MAX_WINDOW, budget);
+  const changes = req.getChanges === false
+    ? { commands: [], watermark: state.modseq, moreAvailable: false }
+    : await collectChanges(ctx, folder, options, rescan ? 0 : state.modseq, window);
+  const result: CollectionResult = {
+    collectionId: req.collectionId, class: options.class, outcome: 'OK', commands: changes.commands, responses, options,
+    moreAvailable: changes.moreAvailable, eventful: responses.length > 0 || changes.commands.length > 0 || changes.moreAvailable,
+  };
+  if (!result.eventful) {
+    // Nothing for the device: the key stays, only what was considered moves on.
+    await ctx.store.saveCollectionState({ ...state, modseq: changes.watermark, options });
+    return { ...result, syncKey: req.syncKey };
+  }
+  result.syncKey = String(state.syncKey + 1);
+  await ctx.store.saveCollectionState({
+    devicePk: state.devicePk, folderId: state.folderId, syncKey: state.syncKey + 1, modseq: changes.watermark, options,
+    replayKey: state.syncKey, replay: JSON.stringify(result),
+  });
+  return result;
+}
+
+export function serverIdOf(folderId: number, itemId: number): string {
+  return `${folderId}:${itemId}`;
+}
+
+/** The item id a ServerId names, if it names an item of this folder. */
+export function itemIdOf(serverId: string, folderId: number): number | undefined {
+  const m = /^(\d{1,15}):(\d{1,15})$/.exec(serverId.trim());
+  return m && Number(m[1]) === folderId ? Number(m[2]) : undefined;
+}
+
+export type { ItemProps };

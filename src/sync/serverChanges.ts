@@ -1,0 +1,64 @@
+// What the device has not been told: the folder's change log after the device's watermark, less
+// what it already holds (its own changes), less what is outside its FilterType window. A folder
+// whose modseq equals the watermark costs one row read, however many items it has.
+import type { CollectionOptions, Folder, ItemProps } from '../store/types.js';
+import { filterCutoff } from './classes.js';
+import { serverIdOf, type SyncContext } from './collection.js';
+
+export interface ServerCommand {
+  kind: 'Add' | 'Change' | 'Delete' | 'SoftDelete';
+  serverId: string;
+  props?: ItemProps | undefined;
+}
+
+export interface Changes {
+  commands: ServerCommand[];
+  /** Every change up to here has been considered. */
+  watermark: number;
+  moreAvailable: boolean;
+}
+
+const BATCH = 256;
+
+type Decision = { kind: ServerCommand['kind']; id: number; modseq: number };
+
+export async function collectChanges(ctx: SyncContext, folder: Folder & { modseq: number }, options: CollectionOptions,
+  from: number, window: number): Promise<Changes> {
+  if (folder.modseq <= from) return { commands: [], watermark: from, moreAvailable: false };
+  const cutoff = filterCutoff(options.filterType);
+  const decided: Decision[] = [];
+  let watermark = from;
+  let moreAvailable = false;
+  scan: for (;;) {
+    const batch = await ctx.store.listChanges(folder.id, watermark, BATCH);
+    const held = await ctx.store.heldVersions(ctx.device.id, folder.id, batch.map(c => c.id));
+    for (const c of batch) {
+      const heldVersion = held.get(c.id);
+      const outside = cutoff !== undefined && c.filterTime !== null && c.filterTime < cutoff;
+      const kind: Decision['kind'] | undefined = c.deleted ? (heldVersion !== undefined ? 'Delete' : undefined)
+        : heldVersion === undefined ? (outside ? undefined : 'Add')
+          : outside ? 'SoftDelete'
+            : heldVersion < c.modseq ? 'Change' : undefined;
+      if (kind) {
+        if (decided.length >= window) { moreAvailable = true; break scan; }
+        decided.push({ kind, id: c.id, modseq: c.modseq });
+      }
+      watermark = c.modseq;
+    }
+    if (batch.length < BATCH) break;
+  }
+  return { commands: await materialise(ctx, folder, decided), watermark, moreAvailable };
+}
+
+/** Loads what the decisions send and records what the device now holds. */
+async function materialise(ctx: SyncContext, folder: Folder, decided: Decision[]): Promise<ServerCommand[]> {
+  const sending = decided.filter(d => d.kind === 'Add' || d.kind === 'Change');
+  const items = new Map((await ctx.store.getItems(folder.id, sending.map(d => d.id))).map(i => [i.id, i]));
+  await ctx.store.holdVersions(ctx.device.id, folder.id, sending.map(d => [d.id, d.modseq]));
+  await ctx.store.releaseItems(ctx.device.id, folder.id, decided.filter(d => d.kind === 'Delete' || d.kind === 'SoftDelete').map(d => d.id));
+  return decided.map(d => ({
+    kind: d.kind,
+    serverId: serverIdOf(folder.id, d.id),
+    props: d.kind === 'Add' || d.kind === 'Change' ? items.get(d.id)?.props : undefined,
+  }));
+}

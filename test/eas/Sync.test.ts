@@ -1,0 +1,324 @@
+// MS-ASCMD 2.2.1.21 Sync over real HTTP and WBXML: SyncKey semantics, windows, client commands,
+// conflicts, ghosting, retries, cached and hanging requests.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CollectionMirror } from '../../src/client/collection.js';
+import { FolderHierarchyMirror } from '../../src/client/folders.js';
+import type { EasClient } from '../../src/client/EasClient.js';
+import { FolderType, type Folder } from '../../src/store/types.js';
+import { tags } from '../../src/wbxml/index.js';
+import { email, event } from '../helpers/items.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { BACKENDS } from '../helpers/stores.js';
+
+const as = tags('AirSync');
+const asb = tags('AirSyncBase');
+const cal = tags('Calendar');
+
+for (const backend of BACKENDS) {
+  describe(`Sync (${backend.name.replace('Backend', '')})`, () => {
+    let t: TestServer;
+    let alice: number;
+    let folders: Folder[];
+    const folder = (type: number) => folders.find(f => f.type === type)!;
+    let device = 0;
+    const phone = (overrides = {}): EasClient => t.client('alice@example.com', { deviceId: `PHONE${++device}`, ...overrides });
+
+    before(async () => {
+      t = await startServer({ backend, users: ['alice@example.com', 'bob@example.com'] });
+      alice = (await t.store.findUserByEmail('alice@example.com'))!.id;
+      folders = await t.store.listFolders(alice);
+    });
+    after(() => t.close());
+
+    it('SyncKey 0 starts the collection: a new key, Status 1, no items yet', async () => {
+      await t.store.addItem(alice, folder(FolderType.Inbox).id, { class: 'Email', props: email('before') });
+      const m = new CollectionMirror(phone(), String(folder(FolderType.Inbox).id));
+      const r = await m.sync();
+      assert.equal(r.status, 1);
+      assert.equal(m.syncKey, '1');
+      assert.equal(r.collection?.child('Commands'), undefined);
+    });
+
+    it('pages through a folder with WindowSize and MoreAvailable: every item once', async () => {
+      const inbox = folder(FolderType.Inbox).id;
+      for (let i = 0; i < 23; i++) await t.store.addItem(alice, inbox, { class: 'Email', props: email(`m${i}`) });
+      const m = new CollectionMirror(phone(), String(inbox));
+      await m.sync();
+      const rounds = await m.syncAll({ windowSize: 5 });
+      assert.deepEqual(rounds.map(r => r.moreAvailable), [true, true, true, true, false]);
+      const adds = rounds.flatMap(r => r.collection?.child('Commands')?.all('Add') ?? []);
+      assert.equal(adds.length, 24);
+      assert.equal(new Set(adds.map(a => a.childText('ServerId'))).size, 24);
+      assert.deepEqual([...m.items.keys()].sort(), (await t.store.liveItemIds(inbox)).map(id => `${inbox}:${id}`).sort());
+    });
+
+    it('MS-ASCMD 2.2.1.21.2: nothing new → an empty response for 14.1, the same key for 12.0', async () => {
+      const m = new CollectionMirror(phone(), String(folder(FolderType.Inbox).id));
+      await m.sync();
+      await m.syncAll();
+      const key = m.syncKey;
+      const r = await m.sync();
+      assert.equal(r.empty, true);
+      assert.equal(m.syncKey, key);
+      const old = new CollectionMirror(phone({ version: '12.0' }), String(folder(FolderType.Inbox).id));
+      await old.sync();
+      await old.syncAll();
+      const r12 = await old.sync();
+      assert.equal(r12.empty, false);
+      assert.equal(r12.collection?.childText('SyncKey'), old.syncKey);
+      assert.equal(r12.collection?.childText('Class'), 'Email');
+    });
+
+    it("adds a device's item, answers its ClientId with a ServerId, and never echoes it back", async () => {
+      const m = new CollectionMirror(phone(), String(folder(FolderType.Calendar).id));
+      await m.sync();
+      await m.syncAll();
+      const r = await m.sync([{ kind: 'Add', clientId: 'c1', props: event('Dentist') }]);
+      const serverId = r.added.get('c1')?.serverId;
+      assert.equal(r.added.get('c1')?.status, 1);
+      assert.match(serverId!, /^\d+:\d+$/);
+      assert.equal(r.collection?.child('Commands'), undefined);
+      const stored = await t.store.getItem(alice, Number(serverId!.split(':')[1]));
+      assert.deepEqual(stored?.props, event('Dentist'));
+      assert.equal((await m.sync()).empty, true);
+    });
+
+    it('a second device of the same account receives the first one\'s add, change and delete', async () => {
+      const calId = String(folder(FolderType.Calendar).id);
+      const a = new CollectionMirror(phone(), calId);
+      const b = new CollectionMirror(phone(), calId);
+      for (const m of [a, b]) { await m.sync(); await m.syncAll(); }
+      const added = await a.sync([{ kind: 'Add', clientId: 'x', props: event('Standup') }]);
+      const serverId = added.added.get('x')!.serverId!;
+      await b.syncAll();
+      assert.deepEqual(b.items.get(serverId), event('Standup'));
+      await a.sync([{ kind: 'Change', serverId, props: event('Standup (moved)', '20261201T120000Z', '20261201T123000Z') }]);
+      await b.syncAll();
+      assert.equal(b.items.get(serverId)?.find(p => p[0] === 'Calendar:Subject')?.[1], 'Standup (moved)');
+      await a.sync([{ kind: 'Delete', serverId }]);
+      await b.syncAll();
+      assert.equal(b.items.has(serverId), false);
+      assert.deepEqual([...a.items.keys()].sort(), [...b.items.keys()].sort());
+    });
+
+    it('MS-ASCMD 2.2.3.43: a Delete moves the item to Deleted Items unless DeletesAsMoves is 0', async () => {
+      const inbox = folder(FolderType.Inbox).id;
+      const trash = folder(FolderType.DeletedItems).id;
+      const m = new CollectionMirror(phone(), String(inbox));
+      const d = new CollectionMirror(phone(), String(trash));
+      for (const x of [m, d]) { await x.sync(); await x.syncAll(); }
+      const one = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('to trash') }))!;
+      const two = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('to nothing') }))!;
+      await m.syncAll();
+      await m.sync([{ kind: 'Delete', serverId: `${inbox}:${one.id}` }]);
+      await m.sync([{ kind: 'Delete', serverId: `${inbox}:${two.id}` }], { deletesAsMoves: false });
+      await d.syncAll();
+      const subjects = [...d.items.values()].map(p => p.find(x => x[0] === 'Email:Subject')?.[1]);
+      assert.ok(subjects.includes('to trash'));
+      assert.ok(!subjects.includes('to nothing'));
+      assert.equal(await t.store.getItem(alice, two.id), undefined);
+    });
+
+    it("unknown ServerIds and another account's items get Status 8, and nothing changes", async () => {
+      const bob = (await t.store.findUserByEmail('bob@example.com'))!.id;
+      const bobInbox = (await t.store.listFolders(bob))[0];
+      const secret = email('private', new Date('2026-01-01T00:00:00Z'));
+      const bobs = (await t.store.addItem(bob, bobInbox.id, { class: 'Email', props: secret }))!;
+      const inbox = folder(FolderType.Inbox).id;
+      const m = new CollectionMirror(phone(), String(inbox));
+      await m.sync();
+      const r = await m.sync([
+        { kind: 'Change', serverId: `${inbox}:999999`, props: [['Email:Read', '1']] },
+        { kind: 'Delete', serverId: `${bobInbox.id}:${bobs.id}` },
+        { kind: 'Delete', serverId: `${inbox}:${bobs.id}` },
+        { kind: 'Fetch', serverId: 'garbage' },
+      ], { getChanges: false });
+      assert.deepEqual(r.statuses.map(s => s.status), [8, 8, 8, 8]);
+      assert.deepEqual((await t.store.getItem(bob, bobs.id))?.props, secret);
+    });
+
+    it('Fetch returns one item whole', async () => {
+      const inbox = folder(FolderType.Inbox).id;
+      const props = email('fetch me', new Date('2026-01-01T00:00:00Z'));
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props }))!;
+      const m = new CollectionMirror(phone(), String(inbox));
+      await m.sync();
+      const r = await m.sync([{ kind: 'Fetch', serverId: `${inbox}:${item.id}` }], { getChanges: false });
+      assert.equal(r.statuses[0].status, 1);
+      const data = r.statuses[0].data!;
+      assert.deepEqual(data.filter(p => p[0] !== 'AirSyncBase:Body'), props.filter(p => p[0] !== 'AirSyncBase:Body'));
+      assert.deepEqual(data.find(p => p[0] === 'AirSyncBase:Body')?.[1],
+        [['AirSyncBase:Type', '1'], ['AirSyncBase:EstimatedDataSize', '16'], ['AirSyncBase:Data', 'Body of fetch me']]);
+    });
+
+    it('MS-ASCMD 2.2.3.34: server wins a conflict (Status 7) and sends its version; client wins with Conflict 0', async () => {
+      const calId = folder(FolderType.Calendar).id;
+      const m = new CollectionMirror(phone(), String(calId));
+      await m.sync();
+      await m.syncAll();
+      const added = await m.sync([{ kind: 'Add', clientId: 'k', props: event('Original') }]);
+      const serverId = added.added.get('k')!.serverId!;
+      const id = Number(serverId.split(':')[1]);
+      await t.store.updateItem(alice, id, { props: event('Server edit') });
+      const r = await m.sync([{ kind: 'Change', serverId, props: event('Device edit') }]);
+      assert.equal(r.statuses.find(s => s.serverId === serverId)?.status, 7);
+      assert.equal(m.items.get(serverId)?.find(p => p[0] === 'Calendar:Subject')?.[1], 'Server edit');
+      assert.equal((await t.store.getItem(alice, id))?.props.find(p => p[0] === 'Calendar:Subject')?.[1], 'Server edit');
+      await t.store.updateItem(alice, id, { props: event('Server edit 2') });
+      await m.sync([{ kind: 'Change', serverId, props: event('Device wins') }], { options: [as('Conflict', 0)] });
+      assert.equal((await t.store.getItem(alice, id))?.props.find(p => p[0] === 'Calendar:Subject')?.[1], 'Device wins');
+    });
+
+    it('MS-ASCMD 2.2.3.172: a property the device does not support survives its Change (ghosting)', async () => {
+      const calId = folder(FolderType.Calendar).id;
+      const item = (await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Ghost', undefined, undefined, [['Calendar:Location', 'Room 1']]) }))!;
+      const serverId = `${calId}:${item.id}`;
+      const supported = [cal('Subject'), cal('StartTime'), cal('EndTime'), cal('Reminder')];
+      const m = new CollectionMirror(phone(), String(calId));
+      await m.sync([], { supported });
+      await m.syncAll();
+      await m.sync([{ kind: 'Change', serverId, props: [['Calendar:Subject', 'Ghost 2'], ['Calendar:StartTime', '20261201T100000Z'], ['Calendar:EndTime', '20261201T110000Z']] }]);
+      const props = (await t.store.getItem(alice, item.id))!.props;
+      assert.equal(props.find(p => p[0] === 'Calendar:Location')?.[1], 'Room 1', 'ghosted, kept');
+      assert.equal(props.find(p => p[0] === 'Calendar:Reminder'), undefined, 'supported and omitted: removed');
+      assert.equal(props.find(p => p[0] === 'Calendar:Subject')?.[1], 'Ghost 2');
+    });
+
+    it('a device that lost the response re-sends its key and gets the same result, with nothing applied twice', async () => {
+      const calId = folder(FolderType.Calendar).id;
+      const client = phone();
+      const m = new CollectionMirror(client, String(calId));
+      await m.sync();
+      await m.syncAll();
+      await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Server side') });
+      const request = m.request([{ kind: 'Add', clientId: 'once', props: event('Only once') }]);
+      const first = await client.send('Sync', request);
+      const second = await client.send('Sync', request);
+      assert.deepEqual(second.raw, first.raw);
+      const live = await t.store.liveItemIds(calId);
+      const subjects = (await t.store.getItems(calId, live)).map(i => i.props.find(p => p[0] === 'Calendar:Subject')?.[1]);
+      assert.equal(subjects.filter(s => s === 'Only once').length, 1);
+      m.apply(second, [{ kind: 'Add', clientId: 'once', props: event('Only once') }]);
+      assert.equal((await m.sync()).empty, true);
+      await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Moves the key on') });
+      await m.syncAll();
+      // The key before the previous one is gone: Status 3, and SyncKey 0 starts over cleanly.
+      const stale = await client.send('Sync', request);
+      assert.equal(stale.body?.child('Collections')?.child('Collection')?.childText('Status'), '3');
+      const fresh = new CollectionMirror(client, String(calId));
+      await fresh.sync();
+      await fresh.syncAll();
+      const now = await t.store.liveItemIds(calId);
+      assert.deepEqual([...fresh.items.keys()].sort(), now.map(id => `${calId}:${id}`).sort());
+    });
+
+    it('answers an unknown collection with Status 12 and a malformed request with Status 4', async () => {
+      const m = new CollectionMirror(phone(), '999999');
+      assert.equal((await m.sync()).status, 12);
+      const bad = await phone().send('Sync', as('Sync', [as('Collections', [as('Collection', [as('SyncKey', '0')])])]));
+      assert.equal(bad.body?.childText('Status'), '4');
+      const bobInbox = (await t.store.listFolders((await t.store.findUserByEmail('bob@example.com'))!.id))[0];
+      assert.equal((await new CollectionMirror(phone(), String(bobInbox.id)).sync()).status, 12);
+    });
+
+    it('MS-ASCMD 2.2.3.70: FilterType leaves older mail out, and widening it brings that mail in', async () => {
+      const u = (await t.store.findUserByEmail('bob@example.com'))!.id;
+      const inbox = (await t.store.listFolders(u))[0].id;
+      await t.store.addItem(u, inbox, { class: 'Email', props: email('old', new Date(Date.now() - 40 * 86400_000)), filterTime: Date.now() - 40 * 86400_000 });
+      await t.store.addItem(u, inbox, { class: 'Email', props: email('new', new Date()), filterTime: Date.now() });
+      const m = new CollectionMirror(t.client('bob@example.com', { deviceId: 'FILTER' }), String(inbox));
+      await m.sync([], { options: [as('FilterType', 3)] });
+      await m.syncAll({ options: [as('FilterType', 3)] });
+      const subjects = () => [...m.items.values()].map(p => p.find(x => x[0] === 'Email:Subject')?.[1]).sort();
+      assert.ok(!subjects().includes('old'));
+      assert.ok(subjects().includes('new'));
+      await m.syncAll({ options: [as('FilterType', 0)] });
+      assert.ok(subjects().includes('old'));
+      await m.syncAll({ options: [as('FilterType', 2)] });
+      assert.ok(!subjects().includes('old'), 'narrowed: SoftDelete');
+    });
+
+    it('MS-ASAIRS 2.2.2.9: truncates bodies to TruncationSize', async () => {
+      const u = (await t.store.findUserByEmail('bob@example.com'))!.id;
+      const notes = (await t.store.listFolders(u)).find(f => f.type === FolderType.Inbox)!.id;
+      const long = 'é'.repeat(300);
+      await t.store.addItem(u, notes, { class: 'Email', props: [['Email:Subject', 'long'], ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', long]]]] });
+      const m = new CollectionMirror(t.client('bob@example.com', { deviceId: 'TRUNC' }), String(notes));
+      const options = [asb('BodyPreference', [asb('Type', 1), asb('TruncationSize', 101)])];
+      await m.sync([], { options });
+      const rounds = await m.syncAll({ options });
+      const body = rounds.flatMap(r => r.collection?.child('Commands')?.all('Add') ?? [])
+        .map(a => a.child('ApplicationData')!).find(d => d.childText('Subject') === 'long')!.child('Body', 'AirSyncBase')!;
+      assert.equal(body.childText('Truncated'), '1');
+      assert.equal(body.childText('EstimatedDataSize'), '600');
+      assert.equal(body.childText('Data'), 'é'.repeat(50));
+    });
+
+    it('MS-ASCMD 2.2.1.21.1: an empty request repeats the cached one; with nothing cached, Status 13', async () => {
+      const fresh = phone();
+      const none = await fresh.send('Sync');
+      assert.equal(none.body?.childText('Status'), '13');
+      const calId = folder(FolderType.Calendar).id;
+      const m = new CollectionMirror(fresh, String(calId));
+      await m.sync();
+      await m.syncAll();
+      await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Via cache') });
+      const r = await fresh.send('Sync');
+      m.apply(r, []);
+      assert.ok([...m.items.values()].some(p => p.find(x => x[0] === 'Calendar:Subject')?.[1] === 'Via cache'));
+    });
+
+    it('Wait and HeartbeatInterval: limits (Status 14 with Limit, both at once Status 4)', async () => {
+      const m = new CollectionMirror(phone(), String(folder(FolderType.Calendar).id));
+      await m.sync();
+      const status = async (extra: ReturnType<typeof as>[]) => {
+        const r = await phone().send('Sync', m.request([], { extra }));
+        return [r.body?.childText('Status'), r.body?.childText('Limit')];
+      };
+      assert.deepEqual(await status([as('Wait', 0)]), ['14', '1']);
+      assert.deepEqual(await status([as('Wait', 60)]), ['14', '59']);
+      assert.deepEqual(await status([as('HeartbeatInterval', 30)]), ['14', '60']);
+      assert.deepEqual(await status([as('HeartbeatInterval', 4000)]), ['14', '3540']);
+      assert.deepEqual(await status([as('Wait', 5), as('HeartbeatInterval', 300)]), ['4', undefined]);
+    });
+
+    it('a hanging Sync wakes within a second of a change made by another device', async () => {
+      const calId = folder(FolderType.Calendar).id;
+      const waiting = new CollectionMirror(phone(), String(calId));
+      const other = new CollectionMirror(phone(), String(calId));
+      for (const m of [waiting, other]) { await m.sync(); await m.syncAll(); }
+      const started = Date.now();
+      const pending = waiting.sync([], { extra: [as('HeartbeatInterval', 120)] });
+      await new Promise(r => setTimeout(r, 300));
+      const added = await other.sync([{ kind: 'Add', clientId: 'wake', props: event('Wake up') }]);
+      const round = await pending;
+      const latency = Date.now() - started - 300;
+      assert.ok(latency < 1000, `woke after ${latency} ms`);
+      assert.ok(waiting.items.has(added.added.get('wake')!.serverId!));
+      assert.equal(round.status, 1);
+    });
+
+    it('one WindowSize for the whole request spreads over its collections', async () => {
+      const u = (await t.store.findUserByEmail('bob@example.com'))!.id;
+      const bobFolders = await t.store.listFolders(u);
+      const a = bobFolders.find(f => f.type === FolderType.Notes)!.id;
+      const b = bobFolders.find(f => f.type === FolderType.Tasks)!.id;
+      for (let i = 0; i < 4; i++) {
+        await t.store.addItem(u, a, { class: 'Notes', props: [['Notes:Subject', `n${i}`]] });
+        await t.store.addItem(u, b, { class: 'Tasks', props: [['Tasks:Subject', `t${i}`]] });
+      }
+      const c = t.client('bob@example.com', { deviceId: 'MULTI' });
+      const ma = new CollectionMirror(c, String(a));
+      const mb = new CollectionMirror(c, String(b));
+      await ma.sync();
+      await mb.sync();
+      const both = as('Sync', [as('Collections', [...ma.request().children[0].children, ...mb.request().children[0].children]), as('WindowSize', 5)]);
+      const r = await c.send('Sync', both);
+      const [ca, cb] = r.body!.child('Collections')!.all('Collection');
+      assert.equal(ca.child('Commands')!.children.length, 4);
+      assert.equal(cb.child('Commands')!.children.length, 1);
+      assert.ok(cb.has('MoreAvailable'));
+    });
+  });
+}

@@ -1,0 +1,21 @@
+// Item properties for tests, in the store's form.
+import type { ItemProps } from '../../src/store/types.js';
+
+export function email(subject: string, received = new Date(), extra: ItemProps = []): ItemProps {
+  return [
+    ['Email:To', '"Bob" <bob@example.com>'], ['Email:From', '"Alice" <alice@example.com>'], ['Email:Subject', subject],
+    ['Email:DateReceived', received.toISOString()], ['Email:Read', '0'],
+    ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', `Body of ${subject}`]]],
+    ...extra,
+  ];
+}
+
+export function event(subject: string, start = '20261201T100000Z', end = '20261201T110000Z', extra: ItemProps = []): ItemProps {
+  return [
+    ['Calendar:Timezone', 'xP///wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='],
+    ['Calendar:AllDayEvent', '0'], ['Calendar:BusyStatus', '2'], ['Calendar:Subject', subject],
+    ['Calendar:StartTime', start], ['Calendar:EndTime', end], ['Calendar:Sensitivity', '0'],
+    ['Calendar:MeetingStatus', '0'], ['Calendar:Reminder', '15'],
+    ...extra,
+  ];
+}
