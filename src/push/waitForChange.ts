@@ -27,12 +27,11 @@ export function waitForChange(feed: ChangeFeed, o: WaitOptions): Promise<WakeRea
     };
     const onAbort = (): void => finish({ kind: 'superseded' });
     const unsubscribe = feed.subscribe(e => {
-      if (e.userId !== o.userId) return;
       if (e.hierarchy) return finish({ kind: 'hierarchy' });
       if (e.folderId === undefined || !o.folderIds.has(e.folderId)) return;
       changed.add(e.folderId);
       settle ??= setTimeout(() => finish({ kind: 'items', folderIds: [...changed] }), o.settleMs ?? 0);
-    });
+    }, o.userId);
     const timer = setTimeout(() => finish({ kind: 'timeout' }), o.timeoutMs);
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort);

@@ -37,6 +37,13 @@ export async function syncHierarchy(store: Store, device: Device, syncKey: strin
   return { ok: true, syncKey: String(key + 1), changes };
 }
 
+/** Whether FolderSync would report changes to this device now (it never synced: yes). */
+export async function syncHierarchyPreview(store: Store, device: Device): Promise<boolean> {
+  const latest = await store.latestHierarchySnapshot(device.id);
+  if (!latest) return true;
+  return diff(latest.folders, snapshotOf(await store.listFolders(device.userId))).length > 0;
+}
+
 function snapshotOf(folders: Folder[]): HierarchySnapshot['folders'] {
   const out: HierarchySnapshot['folders'] = {};
   for (const f of folders) out[String(f.id)] = { parentId: f.parentId, displayName: f.displayName, type: f.type };

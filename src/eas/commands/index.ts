@@ -4,6 +4,7 @@ import { tags, type Element } from '../../wbxml/index.js';
 import type { ProtocolVersion } from '../version.js';
 import { folderCreate, folderDelete, folderUpdate } from './FolderChanges.js';
 import { folderSync } from './FolderSync.js';
+import { ping } from './Ping.js';
 import { sync } from './Sync/index.js';
 import type { Handler } from './types.js';
 
@@ -33,7 +34,7 @@ export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   MeetingResponse: { root: ['MeetingResponse', 'MeetingResponse'] },
   Search: { root: ['Search', 'Search'] },
   Settings: { root: ['Settings', 'Settings'] },
-  Ping: { root: ['Ping', 'Ping'] },
+  Ping: { root: ['Ping', 'Ping'], handler: ping },
   ItemOperations: { root: ['ItemOperations', 'ItemOperations'] },
   Provision: { root: ['Provision', 'Provision'] },
   ResolveRecipients: { root: ['ResolveRecipients', 'ResolveRecipients'] },

@@ -1,0 +1,97 @@
+// MS-ASCMD 2.2.1.13 Ping: hold the request until one of the device's folders changes (Status 2),
+// its folder hierarchy changes (7), or the heartbeat ends (1). Interval and folder list are cached
+// per device, so a Ping without them repeats the last one (3.1.5.8). No polling: the wait is on
+// the store's change feed.
+import { waitForChange } from '../../push/waitForChange.js';
+import { checkFolders, type PingCheck } from '../../sync/ping.js';
+import { tags, type Element } from '../../wbxml/index.js';
+import type { CommandContext, CommandResult } from './types.js';
+
+const p = tags('Ping');
+
+/** MS-ASCMD 2.2.3.177.11 Status (Ping). */
+export const PingStatus = {
+  Expired: 1,
+  ChangesFound: 2,
+  MissingParameters: 3,
+  SyntaxError: 4,
+  InvalidInterval: 5,
+  TooManyFolders: 6,
+  FolderSyncRequired: 7,
+  ServerError: 8,
+} as const;
+
+/** Seconds; the same bounds as Sync's HeartbeatInterval (MS-ASCMD 2.2.3.88.2). */
+export const HEARTBEAT = { min: 60, max: 3540 };
+export const MAX_FOLDERS = 300;
+
+interface PingParameters { heartbeat: number; folderIds: number[] }
+
+export async function ping(ctx: CommandContext): Promise<CommandResult> {
+  const parsed = parse(ctx.body);
+  if (parsed === 'invalid') return status(PingStatus.SyntaxError);
+  const cached = await loadCache(ctx);
+  const heartbeat = parsed.heartbeat ?? cached?.heartbeat;
+  const folderIds = parsed.folderIds ?? cached?.folderIds;
+  if (heartbeat === undefined || folderIds === undefined) return status(PingStatus.MissingParameters);
+  if (heartbeat < HEARTBEAT.min || heartbeat > HEARTBEAT.max) {
+    return { body: p('Ping', [p('Status', PingStatus.InvalidInterval), p('HeartbeatInterval', heartbeat < HEARTBEAT.min ? HEARTBEAT.min : HEARTBEAT.max)]) };
+  }
+  if (folderIds.length > MAX_FOLDERS) return { body: p('Ping', [p('Status', PingStatus.TooManyFolders), p('MaxFolders', MAX_FOLDERS)]) };
+  if (parsed.heartbeat !== undefined || parsed.folderIds !== undefined) {
+    await ctx.store.setDeviceCache(ctx.device.id, 'ping', JSON.stringify({ heartbeat, folderIds } satisfies PingParameters));
+  }
+  return { body: answer(await watch(ctx, heartbeat, folderIds)) };
+}
+
+/** Subscribes before looking, so a change that lands in between is not missed. */
+async function watch(ctx: CommandContext, heartbeat: number, folderIds: number[]): Promise<PingCheck | { kind: 'expired' }> {
+  const controller = ctx.waits.begin(ctx.device.id);
+  const stop = (): void => controller.abort();
+  ctx.signal.addEventListener('abort', stop);
+  try {
+    const woke = waitForChange(ctx.store.changes, {
+      userId: ctx.user.id, folderIds: new Set(folderIds), timeoutMs: heartbeat * 1000, signal: controller.signal, settleMs: 50,
+    });
+    const now = await checkFolders(ctx.store, ctx.device, folderIds);
+    if (now.kind !== 'quiet') {
+      controller.abort();
+      return now;
+    }
+    const reason = await woke;
+    if (reason.kind === 'items') return { kind: 'changed', folderIds: reason.folderIds };
+    if (reason.kind === 'hierarchy') return { kind: 'hierarchy' };
+    return { kind: 'expired' };
+  } finally {
+    ctx.signal.removeEventListener('abort', stop);
+    ctx.waits.end(ctx.device.id, controller);
+  }
+}
+
+function answer(outcome: PingCheck | { kind: 'expired' }): Element {
+  switch (outcome.kind) {
+    case 'changed': return p('Ping', [p('Status', PingStatus.ChangesFound), p('Folders', outcome.folderIds.map(id => p('Folder', String(id))))]);
+    case 'hierarchy': return p('Ping', [p('Status', PingStatus.FolderSyncRequired)]);
+    default: return p('Ping', [p('Status', PingStatus.Expired)]);
+  }
+}
+
+function parse(body: Element | undefined): { heartbeat?: number | undefined; folderIds?: number[] | undefined } | 'invalid' {
+  if (!body) return {};
+  if (body.name !== 'Ping' || body.namespace !== 'Ping') return 'invalid';
+  const hb = body.childText('HeartbeatInterval')?.trim();
+  if (hb !== undefined && !/^\d{1,6}$/.test(hb)) return 'invalid';
+  const folders = body.child('Folders');
+  const ids = folders?.all('Folder').map(f => f.childText('Id')?.trim() ?? '');
+  if (ids && (ids.length === 0 || ids.some(id => !/^\d{1,15}$/.test(id)))) return 'invalid';
+  return { heartbeat: hb === undefined ? undefined : Number(hb), folderIds: ids?.map(Number) };
+}
+
+async function loadCache(ctx: CommandContext): Promise<PingParameters | undefined> {
+  const raw = await ctx.store.getDeviceCache(ctx.device.id, 'ping');
+  return raw ? (JSON.parse(raw) as PingParameters) : undefined;
+}
+
+function status(code: number): CommandResult {
+  return { body: p('Ping', [p('Status', code)]) };
+}
