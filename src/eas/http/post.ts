@@ -25,6 +25,14 @@ export interface PostOutcome {
 const WBXML = 'application/vnd.ms-sync.wbxml';
 
 export async function handlePost(ctx: ServerContext, req: IncomingMessage, query: string): Promise<PostOutcome> {
+  const started = performance.now();
+  const outcome = await gate(ctx, req, query);
+  // Server-Timing (W3C): how long the server worked on this request, for people debugging clients.
+  outcome.headers = { ...outcome.headers, 'Server-Timing': `app;dur=${(performance.now() - started).toFixed(2)}` };
+  return outcome;
+}
+
+async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Promise<PostOutcome> {
   let requestBody: Buffer = Buffer.alloc(0);
   let version: ProtocolVersion | undefined;
   let def: CommandDef | undefined;
