@@ -1,6 +1,6 @@
 // A small EAS client: what a phone does, without a phone. Tests, the demo and people writing
 // clients use it against a running Convene.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { COMMAND_CODES } from '../eas/query.js';
 import { decode, encode, type Element } from '../wbxml/index.js';
@@ -18,6 +18,8 @@ export interface EasClientOptions {
   /** PEM certificate to trust (a self-signed server). */
   ca?: string | Buffer;
   userAgent?: string;
+  /** Connection pooling for many concurrent requests (benchmarks). */
+  agent?: Agent;
 }
 
 export interface EasResponse {
@@ -73,7 +75,7 @@ export class EasClient {
     const url = new URL(`/Microsoft-Server-ActiveSync${query ? `?${query}` : ''}`, this.options.baseUrl);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, { method, headers: { ...headers, 'Content-Length': String(body?.length ?? 0) }, ca: this.options.ca }, res => {
+      const req = send(url, { method, headers: { ...headers, 'Content-Length': String(body?.length ?? 0) }, ca: this.options.ca, agent: this.options.agent }, res => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
