@@ -1,6 +1,9 @@
 // What the device has not been told: the folder's change log after the device's watermark, less
 // what it already holds (its own changes), less what is outside its FilterType window. A folder
 // whose modseq equals the watermark costs one row read, however many items it has.
+//
+// Two steps: `scanChanges` decides and writes nothing (GetItemEstimate counts with it);
+// `collectChanges` decides, then loads what it sends and records what the device now holds (Sync).
 import type { CollectionOptions, Folder, ItemProps } from '../store/types.js';
 import { filterCutoff } from './classes.js';
 import { serverIdOf, type SyncContext } from './collection.js';
@@ -18,13 +21,25 @@ export interface Changes {
   moreAvailable: boolean;
 }
 
+/** One change the device is to be sent: what kind, which item, and the version it carries. */
+export interface Decision {
+  kind: ServerCommand['kind'];
+  id: number;
+  modseq: number;
+}
+
+export interface Scan {
+  decided: Decision[];
+  watermark: number;
+  moreAvailable: boolean;
+}
+
 const BATCH = 256;
 
-type Decision = { kind: ServerCommand['kind']; id: number; modseq: number };
-
-export async function collectChanges(ctx: SyncContext, folder: Folder & { modseq: number }, options: CollectionOptions,
-  from: number, window: number): Promise<Changes> {
-  if (folder.modseq <= from) return { commands: [], watermark: from, moreAvailable: false };
+/** Decides, read-only, what a Sync would send after `from`: at most `window` changes. */
+export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, folder: Folder & { modseq: number },
+  options: Pick<CollectionOptions, 'filterType'>, from: number, window: number): Promise<Scan> {
+  if (folder.modseq <= from) return { decided: [], watermark: from, moreAvailable: false };
   const cutoff = filterCutoff(options.filterType);
   const decided: Decision[] = [];
   let watermark = from;
@@ -47,7 +62,14 @@ export async function collectChanges(ctx: SyncContext, folder: Folder & { modseq
     }
     if (batch.length < BATCH) break;
   }
-  return { commands: await materialise(ctx, folder, decided), watermark, moreAvailable };
+  return { decided, watermark, moreAvailable };
+}
+
+/** Sync's side: the scan, then the items it sends, with the device's holdings brought up to date. */
+export async function collectChanges(ctx: SyncContext, folder: Folder & { modseq: number }, options: CollectionOptions,
+  from: number, window: number): Promise<Changes> {
+  const scan = await scanChanges(ctx, folder, options, from, window);
+  return { commands: await materialise(ctx, folder, scan.decided), watermark: scan.watermark, moreAvailable: scan.moreAvailable };
 }
 
 /** Loads what the decisions send and records what the device now holds. */

@@ -4,6 +4,9 @@ import { tags, type Element } from '../../wbxml/index.js';
 import type { ProtocolVersion } from '../version.js';
 import { folderCreate, folderDelete, folderUpdate } from './FolderChanges.js';
 import { folderSync } from './FolderSync.js';
+import { getItemEstimate } from './GetItemEstimate.js';
+import { itemOperations } from './ItemOperations.js';
+import { moveItems } from './MoveItems.js';
 import { ping } from './Ping.js';
 import { sync } from './Sync/index.js';
 import type { Handler } from './types.js';
@@ -29,13 +32,13 @@ export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   FolderCreate: { root: ['FolderHierarchy', 'FolderCreate'], handler: folderCreate, needsBody: true },
   FolderDelete: { root: ['FolderHierarchy', 'FolderDelete'], handler: folderDelete, needsBody: true },
   FolderUpdate: { root: ['FolderHierarchy', 'FolderUpdate'], handler: folderUpdate, needsBody: true },
-  MoveItems: { root: ['Move', 'MoveItems'] },
-  GetItemEstimate: { root: ['GetItemEstimate', 'GetItemEstimate'] },
+  MoveItems: { root: ['Move', 'MoveItems'], handler: moveItems, needsBody: true },
+  GetItemEstimate: { root: ['GetItemEstimate', 'GetItemEstimate'], handler: getItemEstimate, needsBody: true },
   MeetingResponse: { root: ['MeetingResponse', 'MeetingResponse'] },
   Search: { root: ['Search', 'Search'] },
   Settings: { root: ['Settings', 'Settings'] },
   Ping: { root: ['Ping', 'Ping'], handler: ping },
-  ItemOperations: { root: ['ItemOperations', 'ItemOperations'] },
+  ItemOperations: { root: ['ItemOperations', 'ItemOperations'], handler: itemOperations, minVersion: '12.0' },
   Provision: { root: ['Provision', 'Provision'] },
   ResolveRecipients: { root: ['ResolveRecipients', 'ResolveRecipients'] },
   ValidateCert: { root: ['ValidateCert', 'ValidateCert'] },

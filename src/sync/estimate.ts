@@ -1,0 +1,37 @@
+// MS-ASCMD 2.2.1.9 GetItemEstimate: how many changes the device's next Syncs of a collection would
+// bring, counted with the very decisions Sync makes (serverChanges.scanChanges) and without writing
+// anything: the key, the watermark and what the device holds stay as they are (2.2.3.181.3).
+import type { CollectionResult, SyncContext } from './collection.js';
+import { classOfFolder } from './classes.js';
+import { scanChanges } from './serverChanges.js';
+
+export interface EstimateRequest {
+  collectionId: string;
+  syncKey: string;
+  /** The FilterType the device will sync with; undefined: the one it synced with last. */
+  filterType?: number | undefined;
+}
+
+export type EstimateFailure = 'INVALID_COLLECTION' | 'NOT_PRIMED' | 'INVALID_SYNC_KEY';
+
+export type EstimateOutcome = { ok: true; estimate: number } | { ok: false; reason: EstimateFailure };
+
+export async function estimateCollection(ctx: SyncContext, req: EstimateRequest): Promise<EstimateOutcome> {
+  const folder = /^\d{1,15}$/.test(req.collectionId) ? await ctx.store.getFolder(ctx.user.id, Number(req.collectionId)) : undefined;
+  // Another account's folder is as unknown as one that never existed.
+  if (!folder || !classOfFolder(folder.type)) return { ok: false, reason: 'INVALID_COLLECTION' };
+  // SyncKey 0, or no Sync of this folder yet: nothing to count from until the device has synced.
+  if (req.syncKey === '0') return { ok: false, reason: 'NOT_PRIMED' };
+  const state = await ctx.store.getCollectionState(ctx.device.id, folder.id);
+  if (!state) return { ok: false, reason: 'NOT_PRIMED' };
+  // A device that lost its last response sends the key before: Sync would resend that response
+  // first (collection.ts), then carry on from where it left off.
+  const replayed = state.replayKey !== null && String(state.replayKey) === req.syncKey && state.replay
+    ? (JSON.parse(state.replay) as CollectionResult).commands.length : undefined;
+  if (replayed === undefined && String(state.syncKey) !== req.syncKey) return { ok: false, reason: 'INVALID_SYNC_KEY' };
+  const filterType = req.filterType ?? state.options.filterType;
+  // As in Sync: a different FilterType makes the next Sync look at every item again.
+  const from = filterType !== state.options.filterType ? 0 : state.modseq;
+  const scan = await scanChanges(ctx, folder, { filterType }, from, Number.POSITIVE_INFINITY);
+  return { ok: true, estimate: (replayed ?? 0) + scan.decided.length };
+}
