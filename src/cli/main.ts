@@ -1,6 +1,8 @@
 // `convene`: the one entry point. Errors a person can fix are printed plainly, never as a stack.
 import { AccountError } from '../accounts/accounts.js';
 import { WbxmlError } from '../wbxml/index.js';
+import { CalendarError } from '../calendar/errors.js';
+import { CALENDAR_HELP, calendarCommand } from './calendar.js';
 import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { USER_HELP, userCommand } from './user.js';
@@ -13,11 +15,14 @@ ${SERVE_HELP}
 
 ${USER_HELP}
 
+${CALENDAR_HELP}
+
 ${WBXML_HELP}`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   serve: serveCommand,
   user: userCommand,
+  calendar: calendarCommand,
   wbxml: wbxmlCommand,
 };
 
@@ -40,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`convene: ${e.message}`);
       return 2;
     }
-    if (e instanceof AccountError || e instanceof WbxmlError || isSystemError(e)) {
+    if (e instanceof AccountError || e instanceof WbxmlError || e instanceof CalendarError || isSystemError(e)) {
       console.error(`convene: ${(e as Error).message}`);
       return 1;
     }

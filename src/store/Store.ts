@@ -1,5 +1,6 @@
 // The storage interface the domain sees. One implementation (SqlStore) runs on SQLite for a
 // single node and on PostgreSQL for several; commands never see SQL.
+import type { CalendarEvent } from '../calendar/model.js';
 import type { ChangeFeed } from './changes.js';
 import type {
   CollectionState, Device, Folder, FolderTypeValue, HierarchySnapshot, Item, ItemChange, ItemClass, ItemProps, User,
@@ -8,6 +9,13 @@ import type {
 export interface NewItem {
   class: ItemClass;
   props: ItemProps;
+  event?: CalendarEvent | undefined;
+  filterTime?: number | null | undefined;
+}
+
+export interface ItemChangeInput {
+  props: ItemProps;
+  event?: CalendarEvent | undefined;
   filterTime?: number | null | undefined;
 }
 
@@ -69,10 +77,12 @@ export interface Store {
   getItem(userId: number, itemId: number): Promise<Item | undefined>;
   /** Items of one folder by id, tombstones included. */
   getItems(folderId: number, itemIds: number[]): Promise<Item[]>;
-  updateItem(userId: number, itemId: number, change: { props: ItemProps; filterTime?: number | null | undefined }): Promise<Item | undefined>;
+  updateItem(userId: number, itemId: number, change: ItemChangeInput): Promise<Item | undefined>;
   deleteItem(userId: number, itemId: number): Promise<boolean>;
   /** Moves an item to another folder of the same user: a new item there, a tombstone here. */
   moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined>;
+  /** Live calendar items of the user whose event has this UID. */
+  findItemsByUid(userId: number, uid: string): Promise<Item[]>;
   /** Changes after `afterModseq`, oldest first. */
   listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]>;
   liveItemIds(folderId: number): Promise<number[]>;

@@ -82,6 +82,8 @@ export type ItemClass = 'Email' | 'Calendar' | 'Contacts' | 'Tasks' | 'Notes' | 
 export type PropNode = [name: string, value: string | { b64: string } | PropNode[]];
 export type ItemProps = PropNode[];
 
+import type { CalendarEvent } from '../calendar/model.js';
+
 export interface Item {
   id: number;
   userId: number;
@@ -93,6 +95,8 @@ export interface Item {
   /** What FilterType windows compare (ms): received time, or the end of an event's last occurrence. */
   filterTime: number | null;
   props: ItemProps;
+  /** Calendar items: the event itself; `props` is then empty (docs/calendar.md). */
+  event?: CalendarEvent | undefined;
 }
 
 /** One row of a folder's change log: an item as it is now, or its tombstone. */

@@ -1,9 +1,9 @@
 // The device's Add, Change, Delete and Fetch in a Sync (MS-ASCMD 2.2.3.7.2, 2.2.3.24, 2.2.3.42.2,
 // 2.2.3.68). Whatever the device changed it already holds, so each write also records the version
 // the device has: the next change scan does not echo it back.
-import type { CollectionOptions, Folder, ItemProps } from '../store/types.js';
+import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.js';
 import { FolderType } from '../store/types.js';
-import { filterTimeOf, mergeChange } from './classes.js';
+import { changeOccurrence, codecFor, deleteOccurrence, eventOf, ItemConversionError, occurrenceOf, storedEvent, type Stored } from './codecs.js';
 import { itemIdOf, serverIdOf, type Outcome, type SyncContext } from './collection.js';
 
 export type ClientCommand =
@@ -34,7 +34,9 @@ async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions,
   const base = { kind: 'Add' as const, clientId: cmd.clientId };
   // MS-ASEMAIL: a device creates mail only as a draft, and only from 16.0 on.
   if (options.class === 'Email' && !(folder.type === FolderType.Drafts && ctx.version >= 16)) return { ...base, outcome: 'INVALID_ITEM' };
-  const item = await ctx.store.addItem(ctx.user.id, folder.id, { class: options.class, props: cmd.props, filterTime: filterTimeOf(options.class, cmd.props) });
+  const converted = convert(() => codecFor(options.class).fromDevice(cmd.props, ctx.version));
+  if (!converted) return { ...base, outcome: 'INVALID_ITEM' };
+  const item = await ctx.store.addItem(ctx.user.id, folder.id, { class: options.class, ...converted });
   if (!item) return { ...base, outcome: 'NOT_FOUND' };
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, item.modseq]]);
   return { ...base, serverId: serverIdOf(folder.id, item.id), outcome: 'OK' };
@@ -43,9 +45,6 @@ async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions,
 async function change(ctx: SyncContext, folder: Folder, options: CollectionOptions,
   cmd: { serverId: string; instanceId?: string | undefined; props: ItemProps }): Promise<CommandResponse> {
   const base = { kind: 'Change' as const, serverId: cmd.serverId, instanceId: cmd.instanceId };
-  // 16.x occurrence edits (InstanceId) belong to the calendar engine; until it is here, refuse them
-  // rather than apply an occurrence's values to the whole series.
-  if (cmd.instanceId) return { ...base, outcome: 'NOT_SUPPORTED' };
   const id = itemIdOf(cmd.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
   if (!item || item.folderId !== folder.id) return { ...base, outcome: 'NOT_FOUND' };
@@ -53,9 +52,19 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
   // MS-ASCMD 2.2.3.34 Conflict: the server changed the item since the device last saw it.
   // Server wins (1, the default): refuse, and the next scan sends the server's version.
   if (held !== undefined && held < item.modseq && options.conflict !== 0) return { ...base, outcome: 'CONFLICT' };
-  const merged = mergeChange(options.class, item.props, cmd.props, options.supported);
-  if (!merged) return { ...base, outcome: 'INVALID_ITEM' };
-  const updated = await ctx.store.updateItem(ctx.user.id, item.id, { props: merged, filterTime: filterTimeOf(options.class, merged) });
+  let next: Stored | undefined;
+  if (cmd.instanceId) {
+    // MS-ASAIRS 2.2.2.25: with InstanceId the Change is about that one occurrence, never the series.
+    if (options.class !== 'Calendar') return { ...base, outcome: 'NOT_SUPPORTED' };
+    const event = convert(() => eventOf(item, ctx.version));
+    const at = event && occurrenceOf(event, cmd.instanceId);
+    if (!event || typeof at !== 'number') return { ...base, outcome: 'NOT_FOUND' };
+    next = convert(() => storedEvent(changeOccurrence(event, at, cmd.props, ctx.version)));
+  } else {
+    next = convert(() => codecFor(options.class).merge(item, cmd.props, options.supported, ctx.version));
+  }
+  if (!next) return { ...base, outcome: 'INVALID_ITEM' };
+  const updated = await ctx.store.updateItem(ctx.user.id, item.id, next);
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
   return { ...base, outcome: 'OK' };
 }
@@ -63,10 +72,16 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
 async function remove(ctx: SyncContext, folder: Folder, options: CollectionOptions,
   cmd: { serverId: string; instanceId?: string | undefined }): Promise<CommandResponse> {
   const base = { kind: 'Delete' as const, serverId: cmd.serverId, instanceId: cmd.instanceId };
-  if (cmd.instanceId) return { ...base, outcome: 'NOT_SUPPORTED' };
   const id = itemIdOf(cmd.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
-  if (!item || item.folderId !== folder.id) return { ...base, outcome: 'NOT_FOUND' };
+  if (!item || item.folderId !== folder.id) {
+    // Gone already (deleted or moved elsewhere): the device has dropped its copy too, so its
+    // tombstone must not come back to it as a Delete of something it no longer holds. (An occurrence
+    // Delete leaves the device holding the series, whose Delete it still needs.)
+    if (id !== undefined && !cmd.instanceId) await ctx.store.releaseItems(ctx.device.id, folder.id, [id]);
+    return { ...base, outcome: 'NOT_FOUND' };
+  }
+  if (cmd.instanceId) return removeOccurrence(ctx, folder, options, item, cmd.instanceId, base);
   // MS-ASCMD 2.2.3.43 DeletesAsMoves (default 1): a deleted item goes to Deleted Items.
   const trash = options.deletesAsMoves && folder.type !== FolderType.DeletedItems
     ? (await ctx.store.listFolders(ctx.user.id)).find(f => f.type === FolderType.DeletedItems) : undefined;
@@ -80,5 +95,29 @@ async function fetch(ctx: SyncContext, folder: Folder, cmd: { serverId: string }
   const id = itemIdOf(cmd.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
   if (!item || item.folderId !== folder.id) return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'NOT_FOUND' };
-  return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'OK', props: item.props };
+  const props = convert(() => codecFor(item.class).toDevice(item, ctx.version));
+  if (!props) return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'INVALID_ITEM' };
+  return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'OK', props };
+}
+
+/** MS-ASAIRS 2.2.2.25: a Delete with InstanceId cancels that occurrence; the series stays. */
+async function removeOccurrence(ctx: SyncContext, folder: Folder, options: CollectionOptions, item: Item, instanceId: string,
+  base: Omit<CommandResponse, 'outcome'>): Promise<CommandResponse> {
+  if (options.class !== 'Calendar') return { ...base, outcome: 'NOT_SUPPORTED' };
+  const event = convert(() => eventOf(item, ctx.version));
+  const at = event && occurrenceOf(event, instanceId);
+  if (!event || typeof at !== 'number') return { ...base, outcome: 'NOT_FOUND' };
+  const updated = await ctx.store.updateItem(ctx.user.id, item.id, storedEvent(deleteOccurrence(event, at)));
+  await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
+  return { ...base, outcome: 'OK' };
+}
+
+/** A device's item that does not convert is answered with Status 6; anything else is a real fault. */
+function convert<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ItemConversionError) return undefined;
+    throw e;
+  }
 }

@@ -4,12 +4,15 @@
 // FileReference format and the rules.
 import type { Store } from '../store/Store.js';
 import type { Device, Folder, ItemClass, ItemProps, PropNode, User } from '../store/types.js';
+import { codecFor } from './codecs.js';
 import { itemIdOf } from './collection.js';
 
 export interface OperationsContext {
   store: Store;
   user: User;
   device: Device;
+  /** Protocol version as a number, for the item's rendering. */
+  version: number;
 }
 
 export type FetchFailure = 'NOT_FOUND' | 'ATTACHMENT_INVALID' | 'ATTACHMENT_UNAVAILABLE';
@@ -25,7 +28,7 @@ export async function fetchItem(ctx: OperationsContext, req: { collectionId: str
   const id = folder && itemIdOf(req.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
   if (!folder || !item || item.folderId !== folder.id) return { ok: false, reason: 'NOT_FOUND' };
-  return { ok: true, kind: 'item', class: item.class, props: item.props };
+  return { ok: true, kind: 'item', class: item.class, props: codecFor(item.class).toDevice(item, ctx.version) };
 }
 
 // ---- Attachments -------------------------------------------------------------------------------

@@ -4,8 +4,9 @@
 //
 // Two steps: `scanChanges` decides and writes nothing (GetItemEstimate counts with it);
 // `collectChanges` decides, then loads what it sends and records what the device now holds (Sync).
-import type { CollectionOptions, Folder, ItemProps } from '../store/types.js';
+import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.js';
 import { filterCutoff } from './classes.js';
+import { codecFor } from './codecs.js';
 import { serverIdOf, type SyncContext } from './collection.js';
 
 export interface ServerCommand {
@@ -81,6 +82,11 @@ async function materialise(ctx: SyncContext, folder: Folder, decided: Decision[]
   return decided.map(d => ({
     kind: d.kind,
     serverId: serverIdOf(folder.id, d.id),
-    props: d.kind === 'Add' || d.kind === 'Change' ? items.get(d.id)?.props : undefined,
+    props: d.kind === 'Add' || d.kind === 'Change' ? deviceView(items.get(d.id), ctx.version) : undefined,
   }));
+}
+
+/** The item as this device's protocol version shows it. */
+function deviceView(item: Item | undefined, version: number): ItemProps | undefined {
+  return item && codecFor(item.class).toDevice(item, version);
 }

@@ -44,6 +44,40 @@ describe('convene CLI', () => {
     assert.equal(convene(['user', 'add', 'x@example.com', '--bogus']).code, 2);
   });
 
+  it('imports an iCalendar file into an account and exports it again without loss', async () => {
+    const { icsToEvents } = await import('../../src/calendar/ical.js');
+    const ics = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Test//EN',
+      'BEGIN:VEVENT', 'UID:series-1@example.org', 'DTSTAMP:20260101T000000Z', 'SUMMARY:Book club',
+      'DTSTART;TZID=Europe/Berlin:20260105T190000', 'DTEND;TZID=Europe/Berlin:20260105T210000',
+      'RRULE:FREQ=MONTHLY;BYDAY=1MO;COUNT=6', 'EXDATE;TZID=Europe/Berlin:20260202T190000',
+      'LOCATION:Library', 'CATEGORIES:Books', 'URL:https://example.org/club', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:series-1@example.org', 'DTSTAMP:20260101T000000Z', 'RECURRENCE-ID;TZID=Europe/Berlin:20260302T190000',
+      'SUMMARY:Book club (at Anna\'s)', 'DTSTART;TZID=Europe/Berlin:20260302T200000', 'DTEND;TZID=Europe/Berlin:20260302T220000',
+      'LOCATION:Library', 'CATEGORIES:Books', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:day-1@example.org', 'DTSTAMP:20260101T000000Z', 'SUMMARY:Holiday',
+      'DTSTART;VALUE=DATE:20260501', 'DTEND;VALUE=DATE:20260502', 'END:VEVENT',
+      'END:VCALENDAR', '',
+    ].join('\r\n');
+    const file = join(dataDir, 'in.ics');
+    writeFileSync(file, ics);
+    convene(['user', 'add', 'cal@example.com', '--password', 'calendar-secret']);
+    const imported = convene(['calendar', 'import', 'cal@example.com', file]);
+    assert.equal(imported.code, 0, imported.err);
+    assert.match(imported.out, /2 added, 0 updated, 0 skipped/);
+    const exported = convene(['calendar', 'export', 'cal@example.com']);
+    assert.equal(exported.code, 0, exported.err);
+    const strip = (events: ReturnType<typeof icsToEvents>) => events.map(e => ({ ...e, dtStamp: undefined })).sort((a, b) => a.uid.localeCompare(b.uid));
+    assert.deepEqual(strip(icsToEvents(exported.out)), strip(icsToEvents(ics)));
+    assert.match(convene(['calendar', 'import', 'cal@example.com', file]).out, /0 added, 2 updated/);
+    const broken = join(dataDir, 'broken.ics');
+    writeFileSync(broken, 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:no uid\r\n');
+    const bad = convene(['calendar', 'import', 'cal@example.com', broken]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /convene: /);
+    assert.doesNotMatch(bad.err, /at .*\.js/);
+  });
+
   it('encodes and decodes WBXML for people debugging devices', () => {
     const xml = join(dataDir, 'fs.xml');
     writeFileSync(xml, '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>');

@@ -116,7 +116,7 @@ for (const backend of BACKENDS) {
       const attached = (await t.store.addItem(alice, inbox, { class: 'Email', props: withAttachment('for the store') }))!;
       const text = formatFileReference({ folderId: inbox, itemId: attached.id, index: 0 });
       assert.deepEqual(parseFileReference(encodeURIComponent(text)), parseFileReference(text));
-      const ctx = { store: t.store, user: (await t.store.findUserByEmail('alice@example.com'))!, device: (await t.store.listDevices(alice))[0] };
+      const ctx = { store: t.store, user: (await t.store.findUserByEmail('alice@example.com'))!, device: (await t.store.listDevices(alice))[0], version: 14.1 };
       const source = {
         read: async (_: number, __: unknown, attachment: ItemProps) => ({
           contentType: 'application/pdf', data: Buffer.from(String(attachment.find(p => p[0] === 'AirSyncBase:DisplayName')?.[1])),

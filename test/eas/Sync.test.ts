@@ -7,13 +7,13 @@ import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import type { EasClient } from '../../src/client/EasClient.js';
 import { FolderType, type Folder } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
-import { email, event } from '../helpers/items.js';
+import { contact, email } from '../helpers/items.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 const as = tags('AirSync');
 const asb = tags('AirSyncBase');
-const cal = tags('Calendar');
+const con = tags('Contacts');
 
 for (const backend of BACKENDS) {
   describe(`Sync (${backend.name.replace('Backend', '')})`, () => {
@@ -71,31 +71,31 @@ for (const backend of BACKENDS) {
     });
 
     it("adds a device's item, answers its ClientId with a ServerId, and never echoes it back", async () => {
-      const m = new CollectionMirror(phone(), String(folder(FolderType.Calendar).id));
+      const m = new CollectionMirror(phone(), String(folder(FolderType.Contacts).id));
       await m.sync();
       await m.syncAll();
-      const r = await m.sync([{ kind: 'Add', clientId: 'c1', props: event('Dentist') }]);
+      const r = await m.sync([{ kind: 'Add', clientId: 'c1', props: contact('Dentist') }]);
       const serverId = r.added.get('c1')?.serverId;
       assert.equal(r.added.get('c1')?.status, 1);
       assert.match(serverId!, /^\d+:\d+$/);
       assert.equal(r.collection?.child('Commands'), undefined);
       const stored = await t.store.getItem(alice, Number(serverId!.split(':')[1]));
-      assert.deepEqual(stored?.props, event('Dentist'));
+      assert.deepEqual(stored?.props, contact('Dentist'));
       assert.equal((await m.sync()).empty, true);
     });
 
     it('a second device of the same account receives the first one\'s add, change and delete', async () => {
-      const calId = String(folder(FolderType.Calendar).id);
-      const a = new CollectionMirror(phone(), calId);
-      const b = new CollectionMirror(phone(), calId);
+      const conId = String(folder(FolderType.Contacts).id);
+      const a = new CollectionMirror(phone(), conId);
+      const b = new CollectionMirror(phone(), conId);
       for (const m of [a, b]) { await m.sync(); await m.syncAll(); }
-      const added = await a.sync([{ kind: 'Add', clientId: 'x', props: event('Standup') }]);
+      const added = await a.sync([{ kind: 'Add', clientId: 'x', props: contact('Standup') }]);
       const serverId = added.added.get('x')!.serverId!;
       await b.syncAll();
-      assert.deepEqual(b.items.get(serverId), event('Standup'));
-      await a.sync([{ kind: 'Change', serverId, props: event('Standup (moved)', '20261201T120000Z', '20261201T123000Z') }]);
+      assert.deepEqual(b.items.get(serverId), contact('Standup'));
+      await a.sync([{ kind: 'Change', serverId, props: contact('Standup (moved)') }]);
       await b.syncAll();
-      assert.equal(b.items.get(serverId)?.find(p => p[0] === 'Calendar:Subject')?.[1], 'Standup (moved)');
+      assert.equal(b.items.get(serverId)?.find(p => p[0] === 'Contacts:FileAs')?.[1], 'Standup (moved)');
       await a.sync([{ kind: 'Delete', serverId }]);
       await b.syncAll();
       assert.equal(b.items.has(serverId), false);
@@ -153,64 +153,64 @@ for (const backend of BACKENDS) {
     });
 
     it('MS-ASCMD 2.2.3.34: server wins a conflict (Status 7) and sends its version; client wins with Conflict 0', async () => {
-      const calId = folder(FolderType.Calendar).id;
-      const m = new CollectionMirror(phone(), String(calId));
+      const conId = folder(FolderType.Contacts).id;
+      const m = new CollectionMirror(phone(), String(conId));
       await m.sync();
       await m.syncAll();
-      const added = await m.sync([{ kind: 'Add', clientId: 'k', props: event('Original') }]);
+      const added = await m.sync([{ kind: 'Add', clientId: 'k', props: contact('Original') }]);
       const serverId = added.added.get('k')!.serverId!;
       const id = Number(serverId.split(':')[1]);
-      await t.store.updateItem(alice, id, { props: event('Server edit') });
-      const r = await m.sync([{ kind: 'Change', serverId, props: event('Device edit') }]);
+      await t.store.updateItem(alice, id, { props: contact('Server edit') });
+      const r = await m.sync([{ kind: 'Change', serverId, props: contact('Device edit') }]);
       assert.equal(r.statuses.find(s => s.serverId === serverId)?.status, 7);
-      assert.equal(m.items.get(serverId)?.find(p => p[0] === 'Calendar:Subject')?.[1], 'Server edit');
-      assert.equal((await t.store.getItem(alice, id))?.props.find(p => p[0] === 'Calendar:Subject')?.[1], 'Server edit');
-      await t.store.updateItem(alice, id, { props: event('Server edit 2') });
-      await m.sync([{ kind: 'Change', serverId, props: event('Device wins') }], { options: [as('Conflict', 0)] });
-      assert.equal((await t.store.getItem(alice, id))?.props.find(p => p[0] === 'Calendar:Subject')?.[1], 'Device wins');
+      assert.equal(m.items.get(serverId)?.find(p => p[0] === 'Contacts:FileAs')?.[1], 'Server edit');
+      assert.equal((await t.store.getItem(alice, id))?.props.find(p => p[0] === 'Contacts:FileAs')?.[1], 'Server edit');
+      await t.store.updateItem(alice, id, { props: contact('Server edit 2') });
+      await m.sync([{ kind: 'Change', serverId, props: contact('Device wins') }], { options: [as('Conflict', 0)] });
+      assert.equal((await t.store.getItem(alice, id))?.props.find(p => p[0] === 'Contacts:FileAs')?.[1], 'Device wins');
     });
 
     it('MS-ASCMD 2.2.3.172: a property the device does not support survives its Change (ghosting)', async () => {
-      const calId = folder(FolderType.Calendar).id;
-      const item = (await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Ghost', undefined, undefined, [['Calendar:Location', 'Room 1']]) }))!;
-      const serverId = `${calId}:${item.id}`;
-      const supported = [cal('Subject'), cal('StartTime'), cal('EndTime'), cal('Reminder')];
-      const m = new CollectionMirror(phone(), String(calId));
+      const conId = folder(FolderType.Contacts).id;
+      const item = (await t.store.addItem(alice, conId, { class: 'Contacts', props: contact('Ghost Writer', [['Contacts:JobTitle', 'Author']]) }))!;
+      const serverId = `${conId}:${item.id}`;
+      const supported = [con('FileAs'), con('FirstName'), con('LastName'), con('MobilePhoneNumber')];
+      const m = new CollectionMirror(phone(), String(conId));
       await m.sync([], { supported });
       await m.syncAll();
-      await m.sync([{ kind: 'Change', serverId, props: [['Calendar:Subject', 'Ghost 2'], ['Calendar:StartTime', '20261201T100000Z'], ['Calendar:EndTime', '20261201T110000Z']] }]);
+      await m.sync([{ kind: 'Change', serverId, props: [['Contacts:FileAs', 'Ghost 2'], ['Contacts:FirstName', 'Ghost'], ['Contacts:LastName', '2']] }]);
       const props = (await t.store.getItem(alice, item.id))!.props;
-      assert.equal(props.find(p => p[0] === 'Calendar:Location')?.[1], 'Room 1', 'ghosted, kept');
-      assert.equal(props.find(p => p[0] === 'Calendar:Reminder'), undefined, 'supported and omitted: removed');
-      assert.equal(props.find(p => p[0] === 'Calendar:Subject')?.[1], 'Ghost 2');
+      assert.equal(props.find(p => p[0] === 'Contacts:JobTitle')?.[1], 'Author', 'ghosted, kept');
+      assert.equal(props.find(p => p[0] === 'Contacts:MobilePhoneNumber'), undefined, 'supported and omitted: removed');
+      assert.equal(props.find(p => p[0] === 'Contacts:FileAs')?.[1], 'Ghost 2');
     });
 
     it('a device that lost the response re-sends its key and gets the same result, with nothing applied twice', async () => {
-      const calId = folder(FolderType.Calendar).id;
+      const conId = folder(FolderType.Contacts).id;
       const client = phone();
-      const m = new CollectionMirror(client, String(calId));
+      const m = new CollectionMirror(client, String(conId));
       await m.sync();
       await m.syncAll();
-      await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Server side') });
-      const request = m.request([{ kind: 'Add', clientId: 'once', props: event('Only once') }]);
+      await t.store.addItem(alice, conId, { class: 'Contacts', props: contact('Server side') });
+      const request = m.request([{ kind: 'Add', clientId: 'once', props: contact('Only once') }]);
       const first = await client.send('Sync', request);
       const second = await client.send('Sync', request);
       assert.deepEqual(second.raw, first.raw);
-      const live = await t.store.liveItemIds(calId);
-      const subjects = (await t.store.getItems(calId, live)).map(i => i.props.find(p => p[0] === 'Calendar:Subject')?.[1]);
+      const live = await t.store.liveItemIds(conId);
+      const subjects = (await t.store.getItems(conId, live)).map(i => i.props.find(p => p[0] === 'Contacts:FileAs')?.[1]);
       assert.equal(subjects.filter(s => s === 'Only once').length, 1);
-      m.apply(second, [{ kind: 'Add', clientId: 'once', props: event('Only once') }]);
+      m.apply(second, [{ kind: 'Add', clientId: 'once', props: contact('Only once') }]);
       assert.equal((await m.sync()).empty, true);
-      await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Moves the key on') });
+      await t.store.addItem(alice, conId, { class: 'Contacts', props: contact('Moves the key on') });
       await m.syncAll();
       // The key before the previous one is gone: Status 3, and SyncKey 0 starts over cleanly.
       const stale = await client.send('Sync', request);
       assert.equal(stale.body?.child('Collections')?.child('Collection')?.childText('Status'), '3');
-      const fresh = new CollectionMirror(client, String(calId));
+      const fresh = new CollectionMirror(client, String(conId));
       await fresh.sync();
       await fresh.syncAll();
-      const now = await t.store.liveItemIds(calId);
-      assert.deepEqual([...fresh.items.keys()].sort(), now.map(id => `${calId}:${id}`).sort());
+      const now = await t.store.liveItemIds(conId);
+      assert.deepEqual([...fresh.items.keys()].sort(), now.map(id => `${conId}:${id}`).sort());
     });
 
     it('answers an unknown collection with Status 12 and a malformed request with Status 4', async () => {
@@ -259,18 +259,18 @@ for (const backend of BACKENDS) {
       const fresh = phone();
       const none = await fresh.send('Sync');
       assert.equal(none.body?.childText('Status'), '13');
-      const calId = folder(FolderType.Calendar).id;
-      const m = new CollectionMirror(fresh, String(calId));
+      const conId = folder(FolderType.Contacts).id;
+      const m = new CollectionMirror(fresh, String(conId));
       await m.sync();
       await m.syncAll();
-      await t.store.addItem(alice, calId, { class: 'Calendar', props: event('Via cache') });
+      await t.store.addItem(alice, conId, { class: 'Contacts', props: contact('Via cache') });
       const r = await fresh.send('Sync');
       m.apply(r, []);
-      assert.ok([...m.items.values()].some(p => p.find(x => x[0] === 'Calendar:Subject')?.[1] === 'Via cache'));
+      assert.ok([...m.items.values()].some(p => p.find(x => x[0] === 'Contacts:FileAs')?.[1] === 'Via cache'));
     });
 
     it('Wait and HeartbeatInterval: limits (Status 14 with Limit, both at once Status 4)', async () => {
-      const m = new CollectionMirror(phone(), String(folder(FolderType.Calendar).id));
+      const m = new CollectionMirror(phone(), String(folder(FolderType.Contacts).id));
       await m.sync();
       const status = async (extra: ReturnType<typeof as>[]) => {
         const r = await phone().send('Sync', m.request([], { extra }));
@@ -284,14 +284,14 @@ for (const backend of BACKENDS) {
     });
 
     it('a hanging Sync wakes within a second of a change made by another device', async () => {
-      const calId = folder(FolderType.Calendar).id;
-      const waiting = new CollectionMirror(phone(), String(calId));
-      const other = new CollectionMirror(phone(), String(calId));
+      const conId = folder(FolderType.Contacts).id;
+      const waiting = new CollectionMirror(phone(), String(conId));
+      const other = new CollectionMirror(phone(), String(conId));
       for (const m of [waiting, other]) { await m.sync(); await m.syncAll(); }
       const started = Date.now();
       const pending = waiting.sync([], { extra: [as('HeartbeatInterval', 120)] });
       await new Promise(r => setTimeout(r, 300));
-      const added = await other.sync([{ kind: 'Add', clientId: 'wake', props: event('Wake up') }]);
+      const added = await other.sync([{ kind: 'Add', clientId: 'wake', props: contact('Wake up') }]);
       const round = await pending;
       const latency = Date.now() - started - 300;
       assert.ok(latency < 1000, `woke after ${latency} ms`);

@@ -10,12 +10,24 @@ export function email(subject: string, received = new Date(), extra: ItemProps =
   ];
 }
 
+/** America/Los_Angeles as a device sends it (TIME_ZONE_INFORMATION, MS-ASCAL Timezone). */
+export const PACIFIC = '4AEAAFAAYQBjAGkAZgBpAGMAIABTAHQAYQBuAGQAYQByAGQAIABUAGkAbQBlAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAsAAAABAAIAAAAAAAAAAAAAAFAAYQBjAGkAZgBpAGMAIABEAGEAeQBsAGkAZwBoAHQAIABUAGkAbQBlAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMAAAACAAIAAAAAAAAAxP///w==';
+
 export function event(subject: string, start = '20261201T100000Z', end = '20261201T110000Z', extra: ItemProps = []): ItemProps {
   return [
-    ['Calendar:Timezone', 'xP///wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='],
+    ['Calendar:Timezone', PACIFIC],
     ['Calendar:AllDayEvent', '0'], ['Calendar:BusyStatus', '2'], ['Calendar:Subject', subject],
     ['Calendar:StartTime', start], ['Calendar:EndTime', end], ['Calendar:Sensitivity', '0'],
     ['Calendar:MeetingStatus', '0'], ['Calendar:Reminder', '15'],
+    ...extra,
+  ];
+}
+
+/** A contact: kept by the server exactly as the device sent it (no class conversion). */
+export function contact(name: string, extra: ItemProps = []): ItemProps {
+  return [
+    ['Contacts:FileAs', name], ['Contacts:FirstName', name.split(' ')[0]], ['Contacts:LastName', name.split(' ').slice(1).join(' ')],
+    ['Contacts:Email1Address', `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@example.org`], ['Contacts:MobilePhoneNumber', '+1 555 0100'],
     ...extra,
   ];
 }

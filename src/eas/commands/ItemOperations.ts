@@ -1,7 +1,7 @@
 // MS-ASCMD 2.2.1.10 ItemOperations: Fetch, EmptyFolderContents and Move, run in request order, each
 // answered with its own Status inside Response. The top-level Status is 1 unless the request
 // itself is malformed (2). Multipart responses (MS-ASAcceptMultiPart) are not offered yet.
-import { emptyFolder, fetchAttachment, fetchItem, type FetchFailure, type FetchOutcome } from '../../sync/itemOperations.js';
+import { emptyFolder, fetchAttachment, fetchItem, type FetchFailure, type FetchOutcome, type OperationsContext } from '../../sync/itemOperations.js';
 import type { CollectionOptions, ItemProps } from '../../store/types.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import { renderBody } from '../body.js';
@@ -52,11 +52,12 @@ export async function itemOperations(ctx: CommandContext): Promise<CommandResult
   const operations = parse(ctx.body);
   if (!operations) return { body: io('ItemOperations', [io('Status', ItemOperationsStatus.ProtocolError)]) };
   const answers: Element[] = [];
-  for (const op of operations) answers.push(await run(ctx, op));
+  const octx = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version) };
+  for (const op of operations) answers.push(await run(octx, op));
   return { body: io('ItemOperations', [io('Status', ItemOperationsStatus.Success), io('Response', answers)]) };
 }
 
-async function run(ctx: CommandContext, op: Operation): Promise<Element> {
+async function run(ctx: OperationsContext, op: Operation): Promise<Element> {
   switch (op.kind) {
     case 'Fetch': return fetch(ctx, op);
     case 'EmptyFolderContents': {
@@ -73,7 +74,7 @@ async function run(ctx: CommandContext, op: Operation): Promise<Element> {
   }
 }
 
-async function fetch(ctx: CommandContext, op: FetchRequest): Promise<Element> {
+async function fetch(ctx: OperationsContext, op: FetchRequest): Promise<Element> {
   const echo = [
     op.collectionId !== undefined && as('CollectionId', op.collectionId),
     op.serverId !== undefined && as('ServerId', op.serverId),

@@ -1,6 +1,6 @@
 // The Store on any SqlDriver. Every query here runs unchanged on SQLite and PostgreSQL.
 import { ChangeFeed, type ChangeEvent } from '../changes.js';
-import type { DeviceSighting, NewItem, NewUser, Store } from '../Store.js';
+import type { DeviceSighting, ItemChangeInput, NewItem, NewUser, Store } from '../Store.js';
 import { StoreError } from '../Store.js';
 import {
   DEFAULT_FOLDERS, type CollectionState, type Device, type Folder, type FolderTypeValue, type HierarchySnapshot, type Item,
@@ -194,7 +194,7 @@ class SqlStore implements Store {
     return items.findItems(this.db, folderId, itemIds);
   }
 
-  async updateItem(userId: number, itemId: number, change: { props: ItemProps; filterTime?: number | null | undefined }): Promise<Item | undefined> {
+  async updateItem(userId: number, itemId: number, change: ItemChangeInput): Promise<Item | undefined> {
     const updated = await this.db.transaction(tx => items.updateItem(tx, userId, itemId, change));
     if (updated) await this.announce({ userId, folderId: updated.folderId });
     return updated;
@@ -211,13 +211,17 @@ class SqlStore implements Store {
       const item = await items.findItem(tx, userId, itemId);
       if (!item || !(await this.ownsFolder(tx, userId, toFolderId))) return undefined;
       await items.tombstone(tx, userId, itemId);
-      const copy = await items.insertItem(tx, userId, toFolderId, { class: item.class, props: item.props, filterTime: item.filterTime });
+      const copy = await items.insertItem(tx, userId, toFolderId, { class: item.class, props: item.props, event: item.event, filterTime: item.filterTime });
       return copy && { from: item.folderId, copy };
     });
     if (!moved) return undefined;
     await this.announce({ userId, folderId: moved.from });
     await this.announce({ userId, folderId: toFolderId });
     return moved.copy;
+  }
+
+  findItemsByUid(userId: number, uid: string): Promise<Item[]> {
+    return items.findByUid(this.db, userId, uid);
   }
 
   listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {

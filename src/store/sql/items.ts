@@ -1,18 +1,20 @@
 // Items and their change log, on any SqlDriver. Every change bumps the folder's modseq inside the
 // same transaction; the folder row lock orders concurrent writers, so modseqs commit in order.
+import type { CalendarEvent } from '../../calendar/model.js';
 import type { Item, ItemChange, ItemClass, ItemProps } from '../types.js';
 import type { SqlDriver } from './driver.js';
 
 interface ItemRow {
   id: number; user_id: number; folder_id: number; class: string; modseq: number; deleted: number;
-  filter_time: number | null; props: string;
+  filter_time: number | null; props: string; event: string | null;
 }
 
-const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props';
+const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props, event';
 
 export interface NewItem {
   class: ItemClass;
   props: ItemProps;
+  event?: CalendarEvent | undefined;
   filterTime?: number | null | undefined;
 }
 
@@ -27,9 +29,10 @@ export async function insertItem(tx: SqlDriver, userId: number, folderId: number
   const modseq = await bumpFolder(tx, userId, folderId);
   if (modseq === undefined) return undefined;
   const row = await tx.get<ItemRow>(
-    `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, created_at)
-     VALUES (?, ?, ?, ?, 0, ?, ?, ?) RETURNING ${COLUMNS}`,
-    [userId, folderId, item.class, modseq, item.filterTime ?? null, JSON.stringify(item.props), Date.now()]);
+    `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, event, uid, created_at)
+     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    [userId, folderId, item.class, modseq, item.filterTime ?? null, JSON.stringify(item.props),
+      item.event ? JSON.stringify(item.event) : null, item.event?.uid ?? null, Date.now()]);
   return toItem(row as ItemRow);
 }
 
@@ -45,13 +48,15 @@ export async function findItems(db: SqlDriver, folderId: number, ids: number[]):
   return rows.map(toItem);
 }
 
-export async function updateItem(tx: SqlDriver, userId: number, itemId: number, change: { props: ItemProps; filterTime?: number | null | undefined }): Promise<Item | undefined> {
+export async function updateItem(tx: SqlDriver, userId: number, itemId: number,
+  change: { props: ItemProps; event?: CalendarEvent | undefined; filterTime?: number | null | undefined }): Promise<Item | undefined> {
   const item = await findItem(tx, userId, itemId);
   if (!item) return undefined;
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
   const filterTime = change.filterTime === undefined ? item.filterTime : change.filterTime;
-  await tx.run('UPDATE items SET props = ?, filter_time = ?, modseq = ? WHERE id = ?', [JSON.stringify(change.props), filterTime, modseq, itemId]);
-  return { ...item, props: change.props, filterTime, modseq };
+  await tx.run('UPDATE items SET props = ?, event = ?, uid = ?, filter_time = ?, modseq = ? WHERE id = ?',
+    [JSON.stringify(change.props), change.event ? JSON.stringify(change.event) : null, change.event?.uid ?? null, filterTime, modseq, itemId]);
+  return { ...item, props: change.props, event: change.event, filterTime, modseq };
 }
 
 /** Leaves a tombstone so devices that hold the item learn it is gone. */
@@ -59,8 +64,14 @@ export async function tombstone(tx: SqlDriver, userId: number, itemId: number): 
   const item = await findItem(tx, userId, itemId);
   if (!item) return undefined;
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
-  await tx.run("UPDATE items SET deleted = 1, modseq = ?, props = '[]' WHERE id = ?", [modseq, itemId]);
+  await tx.run("UPDATE items SET deleted = 1, modseq = ?, props = '[]', event = NULL, uid = NULL WHERE id = ?", [modseq, itemId]);
   return item;
+}
+
+/** Live items of this user with this iCalendar UID (an event, or its copies in several folders). */
+export async function findByUid(db: SqlDriver, userId: number, uid: string): Promise<Item[]> {
+  const rows = await db.all<ItemRow>(`SELECT ${COLUMNS} FROM items WHERE user_id = ? AND uid = ? AND deleted = 0 ORDER BY id`, [userId, uid]);
+  return rows.map(toItem);
 }
 
 export async function listChanges(db: SqlDriver, folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {
@@ -78,5 +89,6 @@ function toItem(r: ItemRow): Item {
   return {
     id: r.id, userId: r.user_id, folderId: r.folder_id, class: r.class as ItemClass, modseq: r.modseq,
     deleted: r.deleted !== 0, filterTime: r.filter_time, props: JSON.parse(r.props) as ItemProps,
+    ...(r.event ? { event: JSON.parse(r.event) as CalendarEvent } : {}),
   };
 }

@@ -80,6 +80,9 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     `ALTER TABLE devices ADD COLUMN ping TEXT`,
     `ALTER TABLE devices ADD COLUMN sync_request TEXT`,
   ],
+  // Calendar items keep their event model (src/calendar/model.ts) beside the generic properties.
+  // …and their UID, by which iCalendar and iTIP find them.
+  () => [`ALTER TABLE items ADD COLUMN event TEXT`, `ALTER TABLE items ADD COLUMN uid TEXT`, `CREATE INDEX items_uid ON items (user_id, uid)`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {

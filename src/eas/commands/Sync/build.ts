@@ -50,8 +50,9 @@ function buildCollection(r: CollectionResult, options: CollectionOptions | undef
     as('CollectionId', r.collectionId),
     as('Status', STATUS[r.outcome]),
     ok && r.responses.length > 0 && as('Responses', r.responses.flatMap(x => {
-      // Exchange reports a successful Change or Delete by saying nothing about it.
-      if ((x.kind === 'Change' || x.kind === 'Delete') && x.outcome === 'OK') return [];
+      // Exchange reports a successful Change or Delete by saying nothing about it, except that an
+      // occurrence edit is echoed with its InstanceId (MS-ASAIRS 2.2.2.25).
+      if ((x.kind === 'Change' || x.kind === 'Delete') && x.outcome === 'OK' && !x.instanceId) return [];
       return [as(x.kind, [
         x.clientId !== undefined && as('ClientId', x.clientId),
         x.serverId !== undefined && as('ServerId', x.serverId),

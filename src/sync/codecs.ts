@@ -1,0 +1,136 @@
+// How each item class travels between devices and the store. Most classes are kept as the
+// device's properties (ghosting rules in classes.ts); Calendar items are kept as events
+// (src/calendar/model.ts) and rendered for each device's protocol version.
+import { randomUUID } from 'node:crypto';
+import { easToEvent, eventToEas } from '../calendar/eas.js';
+import { CalendarError } from '../calendar/errors.js';
+import type { CalendarEvent, Exception } from '../calendar/model.js';
+import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
+import { parseEasDateTime, TimeZoneError } from '../calendar/timezone.js';
+import { eventFilterTime, zoneLookup } from '../calendar/window.js';
+import type { Item, ItemClass, ItemProps } from '../store/types.js';
+import { filterTimeOf, mergeChange } from './classes.js';
+
+export interface Stored {
+  props: ItemProps;
+  event?: CalendarEvent | undefined;
+  filterTime: number | null;
+}
+
+/** A device's item could not be understood; answered with Status 6, nothing stored. */
+export class ItemConversionError extends Error {}
+
+export interface ItemCodec {
+  fromDevice(props: ItemProps, version: number): Stored;
+  /** A device's Change of a whole item; undefined when the change is not allowed. */
+  merge(item: Item, props: ItemProps, supported: string[] | undefined, version: number): Stored | undefined;
+  toDevice(item: Item, version: number): ItemProps;
+}
+
+const propsCodec = (cls: ItemClass): ItemCodec => ({
+  fromDevice: props => ({ props, filterTime: filterTimeOf(cls, props) }),
+  merge: (item, props, supported) => {
+    const merged = mergeChange(cls, item.props, props, supported);
+    return merged && { props: merged, filterTime: filterTimeOf(cls, merged) };
+  },
+  toDevice: item => item.props,
+});
+
+const calendarCodec: ItemCodec = {
+  fromDevice: (props, version) => stored(convert(() => easToEvent(props, { version, newUid }))),
+  merge: (item, props, supported, version) => {
+    const existing = eventOf(item, version);
+    // Ghosting works on the device's own view of the item: what it omits but does not manage stays.
+    const merged = mergeChange('Calendar', eventToEas(existing, version), props, supported);
+    if (!merged) return undefined;
+    const next = convert(() => easToEvent(merged, { version, existing, newUid }));
+    next.sequence = existing.sequence;
+    if (version >= 16) next.exceptions = keptExceptions(existing, next);
+    return stored(next);
+  },
+  toDevice: (item, version) => (item.event ? eventToEas(item.event, version) : item.props),
+};
+
+export function codecFor(cls: ItemClass): ItemCodec {
+  return cls === 'Calendar' ? calendarCodec : propsCodec(cls);
+}
+
+/** The event a calendar item holds, also for items stored as plain properties. */
+export function eventOf(item: Item, version = 16.1): CalendarEvent {
+  return item.event ?? convert(() => easToEvent(item.props, { version, newUid }));
+}
+
+function stored(event: CalendarEvent): Stored {
+  return { props: [], event, filterTime: eventFilterTime(event) };
+}
+
+/**
+ * MS-ASCAL 2.2.2.22: a 16.x device never sends Exceptions; it edits occurrences with InstanceId.
+ * A series change keeps them — unless it changed the pattern or the series' times, which (as in
+ * Exchange) removes them.
+ */
+function keptExceptions(before: CalendarEvent, after: CalendarEvent): Exception[] | undefined {
+  const same = JSON.stringify(before.recurrence) === JSON.stringify(after.recurrence) && before.start === after.start && before.end === after.end;
+  return same ? before.exceptions : undefined;
+}
+
+// ─── 16.x occurrence operations (MS-ASAIRS 2.2.2.25 InstanceId) ─────────────────────────────────
+
+export type OccurrenceFailure = 'NOT_RECURRING' | 'NO_SUCH_OCCURRENCE';
+
+/** The original start an InstanceId names, if it is one of the series' occurrences. */
+export function occurrenceOf(event: CalendarEvent, instanceId: string): number | OccurrenceFailure {
+  if (!event.recurrence) return 'NOT_RECURRING';
+  let at: number;
+  try {
+    at = parseEasDateTime(instanceId);
+  } catch {
+    return 'NO_SUCH_OCCURRENCE';
+  }
+  if (event.exceptions?.some(x => x.originalStart === at && !x.deleted)) return at;
+  const master = { ...event, exceptions: undefined };
+  const starts = occurrenceStarts(master, { from: at - 1, to: at + 1 }, zoneLookup);
+  return starts.includes(at) && !event.exceptions?.some(x => x.originalStart === at && x.deleted) ? at : 'NO_SUCH_OCCURRENCE';
+}
+
+/** A Change with InstanceId: the occurrence's own values become (or update) its exception. */
+export function changeOccurrence(event: CalendarEvent, originalStart: number, props: ItemProps, version: number): CalendarEvent {
+  const occurrence = convert(() => easToEvent(props, { version, existing: event, newUid }));
+  const overrides: Exception['overrides'] = {};
+  const fields = ['subject', 'location', 'body', 'reminder', 'busyStatus', 'sensitivity', 'categories', 'attendees',
+    'onlineMeetingConfLink', 'onlineMeetingExternalLink'] as const;
+  for (const f of fields) {
+    if (occurrence[f] !== undefined && JSON.stringify(occurrence[f]) !== JSON.stringify(event[f])) {
+      (overrides as Record<string, unknown>)[f] = occurrence[f];
+    }
+  }
+  const duration = event.end - event.start;
+  if (props.some(p => p[0] === 'Calendar:StartTime') && occurrence.start !== originalStart) overrides.start = occurrence.start;
+  if (props.some(p => p[0] === 'Calendar:EndTime') && occurrence.end !== (overrides.start ?? originalStart) + duration) overrides.end = occurrence.end;
+  if (occurrence.allDay !== event.allDay) overrides.allDay = occurrence.allDay;
+  const others = (event.exceptions ?? []).filter(x => x.originalStart !== originalStart);
+  return { ...event, exceptions: [...others, { originalStart, overrides }].sort((a, b) => a.originalStart - b.originalStart) };
+}
+
+/** A Delete with InstanceId: that occurrence is cancelled, the series stays. */
+export function deleteOccurrence(event: CalendarEvent, originalStart: number): CalendarEvent {
+  const others = (event.exceptions ?? []).filter(x => x.originalStart !== originalStart);
+  return { ...event, exceptions: [...others, { originalStart, deleted: true, overrides: {} }].sort((a, b) => a.originalStart - b.originalStart) };
+}
+
+export function storedEvent(event: CalendarEvent): Stored {
+  return stored(event);
+}
+
+function newUid(): string {
+  return randomUUID().toUpperCase();
+}
+
+function convert<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CalendarError || e instanceof RecurrenceError || e instanceof TimeZoneError) throw new ItemConversionError(e.message);
+    throw e;
+  }
+}

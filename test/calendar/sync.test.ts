@@ -1,0 +1,132 @@
+// MS-ASCAL items through Sync, end to end: series with exceptions across protocol versions, 16.x
+// occurrence edits with InstanceId (MS-ASAIRS 2.2.2.25), and bad input answered per item.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CollectionMirror } from '../../src/client/collection.js';
+import type { EasClient } from '../../src/client/EasClient.js';
+import { formatCompact } from '../../src/calendar/timezone.js';
+import type { ItemProps } from '../../src/store/types.js';
+import { FolderType } from '../../src/store/types.js';
+import { PACIFIC } from '../helpers/items.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+const HOUR = 3600_000;
+const WEEK = 7 * 24 * HOUR;
+/** Mondays 10:00–11:00 Pacific from 6 April 2026 (17:00 UTC, no DST change for ten weeks), ten times. */
+const FIRST = Date.UTC(2026, 3, 6, 17, 0);
+
+function weekly(subject: string, extra: ItemProps = []): ItemProps {
+  return [
+    ['Calendar:Timezone', PACIFIC], ['Calendar:AllDayEvent', '0'], ['Calendar:BusyStatus', '2'], ['Calendar:Subject', subject],
+    ['Calendar:StartTime', formatCompact(FIRST)], ['Calendar:EndTime', formatCompact(FIRST + HOUR)], ['Calendar:Sensitivity', '0'],
+    ['Calendar:MeetingStatus', '0'], ['Calendar:Reminder', '10'],
+    ['Calendar:Recurrence', [['Calendar:Type', '1'], ['Calendar:Interval', '1'], ['Calendar:Occurrences', '10'], ['Calendar:DayOfWeek', '2']]],
+    ...extra,
+  ];
+}
+
+const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
+const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
+
+describe('calendar items through Sync', () => {
+  let t: TestServer;
+  let calId: string;
+  let n = 0;
+  const device = async (version: string): Promise<{ client: EasClient; cal: CollectionMirror }> => {
+    const client = t.client('alice@example.com', { deviceId: `CAL${++n}`, version });
+    const cal = new CollectionMirror(client, calId);
+    await cal.sync();
+    await cal.syncAll();
+    return { client, cal };
+  };
+
+  before(async () => {
+    t = await startServer({ users: ['alice@example.com'] });
+    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
+    calId = String((await t.store.listFolders(alice.id)).find(f => f.type === FolderType.Calendar)!.id);
+  });
+  after(() => t.close());
+
+  it('a 16.1 Change with InstanceId moves one occurrence; other devices see the series with that one exception', async () => {
+    const a = await device('16.1');
+    const b = await device('16.1');
+    const old = await device('14.1');
+    const added = await a.cal.sync([{ kind: 'Add', clientId: 'series', props: weekly('Weekly sync', [['Calendar:ClientUid', 'client-uid-1']]) }]);
+    const serverId = added.added.get('series')!.serverId!;
+    const third = FIRST + 2 * WEEK;
+    const moved = await a.cal.sync([{
+      kind: 'Change', serverId, instanceId: formatCompact(third),
+      props: [['Calendar:Subject', 'Weekly sync (moved)'], ['Calendar:StartTime', formatCompact(third + HOUR)], ['Calendar:EndTime', formatCompact(third + 2 * HOUR)]],
+    }]);
+    const echo = moved.statuses.find(s => s.kind === 'Change');
+    assert.equal(echo?.status, 1);
+    assert.equal(moved.collection?.child('Responses')?.child('Change')?.childText('InstanceId', 'AirSyncBase'), formatCompact(third));
+
+    await b.cal.syncAll();
+    const seen = b.cal.items.get(serverId);
+    assert.equal(text(seen, 'Calendar:Subject'), 'Weekly sync');
+    assert.equal(text(seen, 'Calendar:StartTime'), formatCompact(FIRST));
+    assert.ok(text(seen, 'Calendar:UID'), '16.x: the server made a UID');
+    assert.equal(text(seen, 'Calendar:ClientUid'), 'client-uid-1');
+    const exceptions = nodes(seen, 'Calendar:Exceptions').map(e => e[1] as ItemProps);
+    assert.equal(exceptions.length, 1);
+    assert.equal(text(exceptions[0], 'AirSyncBase:InstanceId'), formatCompact(third));
+    assert.equal(text(exceptions[0], 'Calendar:StartTime'), formatCompact(third + HOUR));
+    assert.equal(text(exceptions[0], 'Calendar:Subject'), 'Weekly sync (moved)');
+
+    await old.cal.syncAll();
+    const legacy = nodes(old.cal.items.get(serverId), 'Calendar:Exceptions').map(e => e[1] as ItemProps);
+    assert.equal(text(legacy[0], 'Calendar:ExceptionStartTime'), formatCompact(third), '≤14.1: ExceptionStartTime');
+    assert.equal(text(legacy[0], 'AirSyncBase:InstanceId'), undefined);
+    assert.equal(text(old.cal.items.get(serverId), 'Calendar:ClientUid'), undefined, 'ClientUid is 16.0+');
+
+    // A Delete with InstanceId cancels that date only.
+    const fifth = FIRST + 4 * WEEK;
+    const del = await a.cal.sync([{ kind: 'Delete', serverId, instanceId: formatCompact(fifth) }]);
+    assert.equal(del.statuses.find(s => s.kind === 'Delete')?.status, 1);
+    await b.cal.syncAll();
+    assert.ok(b.cal.items.has(serverId), 'the series stays');
+    const after = nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').map(e => e[1] as ItemProps);
+    assert.deepEqual(after.map(e => [text(e, 'AirSyncBase:InstanceId'), text(e, 'Calendar:Deleted')]),
+      [[formatCompact(third), undefined], [formatCompact(fifth), '1']]);
+
+    // An InstanceId that is not an occurrence touches nothing.
+    const wrong = await a.cal.sync([{ kind: 'Change', serverId, instanceId: formatCompact(FIRST + HOUR), props: [['Calendar:Subject', 'No']] }]);
+    assert.equal(wrong.statuses.find(s => s.kind === 'Change')?.status, 8);
+    assert.equal((await b.cal.sync()).empty, true);
+  });
+
+  it('a 16.x series Change keeps the exceptions; changing the series times drops them (MS-ASCAL 2.2.2.22)', async () => {
+    const a = await device('16.1');
+    const b = await device('16.1');
+    const added = await a.cal.sync([{ kind: 'Add', clientId: 's2', props: weekly('Standup') }]);
+    const serverId = added.added.get('s2')!.serverId!;
+    await a.cal.sync([{ kind: 'Delete', serverId, instanceId: formatCompact(FIRST + WEEK) }]);
+    await a.cal.sync([{ kind: 'Change', serverId, props: weekly('Standup (renamed)') }]);
+    await b.cal.syncAll();
+    assert.equal(text(b.cal.items.get(serverId), 'Calendar:Subject'), 'Standup (renamed)');
+    assert.equal(nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').length, 1);
+    const later = weekly('Standup (later)').map(([k, v]) => [k, k === 'Calendar:StartTime' ? formatCompact(FIRST + HOUR) : k === 'Calendar:EndTime' ? formatCompact(FIRST + 2 * HOUR) : v] as ItemProps[number]);
+    await a.cal.sync([{ kind: 'Change', serverId, props: later }]);
+    await b.cal.syncAll();
+    assert.equal(nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').length, 0);
+  });
+
+  it('bad calendar input gets Status 6 for that item and changes nothing stored', async () => {
+    const a = await device('14.1');
+    const good = await a.cal.sync([{ kind: 'Add', clientId: 'ok', props: weekly('Fine') }]);
+    const serverId = good.added.get('ok')!.serverId!;
+    const before = await t.store.getItem((await t.store.findUserByEmail('alice@example.com'))!.id, Number(serverId.split(':')[1]));
+    const truncatedZone = weekly('Bad zone').map(([k, v]) => [k, k === 'Calendar:Timezone' ? 'AAAA' : v] as ItemProps[number]);
+    const impossible = weekly('Bad rule').map(([k, v]) => [k, k === 'Calendar:Recurrence' ? [['Calendar:Type', '4'], ['Calendar:Interval', '1']] : v] as ItemProps[number]);
+    const r = await a.cal.sync([
+      { kind: 'Add', clientId: 'tz', props: truncatedZone },
+      { kind: 'Add', clientId: 'rule', props: impossible },
+      { kind: 'Add', clientId: 'nostart', props: [['Calendar:Subject', 'No start']] },
+      { kind: 'Change', serverId, props: impossible },
+    ]);
+    assert.deepEqual(r.statuses.map(s => [s.kind, s.status]), [['Add', 6], ['Add', 6], ['Add', 6], ['Change', 6]]);
+    const now = await t.store.getItem((await t.store.findUserByEmail('alice@example.com'))!.id, Number(serverId.split(':')[1]));
+    assert.deepEqual(now, before);
+  });
+});
