@@ -8,7 +8,7 @@ import { formatCompact } from '../../src/calendar/timezone.js';
 import type { ItemProps } from '../../src/store/types.js';
 import { FolderType } from '../../src/store/types.js';
 import { PACIFIC } from '../helpers/items.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 
 const HOUR = 3600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -33,11 +33,8 @@ describe('calendar items through Sync', () => {
   let calId: string;
   let n = 0;
   const device = async (version: string): Promise<{ client: EasClient; cal: CollectionMirror }> => {
-    const client = t.client('alice@example.com', { deviceId: `CAL${++n}`, version });
-    const cal = new CollectionMirror(client, calId);
-    await cal.sync();
-    await cal.syncAll();
-    return { client, cal };
+    const { client, collection } = await syncedDevice(t, 'alice@example.com', calId, { deviceId: `CAL${++n}`, version });
+    return { client, cal: collection };
   };
 
   before(async () => {

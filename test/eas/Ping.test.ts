@@ -11,7 +11,7 @@ import { createEasServer } from '../../src/eas/http/server.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags, type Element } from '../../src/wbxml/index.js';
 import { event } from '../helpers/items.js';
-import { PASSWORD, startServer, type TestServer } from '../helpers/server.js';
+import { PASSWORD, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { postgresBackend } from '../helpers/stores.js';
 
 const p = tags('Ping');
@@ -27,12 +27,8 @@ describe('Ping', () => {
   let n = 0;
   /** A device that has synced its folders and its calendar, as a phone does before it pings. */
   const readyDevice = async () => {
-    const client = t.client('alice@example.com', { deviceId: `PING${++n}` });
-    await new FolderHierarchyMirror(client).sync();
-    const cal = new CollectionMirror(client, calId);
-    await cal.sync();
-    await cal.syncAll();
-    return { client, cal };
+    const { client, collection } = await syncedDevice(t, 'alice@example.com', calId, { deviceId: `PING${++n}` });
+    return { client, cal: collection };
   };
 
   before(async () => {

@@ -3,7 +3,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createAccount } from '../../src/accounts/accounts.js';
+import { CollectionMirror } from '../../src/client/collection.js';
 import { EasClient, type EasClientOptions } from '../../src/client/EasClient.js';
+import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import { createEasServer, type EasServerOptions } from '../../src/eas/http/server.js';
 import type { Store } from '../../src/store/Store.js';
 import { sqliteBackend, type Backend } from './stores.js';
@@ -40,4 +42,14 @@ export async function startServer(opts: {
       await backend.dispose();
     },
   };
+}
+
+/** A device as a phone is before it pings: folders synced, one collection fully downloaded. */
+export async function syncedDevice(t: TestServer, user: string, collectionId: string, overrides: Partial<EasClientOptions> = {}) {
+  const client = t.client(user, overrides);
+  await new FolderHierarchyMirror(client).sync();
+  const collection = new CollectionMirror(client, collectionId);
+  await collection.sync();
+  await collection.syncAll();
+  return { client, collection };
 }

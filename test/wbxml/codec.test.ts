@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode, encode, Element, fromXml, PAGES, tags, toXml, WbxmlError, type WbxmlErrorCode } from '../../src/wbxml/index.js';
 import { OPAQUE_ELEMENTS, type PageInfo } from '../../src/wbxml/pages.js';
+import { everyTagDocument } from '../helpers/wbxml.js';
 
 // dist/test/wbxml/codec.test.js → the repository root; fixtures are read from the source tree.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -143,17 +144,6 @@ function splitUtf8(b: Buffer): [Buffer, Buffer] {
 }
 
 /** Per page: a root (the page's first tag) holding every tag with text (bytes if OPAQUE), every tag empty, and every tag nested. */
-function everyTagDocument(page: PageInfo): Element {
-  const rows = page.names.flatMap((name, token) => (name ? [{ name, token }] : []));
-  const value = (name: string, i: number): string | Uint8Array =>
-    OPAQUE_ELEMENTS.has(`${page.namespace}:${name}`) ? Uint8Array.from([0, 1, 2, 0xfe, 0xff, i]) : `${name} #${i} – ✓`;
-  const el = (token: number, content?: Element['content']): Element => new Element(page.page, token, page.names[token] as string, content);
-  return el(rows[0].token, [
-    ...rows.map((r, i) => el(r.token, value(r.name, i))),
-    ...rows.map(r => el(r.token)),
-    ...rows.map((r, i) => el(r.token, [el(rows[(i + 1) % rows.length].token, [el(r.token)])])),
-  ]);
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode, encode, Element, fromXml, PAGES, tags, toXml } from '../../src/wbxml/index.js';
 import { OPAQUE_ELEMENTS, type PageInfo } from '../../src/wbxml/pages.js';
+import { everyTagDocument } from '../helpers/wbxml.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/wbxml');
@@ -56,17 +57,6 @@ function plain(el: Element, crlf = false): Plain {
   return { ...base, children: c.map(x => plain(x, crlf)) };
 }
 
-function everyTagDocument(page: PageInfo): Element {
-  const rows = page.names.flatMap((name, token) => (name ? [{ name, token }] : []));
-  const value = (name: string, i: number): string | Uint8Array =>
-    OPAQUE_ELEMENTS.has(`${page.namespace}:${name}`) ? Uint8Array.from([0, 1, 2, 0xfe, 0xff, i]) : `${name} #${i} – ✓`;
-  const el = (token: number, content?: Element['content']): Element => new Element(page.page, token, page.names[token] as string, content);
-  return el(rows[0].token, [
-    ...rows.map((r, i) => el(r.token, value(r.name, i))),
-    ...rows.map(r => el(r.token)),
-    ...rows.map((r, i) => el(r.token, [el(rows[(i + 1) % rows.length].token, [el(r.token)])])),
-  ]);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Running the tools: files in one temp dir, at most 8 processes at a time.
