@@ -138,6 +138,22 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await t.store.getItem(bob, bobs.id))?.props, secret);
     });
 
+    it('a device deleting an item the server already removed gets Status 8 and no Delete for it later', async () => {
+      const inbox = folder(FolderType.Inbox).id;
+      const m = new CollectionMirror(phone(), String(inbox));
+      await m.sync();
+      await m.syncAll();
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('gone twice') }))!;
+      await m.syncAll();
+      await t.store.deleteItem(alice, item.id);
+      const r = await m.sync([{ kind: 'Delete', serverId: `${inbox}:${item.id}` }]);
+      assert.equal(r.statuses[0]?.status, 8);
+      const deletes = (r.collection?.child('Commands')?.all('Delete') ?? []).map(d => d.childText('ServerId'));
+      assert.ok(!deletes.includes(`${inbox}:${item.id}`));
+      const next = await m.sync();
+      assert.ok(next.empty || !(next.collection?.child('Commands')?.all('Delete') ?? []).some(d => d.childText('ServerId') === `${inbox}:${item.id}`));
+    });
+
     it('Fetch returns one item whole', async () => {
       const inbox = folder(FolderType.Inbox).id;
       const props = email('fetch me', new Date('2026-01-01T00:00:00Z'));
