@@ -63,7 +63,7 @@ export async function syncCollection(ctx: SyncContext, req: CollectionRequest, b
   return ctx.store.transaction(async tx => {
     const state = await tx.getCollectionState(ctx.device.id, folder.id);
     if (state && state.replayKey !== null && String(state.replayKey) === req.syncKey && state.replay) {
-      return JSON.parse(state.replay) as CollectionResult;
+      return replay({ ...ctx, store: tx }, folder, state, req);
     }
     if (!state || String(state.syncKey) !== req.syncKey) return { ...failed('INVALID_SYNC_KEY'), class: cls };
     return advance({ ...ctx, store: tx }, folder, state, req, budget);
@@ -100,10 +100,32 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
     return { ...result, syncKey: req.syncKey };
   }
   result.syncKey = String(state.syncKey + 1);
+  const stored: Replay = { result, commands: req.commands };
   await ctx.store.saveCollectionState({
     devicePk: state.devicePk, folderId: state.folderId, syncKey: state.syncKey + 1, modseq: changes.watermark, options,
-    replayKey: state.syncKey, replay: JSON.stringify(result),
+    replayKey: state.syncKey, replay: JSON.stringify(stored),
   });
+  return result;
+}
+
+/** What is kept to answer a repeated request: the answer, and the commands it answered. */
+interface Replay { result: CollectionResult; commands: ClientCommand[] }
+
+/**
+ * The device repeats its previous key: it never got the answer, which is sent again. Commands it
+ * adds to the repeated request (changes made since) are applied now and answered with it, so that
+ * none is lost to the replay — a successful Change is acknowledged only by silence.
+ */
+async function replay(ctx: SyncContext, folder: Folder & { modseq: number }, state: CollectionState, req: CollectionRequest): Promise<CollectionResult> {
+  const stored = JSON.parse(state.replay as string) as Replay;
+  const seen = new Set(stored.commands.map(c => JSON.stringify(c)));
+  const extra = req.commands.filter(c => !seen.has(JSON.stringify(c)));
+  if (extra.length === 0) return stored.result;
+  const options = stored.result.options ?? state.options;
+  const responses: CommandResponse[] = [];
+  for (const command of extra) responses.push(await applyCommand(ctx, folder, options, command));
+  const result = { ...stored.result, responses: [...stored.result.responses, ...responses] };
+  await ctx.store.saveCollectionState({ ...state, replay: JSON.stringify({ result, commands: [...stored.commands, ...extra] } satisfies Replay) });
   return result;
 }
 

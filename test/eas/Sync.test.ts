@@ -229,6 +229,29 @@ for (const backend of BACKENDS) {
       assert.deepEqual([...fresh.items.keys()].sort(), now.map(id => `${conId}:${id}`).sort());
     });
 
+    it('a repeated request that carries new commands gets the old answer plus those commands applied', async () => {
+      const conId = folder(FolderType.Contacts).id;
+      const client = phone();
+      const m = new CollectionMirror(client, String(conId));
+      await m.sync();
+      await m.syncAll();
+      const first = await client.send('Sync', m.request([{ kind: 'Add', clientId: 'r1', props: contact('Retry One') }]));
+      const retry = await client.send('Sync', m.request([
+        { kind: 'Add', clientId: 'r1', props: contact('Retry One') },
+        { kind: 'Add', clientId: 'r2', props: contact('Retry Two') },
+      ]));
+      const keyOf = (r: typeof first) => r.body?.child('Collections')?.child('Collection')?.childText('SyncKey');
+      assert.equal(keyOf(retry), keyOf(first));
+      const adds = retry.body!.child('Collections')!.child('Collection')!.child('Responses')!.all('Add');
+      assert.deepEqual(adds.map(a => [a.childText('ClientId'), a.childText('Status')]), [['r1', '1'], ['r2', '1']]);
+      const live = await t.store.getItems(conId, await t.store.liveItemIds(conId));
+      const names = live.map(i => i.props.find(p => p[0] === 'Contacts:FileAs')?.[1]);
+      assert.equal(names.filter(x => x === 'Retry One').length, 1);
+      assert.equal(names.filter(x => x === 'Retry Two').length, 1);
+      m.apply(retry, [{ kind: 'Add', clientId: 'r1', props: contact('Retry One') }, { kind: 'Add', clientId: 'r2', props: contact('Retry Two') }]);
+      assert.equal((await m.sync()).empty, true, 'nothing echoed back');
+    });
+
     it('answers an unknown collection with Status 12 and a malformed request with Status 4', async () => {
       const m = new CollectionMirror(phone(), '999999');
       assert.equal((await m.sync()).status, 12);
