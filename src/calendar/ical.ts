@@ -2,9 +2,14 @@
 // EXDATEs, each changed occurrence an override VEVENT with RECURRENCE-ID. Properties EAS has but
 // iCalendar lacks travel as X-MICROSOFT-* (Outlook's names) or X-CONVENE-*; properties we do not
 // model are kept verbatim (extraIcal) so that import/export loses nothing.
+//
+// Verbatim means the source's own content line: ical.js re-serialises values (an RRULE loses
+// RSCALE leap months, "5L"; ATTACH loses VALUE=BINARY; lower-case rule parts do not parse), so the
+// importer reads each master VEVENT's raw, unfolded lines beside ical.js's parse, and the exporter
+// writes kept lines (and the RRULE) as they are.
 import ICAL from 'ical.js';
 import { CalendarError } from './errors.js';
-import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Overrides, Sensitivity } from './model.js';
+import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, Sensitivity } from './model.js';
 import { fromRRule, RecurrenceError, seriesStartOf, toRRule } from './recurrence.js';
 import {
   canonicalZone, formatCompact, localToUtc, parseEasDateTime, registerTimezone, TimeZoneError, utcToLocal, vtimezoneFor, zoneFromVtimezone,
@@ -14,28 +19,81 @@ const PRODID = '-//Convene//Convene Calendar//EN';
 const BUSY = ['FREE', 'TENTATIVE', 'BUSY', 'OOF', 'WORKINGELSEWHERE'] as const;
 const CLASS = ['PUBLIC', 'X-PERSONAL', 'PRIVATE', 'CONFIDENTIAL'] as const;
 const PARTSTAT: Readonly<Record<number, string>> = { 2: 'TENTATIVE', 3: 'ACCEPTED', 4: 'DECLINED', 5: 'NEEDS-ACTION' };
-/** Properties this module writes and reads; everything else in a VEVENT is kept verbatim. */
+/** RFC 9074 6: an alarm that says "no alarm" (ACTION:NONE) carries this TRIGGER. */
+const NO_ALARM_TRIGGER = '1976-04-01T00:55:45Z';
+/** Properties this module writes and reads; everything else in a VEVENT is kept verbatim.
+ *  STATUS is kept verbatim too, except CANCELLED (MeetingStatus 5/7). */
 const MODELLED = new Set(['uid', 'dtstamp', 'dtstart', 'dtend', 'duration', 'summary', 'location', 'description', 'x-alt-desc',
-  'class', 'transp', 'x-microsoft-cdo-busystatus', 'status', 'categories', 'organizer', 'attendee', 'sequence', 'rrule',
+  'class', 'transp', 'x-microsoft-cdo-busystatus', 'categories', 'organizer', 'attendee', 'sequence', 'rrule',
   'exdate', 'recurrence-id', 'x-microsoft-disallow-counter', 'geo', 'x-convene-clientuid', 'x-convene-meetingstatus',
   'x-convene-responsetype', 'x-convene-replytime', 'x-convene-responserequested', 'x-convene-conflink',
-  'x-convene-externallink', 'x-microsoft-cdo-alldayevent', 'x-convene-sensitivity']);
+  'x-convene-externallink', 'x-microsoft-cdo-alldayevent', 'x-convene-sensitivity', 'x-convene-location', 'x-convene-rtf',
+  'x-convene-timezone', 'x-convene-eastimezone', 'x-convene-calendartype', 'x-convene-isleapmonth']);
 
 // ─── export ────────────────────────────────────────────────────────────────────────────────────
 
 export function eventsToIcs(events: CalendarEvent[], options: { method?: string } = {}): string {
-  const cal = new ICAL.Component('vcalendar');
-  cal.addPropertyWithValue('prodid', PRODID);
-  cal.addPropertyWithValue('version', '2.0');
-  if (options.method) cal.addPropertyWithValue('method', options.method);
+  const lines = ['BEGIN:VCALENDAR', `PRODID:${PRODID}`, 'VERSION:2.0'];
+  if (options.method) lines.push(`METHOD:${options.method}`);
   const zones = new Map<string, number>();
   for (const e of events) if (e.timeZone !== 'UTC' && !zones.has(e.timeZone)) zones.set(e.timeZone, new Date(e.start).getUTCFullYear());
-  for (const [zone, year] of zones) cal.addSubcomponent(new ICAL.Component(ICAL.parse(vtimezoneFor(zone, year))));
+  for (const [zone, year] of zones) lines.push(...vtimezoneFor(zone, year).split(/\r\n/).filter(Boolean));
   for (const e of events) {
-    cal.addSubcomponent(masterVevent(e));
-    for (const x of e.exceptions ?? []) if (!x.deleted) cal.addSubcomponent(overrideVevent(e, x));
+    lines.push(...withRawLines(masterVevent(e), rawLinesOf(e)));
+    for (const x of e.exceptions ?? []) if (!x.deleted) lines.push(...textLines(overrideVevent(e, x)));
   }
-  return cal.toString().replace(/\r?\n/g, '\r\n') + '\r\n';
+  lines.push('END:VCALENDAR');
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** The RRULE and the kept lines, written as they are (RRULE/EXDATE lines kept from a series that
+ *  was imported as a single event give way to a recurrence the event has since got). */
+function rawLinesOf(e: CalendarEvent): string[] {
+  const raw: string[] = [];
+  if (e.recurrence) {
+    const zone = e.timeZone === 'UTC' ? ICAL.Timezone.utcTimezone : registerTimezone(e.timeZone, new Date(e.start).getUTCFullYear());
+    const first = localTime(e.timeZone, e.start, e.allDay);
+    raw.push(`RRULE:${toRRule(e.recurrence, seriesStartOf(first), { allDay: e.allDay, zone })}`);
+  }
+  for (const line of e.extraIcal ?? []) {
+    // Only well-formed content lines: a broken one would make the whole file unreadable.
+    if (/[\r\n]/.test(line) || !/^[a-z0-9-]+$/.test(lineParts(line).name) || !lineParts(line).colon) continue;
+    if (e.recurrence && /^(RRULE|EXDATE)[;:]/i.test(line)) continue;
+    raw.push(line);
+  }
+  return raw;
+}
+
+function textLines(c: ICAL.Component): string[] {
+  return c.toString().split(/\r?\n/).filter(Boolean);
+}
+
+/** The component's lines with `raw` (folded) after its own properties, before its first
+ *  subcomponent (RFC 5545 3.6.1: eventprop *alarmc) or its END. */
+function withRawLines(c: ICAL.Component, raw: string[]): string[] {
+  const lines = textLines(c);
+  let at = lines.findIndex((line, i) => i > 0 && /^BEGIN:/i.test(line));
+  if (at < 0) at = lines.length - 1;
+  return [...lines.slice(0, at), ...raw.flatMap(fold), ...lines.slice(at)];
+}
+
+/** RFC 5545 3.1: lines of at most 75 octets, continued after CRLF + space; never inside a character. */
+function fold(line: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let octets = 0;
+  for (const ch of line) {
+    const size = Buffer.byteLength(ch);
+    if (octets + size > (out.length ? 74 : 75)) {
+      out.push(out.length ? ` ${current}` : current);
+      current = '';
+      octets = 0;
+    }
+    current += ch;
+    octets += size;
+  }
+  out.push(out.length ? ` ${current}` : current);
+  return out;
 }
 
 function masterVevent(e: CalendarEvent): ICAL.Component {
@@ -43,15 +101,11 @@ function masterVevent(e: CalendarEvent): ICAL.Component {
   v.addPropertyWithValue('uid', e.uid);
   v.addPropertyWithValue('dtstamp', ICAL.Time.fromJSDate(new Date(e.dtStamp ?? Date.now()), true));
   writeTimes(v, e, e.start, e.end, e.allDay);
-  writeOverrides(v, e, e);
+  // A DATE has no zone: an all-day event says which one its days are in.
+  if (e.allDay && e.timeZone !== 'UTC') put(v, 'x-convene-timezone', e.timeZone);
+  writeOverrides(v, e);
   if (e.organizer) v.addProperty(person('organizer', e.organizer.email, e.organizer.name));
   if (e.sequence !== undefined) v.addPropertyWithValue('sequence', e.sequence);
-  if (e.recurrence) {
-    const zone = e.timeZone === 'UTC' ? ICAL.Timezone.utcTimezone : registerTimezone(e.timeZone, new Date(e.start).getUTCFullYear());
-    const first = localTime(e.timeZone, e.start, e.allDay);
-    const rule = toRRule(e.recurrence, seriesStartOf(first), { allDay: e.allDay, zone });
-    v.addProperty(new ICAL.Property(ICAL.parse.property(`RRULE:${rule}`)));
-  }
   for (const x of e.exceptions ?? []) {
     if (!x.deleted) continue;
     v.addProperty(timeProperty('exdate', e.timeZone, x.originalStart, e.allDay));
@@ -59,7 +113,9 @@ function masterVevent(e: CalendarEvent): ICAL.Component {
   put(v, 'x-convene-clientuid', e.clientUid);
   if (e.responseRequested !== undefined) put(v, 'x-convene-responserequested', e.responseRequested ? 'TRUE' : 'FALSE');
   if (e.disallowNewTimeProposal !== undefined) put(v, 'x-microsoft-disallow-counter', e.disallowNewTimeProposal ? 'TRUE' : 'FALSE');
-  for (const line of e.extraIcal ?? []) v.addProperty(new ICAL.Property(ICAL.parse.property(line)));
+  put(v, 'x-convene-eastimezone', e.easTimeZone);
+  if (e.recurrence?.calendarType !== undefined) put(v, 'x-convene-calendartype', String(e.recurrence.calendarType));
+  if (e.recurrence?.isLeapMonth !== undefined) put(v, 'x-convene-isleapmonth', e.recurrence.isLeapMonth ? 'TRUE' : 'FALSE');
   return v;
 }
 
@@ -73,7 +129,7 @@ function overrideVevent(e: CalendarEvent, x: Exception): ICAL.Component {
   const start = o.start ?? x.originalStart;
   writeTimes(v, e, start, o.end ?? start + (e.end - e.start), allDay);
   // An override VEVENT stands for the whole occurrence (RFC 5545 3.8.4.4): write it complete.
-  writeOverrides(v, e, { ...e, ...defined(o) });
+  writeOverrides(v, { ...e, ...defined({ ...o }) });
   if (e.organizer) v.addProperty(person('organizer', e.organizer.email, e.organizer.name));
   if ((x.sequence ?? e.sequence) !== undefined) v.addPropertyWithValue('sequence', x.sequence ?? e.sequence!);
   return v;
@@ -84,14 +140,9 @@ function writeTimes(v: ICAL.Component, e: CalendarEvent, start: number, end: num
   v.addProperty(timeProperty('dtend', e.timeZone, end, allDay));
 }
 
-function writeOverrides(v: ICAL.Component, e: CalendarEvent, o: Overrides): void {
+function writeOverrides(v: ICAL.Component, o: Overrides): void {
   put(v, 'summary', o.subject);
-  if (o.location) {
-    put(v, 'location', o.location.displayName);
-    if (o.location.latitude !== undefined && o.location.longitude !== undefined) {
-      v.addProperty(new ICAL.Property(ICAL.parse.property(`GEO:${o.location.latitude};${o.location.longitude}`)));
-    }
-  }
+  if (o.location) writeLocation(v, o.location);
   writeBody(v, o.body);
   if (o.sensitivity !== undefined) put(v, 'class', CLASS[o.sensitivity]);
   if (o.busyStatus !== undefined) {
@@ -116,8 +167,31 @@ function writeOverrides(v: ICAL.Component, e: CalendarEvent, o: Overrides): void
     alarm.addPropertyWithValue('description', 'Reminder');
     alarm.addPropertyWithValue('trigger', ICAL.Duration.fromSeconds(-o.reminder * 60));
     v.addSubcomponent(alarm);
+  } else if (o.reminder === null) {
+    // Explicitly no reminder (RFC 9074 6): also what an override says against its master's alarm.
+    const alarm = new ICAL.Component('valarm');
+    alarm.addPropertyWithValue('action', 'NONE');
+    const trigger = new ICAL.Property('trigger');
+    trigger.resetType('date-time');
+    trigger.setValue(ICAL.Time.fromDateTimeString(NO_ALARM_TRIGGER));
+    alarm.addProperty(trigger);
+    v.addSubcomponent(alarm);
   }
-  void e;
+}
+
+/** LOCATION and GEO; the rest of a 16.x location as JSON text in X-CONVENE-LOCATION. */
+function writeLocation(v: ICAL.Component, l: Location): void {
+  put(v, 'location', l.displayName);
+  if (l.latitude !== undefined && l.longitude !== undefined) {
+    v.addProperty(new ICAL.Property(ICAL.parse.property(`GEO:${l.latitude};${l.longitude}`)));
+  }
+  const { displayName: _name, ...rest } = l;
+  const geoOnly = Object.keys(defined({ ...rest })).every(k => k === 'latitude' || k === 'longitude') && l.latitude !== undefined && l.longitude !== undefined;
+  if (!Object.keys(defined({ ...rest })).length || geoOnly) return;
+  const p = new ICAL.Property('x-convene-location');
+  p.resetType('text');
+  p.setValue(JSON.stringify(rest));
+  v.addProperty(p);
 }
 
 function writeBody(v: ICAL.Component, body: Body | undefined): void {
@@ -128,6 +202,8 @@ function writeBody(v: ICAL.Component, body: Body | undefined): void {
     p.setParameter('fmttype', 'text/html');
     p.setValue(body.data);
     v.addProperty(p);
+  } else if (body.type === 3) {
+    put(v, 'x-convene-rtf', body.data);
   } else {
     put(v, 'description', body.data);
   }
@@ -136,6 +212,8 @@ function writeBody(v: ICAL.Component, body: Body | undefined): void {
 function attendeeProperty(a: Attendee): ICAL.Property {
   const p = person('attendee', a.email, a.name);
   if (a.status !== undefined && PARTSTAT[a.status]) p.setParameter('partstat', PARTSTAT[a.status]!);
+  // EAS AttendeeStatus 0 ("response unknown") has no PARTSTAT.
+  if (a.status === 0) p.setParameter('x-convene-status', '0');
   if (a.type === 3) p.setParameter('cutype', 'RESOURCE');
   else if (a.type !== undefined) p.setParameter('role', a.type === 2 ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT');
   if (a.rsvp !== undefined) p.setParameter('rsvp', a.rsvp ? 'TRUE' : 'FALSE');
@@ -174,28 +252,84 @@ function put(v: ICAL.Component, name: string, value: string | undefined): void {
 // ─── import ────────────────────────────────────────────────────────────────────────────────────
 
 export function icsToEvents(text: string): CalendarEvent[] {
+  if (typeof text !== 'string' || !/^\s*BEGIN:VCALENDAR\b/i.test(text.replace(/^\uFEFF/, ''))) {
+    throw new CalendarError('ICS_INVALID', 'not iCalendar: no BEGIN:VCALENDAR');
+  }
+  const lines = unfold(text.replace(/^\uFEFF/, ''));
   let cal: ICAL.Component;
   try {
-    cal = new ICAL.Component(ICAL.parse(text));
+    cal = new ICAL.Component(ICAL.parse(lines.map(forIcalJs).join('\r\n')));
   } catch (e) {
     throw new CalendarError('ICS_INVALID', `not iCalendar: ${(e as Error).message}`);
   }
   if (cal.name !== 'vcalendar') throw new CalendarError('ICS_INVALID', 'no VCALENDAR');
   try {
+    const vevents = cal.getAllSubcomponents('vevent');
+    const raw = rawVevents(lines);
+    const rawOf = new Map(vevents.map((v, i) => [v, raw.length === vevents.length ? raw[i] : undefined] as const));
     const zones = zoneTable(cal);
-    const fallbackZone = canonicalZone(String(cal.getFirstPropertyValue('x-wr-timezone') ?? 'UTC')) ?? 'UTC';
+    const wr = cal.getFirstPropertyValue('x-wr-timezone');
+    const calendarZone = (wr && canonicalZone(String(wr).trim())) || 'UTC';
     const byUid = new Map<string, ICAL.Component[]>();
-    for (const v of cal.getAllSubcomponents('vevent')) {
+    for (const v of vevents) {
       const uid = String(v.getFirstPropertyValue('uid') ?? '');
       if (!uid) throw new CalendarError('ICS_INVALID', 'a VEVENT has no UID');
       byUid.set(uid, [...(byUid.get(uid) ?? []), v]);
     }
-    return [...byUid.values()].map(group => eventOf(group, zones, fallbackZone));
+    return [...byUid.values()].map(group => eventOf(group, { zones, floating: calendarZone }, rawOf));
   } catch (e) {
     if (e instanceof CalendarError) throw e;
     if (e instanceof RecurrenceError || e instanceof TimeZoneError) throw new CalendarError('ICS_INVALID', e.message);
     throw new CalendarError('ICS_INVALID', `unreadable iCalendar: ${(e as Error).message}`);
   }
+}
+
+/** RFC 5545 3.1: content lines, unfolded (CRLF or LF followed by one space or tab continues a line). */
+function unfold(text: string): string[] {
+  return text.replace(/\r\n|\r/g, '\n').replace(/\n[ \t]/g, '').split('\n').filter(l => l.trim() !== '');
+}
+
+/** ical.js refuses lower-case rule parts (RFC 5545 3.3.10 parts are case-insensitive): its copy
+ *  gets them in upper case. The raw lines keep what the file says. */
+function forIcalJs(line: string): string {
+  const m = /^((?:RRULE|EXRULE)(?:;[^:]*)?:)(.*)$/i.exec(line);
+  return m ? m[1]! + m[2]!.toUpperCase() : line;
+}
+
+/** Each VEVENT's own content lines (not its VALARMs'), in document order. Components must nest
+ *  (RFC 5545 3.4, 3.6): an END that closes something else, or a component left open, is refused. */
+function rawVevents(lines: string[]): string[][] {
+  const out: string[][] = [];
+  const stack: string[] = [];
+  for (const line of lines) {
+    const m = /^(BEGIN|END):(.+)$/i.exec(line.trim());
+    if (m) {
+      const name = m[2]!.trim().toUpperCase();
+      if (m[1]!.toUpperCase() === 'BEGIN') {
+        stack.push(name);
+        if (stack.length === 2 && stack[1] === 'VEVENT') out.push([]);
+      } else if (stack.pop() !== name) {
+        throw new CalendarError('ICS_INVALID', `END:${name} closes no open ${name}`);
+      }
+      continue;
+    }
+    if (stack.length === 2 && stack[1] === 'VEVENT') out[out.length - 1]!.push(line);
+  }
+  if (stack.length) throw new CalendarError('ICS_INVALID', `BEGIN:${stack.at(-1)} has no END`);
+  return out;
+}
+
+/** A content line's property name (lower case) and its value text as written. */
+function lineParts(line: string): { name: string; value: string; colon: boolean } {
+  let quoted = false;
+  let nameEnd = -1;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ';' || c === ':') && nameEnd < 0) nameEnd = i;
+    if (!quoted && c === ':') return { name: line.slice(0, nameEnd).toLowerCase(), value: line.slice(i + 1), colon: true };
+  }
+  return { name: line.slice(0, nameEnd < 0 ? line.length : nameEnd).toLowerCase(), value: '', colon: false };
 }
 
 /** TZID → IANA zone, for every VTIMEZONE in the file. */
@@ -209,14 +343,29 @@ function zoneTable(cal: ICAL.Component): Map<string, string> {
   return out;
 }
 
-interface Reader { zones: Map<string, string>; fallback: string }
+interface Reader {
+  zones: Map<string, string>;
+  /** The zone of floating times and DATEs. */
+  floating: string;
+}
 
-function eventOf(group: ICAL.Component[], zones: Map<string, string>, fallback: string): CalendarEvent {
-  const r: Reader = { zones, fallback };
+function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Component, string[] | undefined>): CalendarEvent {
   const master = group.find(v => !v.hasProperty('recurrence-id')) ?? group[0]!;
-  const start = readTime(master, 'dtstart', r);
-  if (!start) throw new CalendarError('ICS_INVALID', 'a VEVENT has no DTSTART');
-  const end = readEnd(master, start, r);
+  const own = master.getFirstPropertyValue('x-convene-timezone');
+  const floating = (own && canonicalZone(String(own).trim())) || calendar.floating;
+  const start0 = readTime(master, 'dtstart', { ...calendar, floating });
+  if (!start0) throw new CalendarError('ICS_INVALID', 'a VEVENT has no DTSTART');
+  // Everything else in the event that has no zone of its own is in the event's.
+  const r: Reader = { zones: calendar.zones, floating: start0.zone };
+  let start = start0;
+  let end = readEnd(master, start, r);
+  // Outlook: midnight to midnight with X-MICROSOFT-CDO-ALLDAYEVENT:TRUE is an all-day event.
+  if (!start.allDay && String(master.getFirstPropertyValue('x-microsoft-cdo-alldayevent') ?? '').toUpperCase() === 'TRUE'
+    && start.zone !== undefined && isDayStart(start.ms, start.zone) && isDayStart(end, start.zone) && end > start.ms) {
+    const w = utcToLocal(start.zone, start.ms);
+    start = { ...start, allDay: true, time: ICAL.Time.fromData({ year: w.year, month: w.month, day: w.day, isDate: true }) };
+  }
+  if (end < start.ms) throw new CalendarError('ICS_INVALID', 'a VEVENT ends before it starts');
   const base = readOverrides(master, r);
   const event: CalendarEvent = {
     ...defined(base),
@@ -235,20 +384,46 @@ function eventOf(group: ICAL.Component[], zones: Map<string, string>, fallback: 
   if (rsvp) event.responseRequested = String(rsvp).toUpperCase() === 'TRUE';
   const counter = master.getFirstPropertyValue('x-microsoft-disallow-counter');
   if (counter) event.disallowNewTimeProposal = String(counter).toUpperCase() === 'TRUE';
-  readRecurrence(master, event, start.time, r);
-  const overrides = group.filter(v => v !== master && v.hasProperty('recurrence-id')).map(v => overrideOf(v, event, base, r));
-  if (overrides.length) event.exceptions = [...(event.exceptions ?? []), ...overrides].sort((a, b) => a.originalStart - b.originalStart);
-  const extra = master.getAllProperties().filter(p => !MODELLED.has(p.name)).map(p => p.toICALString());
+  const blob = master.getFirstPropertyValue('x-convene-eastimezone');
+  if (blob) event.easTimeZone = String(blob);
+  const raw = rawOf.get(master);
+  const rawRule = raw?.map(lineParts).find(l => l.name === 'rrule')?.value;
+  const extra: string[] = [];
+  let series = true;
+  try {
+    readRecurrence(master, event, start.time, r, rawRule);
+  } catch (e) {
+    if (!(e instanceof RecurrenceError && e.code === 'RECURRENCE_UNSUPPORTED')) throw e;
+    // A rule Convene cannot expand: the event is its first occurrence, and the rule is kept
+    // (docs/calendar-recurrence.md). Its overrides have no series to belong to.
+    series = false;
+    delete event.recurrence;
+    delete event.exceptions;
+    if (raw) extra.push(...raw.filter(line => ['rrule', 'exdate'].includes(lineParts(line).name)));
+    else extra.push(...master.getAllProperties().filter(p => p.name === 'rrule' || p.name === 'exdate').map(p => p.toICALString()));
+  }
+  if (series) {
+    const overrides = group.filter(v => v !== master && v.hasProperty('recurrence-id')).map(v => overrideOf(v, event, base, r));
+    if (overrides.length) event.exceptions = [...(event.exceptions ?? []), ...overrides].sort((a, b) => a.originalStart - b.originalStart);
+  }
+  const kept = (name: string, value: () => string) => !MODELLED.has(name) && !(name === 'status' && value().trim().toUpperCase() === 'CANCELLED');
+  if (raw) extra.push(...raw.filter(line => kept(lineParts(line).name, () => lineParts(line).value)));
+  else extra.push(...master.getAllProperties().filter(p => kept(p.name, () => String(p.getFirstValue()))).map(p => p.toICALString()));
   if (extra.length) event.extraIcal = extra;
   return event;
 }
 
-function readRecurrence(master: ICAL.Component, event: CalendarEvent, dtstart: ICAL.Time, r: Reader): void {
+function readRecurrence(master: ICAL.Component, event: CalendarEvent, dtstart: ICAL.Time, r: Reader, rawRule: string | undefined): void {
   const rrule = master.getFirstProperty('rrule');
   if (!rrule) return;
-  const value = rrule.toICALString().replace(/^RRULE:/i, '');
+  // The file's own text: ical.js's serialisation drops what it does not understand.
+  const value = rawRule ?? rrule.toICALString().replace(/^RRULE:/i, '');
   const zone = event.timeZone === 'UTC' ? ICAL.Timezone.utcTimezone : registerTimezone(event.timeZone, new Date(event.start).getUTCFullYear());
-  event.recurrence = fromRRule(value, seriesStartOf(dtstart), { allDay: event.allDay, zone });
+  event.recurrence = fromRRule(value, seriesStartOf(dtstart), { allDay: event.allDay, zone, start: icalStart(event, zone) });
+  const calendarType = master.getFirstPropertyValue('x-convene-calendartype');
+  if (calendarType !== null && calendarType !== undefined && /^\d+$/.test(String(calendarType).trim())) event.recurrence.calendarType = Number(calendarType);
+  const leap = master.getFirstPropertyValue('x-convene-isleapmonth');
+  if (leap) event.recurrence.isLeapMonth = String(leap).toUpperCase() === 'TRUE';
   const deleted: Exception[] = [];
   for (const p of master.getAllProperties('exdate')) {
     for (const v of p.getValues() as ICAL.Time[]) {
@@ -258,6 +433,26 @@ function readRecurrence(master: ICAL.Component, event: CalendarEvent, dtstart: I
   if (deleted.length) event.exceptions = deleted;
 }
 
+/** The series' first start as a zoned ical.js time, a DATE for an all-day series (fromRRule
+ *  turns a COUNT beyond EAS's 999 into the Until of the last occurrence with it). */
+function icalStart(event: CalendarEvent, zone: ICAL.Timezone): ICAL.Time {
+  const w = event.timeZone === 'UTC' ? utcWall(event.start) : utcToLocal(event.timeZone, event.start);
+  return event.allDay
+    ? ICAL.Time.fromData({ year: w.year, month: w.month, day: w.day, isDate: true }, zone)
+    : ICAL.Time.fromData({ ...w, isDate: false }, zone);
+}
+
+function utcWall(ms: number): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const d = new Date(ms);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+}
+
+/** What an override VEVENT lacks that its master has is gone from that occurrence (RFC 5545
+ *  3.8.4.4: the override is the whole occurrence). */
+const REMOVED: { [K in keyof Overrides]?: Overrides[K] } = {
+  subject: '', location: { displayName: '' }, body: { type: 1, data: '' }, categories: [], attendees: [], reminder: null,
+};
+
 function overrideOf(v: ICAL.Component, master: CalendarEvent, base: Overrides, r: Reader): Exception {
   const rid = readTime(v, 'recurrence-id', r)!;
   const start = readTime(v, 'dtstart', r);
@@ -266,15 +461,23 @@ function overrideOf(v: ICAL.Component, master: CalendarEvent, base: Overrides, r
   for (const [k, value] of Object.entries(own) as [keyof Overrides, unknown][]) {
     if (JSON.stringify(value) !== JSON.stringify(base[k])) (overrides as Record<string, unknown>)[k] = value;
   }
+  for (const [k, gone] of Object.entries(REMOVED) as [keyof Overrides, unknown][]) {
+    if (own[k] === undefined && base[k] !== undefined && JSON.stringify(base[k]) !== JSON.stringify(gone)) {
+      (overrides as Record<string, unknown>)[k] = gone;
+    }
+  }
   if (start && start.ms !== rid.ms) overrides.start = start.ms;
   if (start) {
     const end = readEnd(v, start, r);
+    if (end < start.ms) throw new CalendarError('ICS_INVALID', 'an override VEVENT ends before it starts');
     if (end - start.ms !== master.end - master.start || overrides.start !== undefined) overrides.end = end;
     if (start.allDay !== master.allDay) overrides.allDay = start.allDay;
   }
   const x: Exception = { originalStart: rid.ms, overrides };
   const seq = v.getFirstPropertyValue('sequence');
   if (seq !== null && seq !== undefined && Number(seq) !== master.sequence) x.sequence = Number(seq);
+  const stamp = readTime(v, 'dtstamp', r);
+  if (stamp && stamp.ms !== master.dtStamp) x.dtStamp = stamp.ms;
   return x;
 }
 
@@ -289,9 +492,11 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
     o.location = { displayName: s('location')! };
     const geo = v.getFirstPropertyValue('geo') as unknown as number[] | null;
     if (Array.isArray(geo)) Object.assign(o.location, { latitude: Number(geo[0]), longitude: Number(geo[1]) });
+    Object.assign(o.location, richLocation(s('x-convene-location')));
   }
   const html = v.getFirstProperty('x-alt-desc');
   if (html && /text\/html/i.test(param(html, 'fmttype') ?? '')) o.body = { type: 2, data: String(html.getFirstValue()) };
+  else if (s('x-convene-rtf') !== undefined) o.body = { type: 3, data: s('x-convene-rtf')! };
   else if (s('description') !== undefined) o.body = { type: 1, data: s('description')! };
   const cls = s('class');
   if (cls !== undefined) o.sensitivity = Math.max(0, CLASS.indexOf(cls.toUpperCase() as (typeof CLASS)[number])) as Sensitivity;
@@ -300,10 +505,10 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
   if (busy && BUSY.includes(busy as (typeof BUSY)[number])) o.busyStatus = BUSY.indexOf(busy as (typeof BUSY)[number]) as BusyStatus;
   else if (transp) o.busyStatus = transp === 'TRANSPARENT' ? 0 : 2;
   const ms = s('x-convene-meetingstatus');
-  if (ms !== undefined) o.meetingStatus = Number(ms);
+  if (ms !== undefined && /^\d+$/.test(ms.trim())) o.meetingStatus = Number(ms);
   else if (s('status')?.toUpperCase() === 'CANCELLED') o.meetingStatus = 5;
   const rt = s('x-convene-responsetype');
-  if (rt !== undefined) o.responseType = Number(rt) as Overrides['responseType'];
+  if (rt !== undefined && /^[0-5]$/.test(rt.trim())) o.responseType = Number(rt) as Overrides['responseType'];
   const reply = v.getFirstPropertyValue('x-convene-replytime');
   if (reply) o.appointmentReplyTime = parseEasDateTime(String(reply));
   o.onlineMeetingConfLink = s('x-convene-conflink');
@@ -312,15 +517,39 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
   if (cats.length) o.categories = cats;
   const attendees = v.getAllProperties('attendee').map(attendeeOf);
   if (attendees.length) o.attendees = attendees;
-  const alarm = v.getAllSubcomponents('valarm').find(a => a.getFirstPropertyValue('trigger') instanceof ICAL.Duration);
+  const alarms = v.getAllSubcomponents('valarm');
+  const alarm = alarms.find(a => a.getFirstPropertyValue('trigger') instanceof ICAL.Duration && String(a.getFirstPropertyValue('action')).toUpperCase() !== 'NONE');
   if (alarm) o.reminder = Math.max(0, Math.round(-(alarm.getFirstPropertyValue('trigger') as ICAL.Duration).toSeconds() / 60));
+  else if (alarms.some(a => String(a.getFirstPropertyValue('action')).toUpperCase() === 'NONE')) o.reminder = null;
   void r;
   return defined(o);
 }
 
+/** X-CONVENE-LOCATION: the 16.x location fields iCalendar has no property for. */
+function richLocation(json: string | undefined): Partial<Location> {
+  if (!json) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  if (!value || typeof value !== 'object') return {};
+  const out: Partial<Location> = {};
+  for (const k of ['annotation', 'street', 'city', 'state', 'country', 'postalCode', 'locationUri'] as const) {
+    const x = (value as Record<string, unknown>)[k];
+    if (typeof x === 'string') out[k] = x;
+  }
+  for (const k of ['latitude', 'longitude', 'accuracy', 'altitude', 'altitudeAccuracy'] as const) {
+    const x = (value as Record<string, unknown>)[k];
+    if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+  }
+  return out;
+}
+
 function attendeeOf(p: ICAL.Property): Attendee {
   const partstat = param(p, 'partstat')?.toUpperCase();
-  const status = Object.entries(PARTSTAT).find(([, v]) => v === partstat)?.[0];
+  const status = param(p, 'x-convene-status') === '0' ? '0' : Object.entries(PARTSTAT).find(([, v]) => v === partstat)?.[0];
   const role = param(p, 'role')?.toUpperCase();
   const cutype = param(p, 'cutype')?.toUpperCase();
   const rsvp = param(p, 'rsvp');
@@ -337,24 +566,57 @@ interface ReadTime { ms: number; allDay: boolean; zone: string; time: ICAL.Time 
 function readTime(v: ICAL.Component, name: string, r: Reader): ReadTime | undefined {
   const p = v.getFirstProperty(name);
   if (!p) return undefined;
-  const t = p.getFirstValue() as ICAL.Time;
+  const t = p.getFirstValue() as unknown;
+  if (!(t instanceof ICAL.Time)) throw new CalendarError('ICS_INVALID', `${name.toUpperCase()} is not a date or date-time`);
   const tzid = param(p, 'tzid');
-  const zone = t.zone?.tzid === 'UTC' || /Z$/.test(String(p.toICALString())) ? 'UTC' : tzid ? (r.zones.get(tzid) ?? canonicalZone(tzid) ?? r.fallback) : r.fallback;
-  return { ms: toUtc(t, tzid, zone, r), allDay: t.isDate, zone, time: t };
+  const utc = t.zone?.tzid === 'UTC' || /Z$/i.test(String(p.toICALString()));
+  const zone = utc ? 'UTC' : tzid ? zoneOfTzid(tzid, r) : r.floating;
+  return { ms: toUtc(t, utc ? undefined : tzid, zone, r), allDay: t.isDate, zone, time: t };
+}
+
+/** The IANA zone a TZID names: its VTIMEZONE's, or an IANA or Windows name without one. */
+function zoneOfTzid(tzid: string, r: Reader): string {
+  const known = r.zones.get(tzid);
+  if (known) return known;
+  let zone: string;
+  try {
+    zone = zoneFromVtimezone(new ICAL.Component(['vtimezone', [['tzid', {}, 'text', tzid]], []]), new Date().getUTCFullYear());
+  } catch {
+    throw new CalendarError('ICS_INVALID', `TZID "${tzid}" has no VTIMEZONE and names no known zone`);
+  }
+  r.zones.set(tzid, zone);
+  return zone;
 }
 
 function readEnd(v: ICAL.Component, start: ReadTime, r: Reader): number {
   const end = readTime(v, 'dtend', r);
   if (end) return end.ms;
   const duration = v.getFirstPropertyValue('duration') as ICAL.Duration | null;
+  if (duration && start.allDay && !duration.hours && !duration.minutes && !duration.seconds) {
+    return dayAfter(start, (duration.weeks * 7 + duration.days) * (duration.isNegative ? -1 : 1));
+  }
   if (duration) return start.ms + duration.toSeconds() * 1000;
-  return start.allDay ? start.ms + 86400_000 : start.ms;
+  // RFC 5545 3.6.1: a DATE DTSTART without DTEND lasts one day; a DATE-TIME one lasts no time.
+  return start.allDay ? dayAfter(start, 1) : start.ms;
+}
+
+/** The local start of the day `days` after an all-day start, in its zone. */
+function dayAfter(start: ReadTime, days: number): number {
+  const d = new Date(Date.UTC(start.time.year, start.time.month - 1, start.time.day + days));
+  const wall = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 0, minute: 0, second: 0 };
+  return start.zone === 'UTC' ? Date.UTC(wall.year, wall.month - 1, wall.day) : localToUtc(start.zone, wall);
+}
+
+function isDayStart(ms: number, zone: string): boolean {
+  if (zone === 'UTC') return ms % 86_400_000 === 0;
+  const w = utcToLocal(zone, ms);
+  return localToUtc(zone, { year: w.year, month: w.month, day: w.day, hour: 0, minute: 0, second: 0 }) === ms;
 }
 
 /** UTC ms of a property value: UTC as is, zoned or floating through the event's IANA zone. */
 function toUtc(t: ICAL.Time, tzid: string | undefined, eventZone: string, r: Reader): number {
   if (t.zone?.tzid === 'UTC') return t.toJSDate().getTime();
-  const zone = tzid ? (r.zones.get(tzid) ?? canonicalZone(tzid) ?? eventZone) : eventZone;
+  const zone = tzid ? zoneOfTzid(tzid, r) : eventZone;
   const wall = { year: t.year, month: t.month, day: t.day, hour: t.isDate ? 0 : t.hour, minute: t.isDate ? 0 : t.minute, second: t.isDate ? 0 : t.second };
   if (zone === 'UTC') return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
   return localToUtc(zone, wall);
@@ -369,7 +631,8 @@ function mailto(p: ICAL.Property): string {
   return String(p.getFirstValue()).replace(/^mailto:/i, '').trim().toLowerCase();
 }
 
-function htmlToText(html: string): string {
+/** A plain-text rendering of an HTML body (iCalendar DESCRIPTION beside X-ALT-DESC; EAS 2.5). */
+export function htmlToText(html: string): string {
   return html.replace(/<(br|\/p|\/div)\s*\/?>/gi, '\n').replace(/<[^>]+>/g, '').replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
 }

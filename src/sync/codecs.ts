@@ -2,11 +2,11 @@
 // device's properties (ghosting rules in classes.ts); Calendar items are kept as events
 // (src/calendar/model.ts) and rendered for each device's protocol version.
 import { randomUUID } from 'node:crypto';
-import { easToEvent, eventToEas } from '../calendar/eas.js';
+import { easToEvent, eventToEas, instanceStart } from '../calendar/eas.js';
 import { CalendarError } from '../calendar/errors.js';
 import type { CalendarEvent, Exception } from '../calendar/model.js';
 import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
-import { parseEasDateTime, TimeZoneError } from '../calendar/timezone.js';
+import { TimeZoneError } from '../calendar/timezone.js';
 import { eventFilterTime, zoneLookup } from '../calendar/window.js';
 import type { Item, ItemClass, ItemProps } from '../store/types.js';
 import { filterTimeOf, mergeChange } from './classes.js';
@@ -41,7 +41,10 @@ const calendarCodec: ItemCodec = {
   merge: (item, props, supported, version) => {
     const existing = eventOf(item, version);
     // Ghosting works on the device's own view of the item: what it omits but does not manage stays.
-    const merged = mergeChange('Calendar', eventToEas(existing, version), props, supported);
+    // From 16.0, Calendar properties are ghosted by default (MS-ASCAL 2.2.2): without a Supported
+    // list an omitted element is unchanged, and a device clears one by sending it empty.
+    const managed = supported ?? (version >= 16 ? [] : undefined);
+    const merged = mergeChange('Calendar', eventToEas(existing, version), props, managed);
     if (!merged) return undefined;
     const next = convert(() => easToEvent(merged, { version, existing, newUid }));
     next.sequence = existing.sequence;
@@ -83,7 +86,9 @@ export function occurrenceOf(event: CalendarEvent, instanceId: string): number |
   if (!event.recurrence) return 'NOT_RECURRING';
   let at: number;
   try {
-    at = parseEasDateTime(instanceId);
+    // 16.x all-day series name occurrences by date (MS-ASCAL 2.2.2.1): instanceStart maps that to the
+    // occurrence's local midnight.
+    at = instanceStart(event, instanceId);
   } catch {
     return 'NO_SUCH_OCCURRENCE';
   }

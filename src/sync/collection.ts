@@ -111,6 +111,11 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
 /** What is kept to answer a repeated request: the answer, and the commands it answered. */
 interface Replay { result: CollectionResult; commands: ClientCommand[] }
 
+/** The answer kept for the key before the current one, if any. */
+export function replayedResult(state: CollectionState): CollectionResult | undefined {
+  return state.replay ? (JSON.parse(state.replay) as Replay).result : undefined;
+}
+
 /**
  * The device repeats its previous key: it never got the answer, which is sent again. Commands it
  * adds to the repeated request (changes made since) are applied now and answered with it, so that

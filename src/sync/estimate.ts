@@ -1,7 +1,7 @@
 // MS-ASCMD 2.2.1.9 GetItemEstimate: how many changes the device's next Syncs of a collection would
 // bring, counted with the very decisions Sync makes (serverChanges.scanChanges) and without writing
 // anything: the key, the watermark and what the device holds stay as they are (2.2.3.181.3).
-import type { CollectionResult, SyncContext } from './collection.js';
+import { replayedResult, type SyncContext } from './collection.js';
 import { classOfFolder } from './classes.js';
 import { scanChanges } from './serverChanges.js';
 
@@ -27,7 +27,7 @@ export async function estimateCollection(ctx: SyncContext, req: EstimateRequest)
   // A device that lost its last response sends the key before: Sync would resend that response
   // first (collection.ts), then carry on from where it left off.
   const replayed = state.replayKey !== null && String(state.replayKey) === req.syncKey && state.replay
-    ? (JSON.parse(state.replay) as CollectionResult).commands.length : undefined;
+    ? replayedResult(state)?.commands.length : undefined;
   if (replayed === undefined && String(state.syncKey) !== req.syncKey) return { ok: false, reason: 'INVALID_SYNC_KEY' };
   const filterType = req.filterType ?? state.options.filterType;
   // As in Sync: a different FilterType makes the next Sync look at every item again.

@@ -109,6 +109,20 @@ describe('calendar items through Sync', () => {
     assert.equal(nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').length, 0);
   });
 
+  it('MS-ASCAL 2.2.2: a 16.x Change that omits elements leaves them as they were (ghosted by default)', async () => {
+    const a = await device('16.1');
+    const b = await device('16.1');
+    const added = await a.cal.sync([{ kind: 'Add', clientId: 'g', props: weekly('Ghosted', [['AirSyncBase:Location', [['AirSyncBase:DisplayName', 'Room 7']]]]) }]);
+    const serverId = added.added.get('g')!.serverId!;
+    await a.cal.sync([{ kind: 'Change', serverId, props: [['Calendar:Subject', 'Ghosted (renamed)']] }]);
+    await b.cal.syncAll();
+    const seen = b.cal.items.get(serverId);
+    assert.equal(text(seen, 'Calendar:Subject'), 'Ghosted (renamed)');
+    assert.equal(text(nodes(seen, 'AirSyncBase:Location'), 'AirSyncBase:DisplayName'), 'Room 7');
+    assert.equal(text(seen, 'Calendar:Reminder'), '10');
+    assert.ok(nodes(seen, 'Calendar:Recurrence').length > 0);
+  });
+
   it('bad calendar input gets Status 6 for that item and changes nothing stored', async () => {
     const a = await device('14.1');
     const good = await a.cal.sync([{ kind: 'Add', clientId: 'ok', props: weekly('Fine') }]);
