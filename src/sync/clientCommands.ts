@@ -1,6 +1,8 @@
 // The device's Add, Change, Delete and Fetch in a Sync (MS-ASCMD 2.2.3.7.2, 2.2.3.24, 2.2.3.42.2,
 // 2.2.3.68). Whatever the device changed it already holds, so each write also records the version
 // the device has: the next change scan does not echo it back.
+import type { CalendarEvent } from '../calendar/model.js';
+import { scheduleOrganizerEdit } from '../scheduling/organizer.js';
 import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.js';
 import { FolderType } from '../store/types.js';
 import { changeOccurrence, codecFor, deleteOccurrence, eventOf, ItemConversionError, occurrenceOf, storedEvent, type Stored } from './codecs.js';
@@ -36,6 +38,7 @@ async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions,
   if (options.class === 'Email' && !(folder.type === FolderType.Drafts && ctx.version >= 16)) return { ...base, outcome: 'INVALID_ITEM' };
   const converted = convert(() => codecFor(options.class).fromDevice(cmd.props, ctx.version));
   if (!converted) return { ...base, outcome: 'INVALID_ITEM' };
+  if (converted.event) converted.event = await organize(ctx, undefined, converted.event);
   const item = await ctx.store.addItem(ctx.user.id, folder.id, { class: options.class, ...converted });
   if (!item) return { ...base, outcome: 'NOT_FOUND' };
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, item.modseq]]);
@@ -64,6 +67,7 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
     next = convert(() => codecFor(options.class).merge(item, cmd.props, options.supported, ctx.version));
   }
   if (!next) return { ...base, outcome: 'INVALID_ITEM' };
+  if (next.event) next.event = await organize(ctx, item.event ?? convert(() => eventOf(item, ctx.version)), next.event);
   const updated = await ctx.store.updateItem(ctx.user.id, item.id, next);
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
   return { ...base, outcome: 'OK' };
@@ -82,6 +86,7 @@ async function remove(ctx: SyncContext, folder: Folder, options: CollectionOptio
     return { ...base, outcome: 'NOT_FOUND' };
   }
   if (cmd.instanceId) return removeOccurrence(ctx, folder, options, item, cmd.instanceId, base);
+  if (item.class === 'Calendar') await organize(ctx, item.event ?? convert(() => eventOf(item, ctx.version)), undefined);
   // MS-ASCMD 2.2.3.43 DeletesAsMoves (default 1): a deleted item goes to Deleted Items.
   const trash = options.deletesAsMoves && folder.type !== FolderType.DeletedItems
     ? (await ctx.store.listFolders(ctx.user.id)).find(f => f.type === FolderType.DeletedItems) : undefined;
@@ -107,9 +112,22 @@ async function removeOccurrence(ctx: SyncContext, folder: Folder, options: Colle
   const event = convert(() => eventOf(item, ctx.version));
   const at = event && occurrenceOf(event, instanceId);
   if (!event || typeof at !== 'number') return { ...base, outcome: 'NOT_FOUND' };
-  const updated = await ctx.store.updateItem(ctx.user.id, item.id, storedEvent(deleteOccurrence(event, at)));
+  const after = await organize(ctx, item.event, deleteOccurrence(event, at));
+  const updated = await ctx.store.updateItem(ctx.user.id, item.id, storedEvent(after ?? deleteOccurrence(event, at)));
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
   return { ...base, outcome: 'OK' };
+}
+
+/**
+ * A 16.x device leaves invitations to the server (MS-ASCMD 2.2.1.11): its edits of meetings it
+ * organizes go through the scheduling engine, which returns the event as it must be stored.
+ */
+async function organize(ctx: SyncContext, before: CalendarEvent | undefined, after: CalendarEvent | undefined): Promise<CalendarEvent | undefined> {
+  if (ctx.version < 16) return after;
+  return scheduleOrganizerEdit({
+    store: ctx.store, user: ctx.user, before, after,
+    onRemote: (recipient, method) => ctx.log?.info({ recipient, method }, 'iTIP message for a recipient elsewhere waits for mail delivery'),
+  });
 }
 
 /** A device's item that does not convert is answered with Status 6; anything else is a real fault. */

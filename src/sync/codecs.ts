@@ -8,6 +8,7 @@ import type { CalendarEvent, Exception } from '../calendar/model.js';
 import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
 import { TimeZoneError } from '../calendar/timezone.js';
 import { eventFilterTime, zoneLookup } from '../calendar/window.js';
+import { emailToDevice } from '../mail/eas.js';
 import type { Item, ItemClass, ItemProps } from '../store/types.js';
 import { filterTimeOf, mergeChange } from './classes.js';
 
@@ -31,9 +32,10 @@ const propsCodec = (cls: ItemClass): ItemCodec => ({
   fromDevice: props => ({ props, filterTime: filterTimeOf(cls, props) }),
   merge: (item, props, supported) => {
     const merged = mergeChange(cls, item.props, props, supported);
-    return merged && { props: merged, filterTime: filterTimeOf(cls, merged) };
+    // A meeting e-mail keeps its meeting when the device marks it read or flags it.
+    return merged && { props: merged, event: item.event, filterTime: filterTimeOf(cls, merged) };
   },
-  toDevice: item => item.props,
+  toDevice: (item, version) => (cls === 'Email' ? emailToDevice(item, version) : item.props),
 });
 
 const calendarCodec: ItemCodec = {

@@ -1,0 +1,117 @@
+// Delivering an organizer's iTIP message to an attendee on this server (RFC 5546 REQUEST/CANCEL,
+// as Exchange shows them over EAS): a meeting e-mail in the Inbox (IPM.Schedule.Meeting.Request or
+// .Canceled) and the attendee's own calendar item following the meeting. Older requests of the same
+// meeting in the Inbox become outdated (MS-ASEMAIL 2.2.2.47, MeetingMessageType 4).
+import type { CalendarEvent, Exception } from '../calendar/model.js';
+import { formatExtended } from '../calendar/timezone.js';
+import { eventFilterTime } from '../calendar/window.js';
+import { MeetingMessageType } from '../mail/meetingRequest.js';
+import type { Store } from '../store/Store.js';
+import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
+
+export interface Outgoing {
+  method: 'REQUEST' | 'CANCEL';
+  /** The organizer's event after the change, whole. */
+  event: CalendarEvent;
+  /** Set when the message is about one occurrence (its original start). */
+  recurrenceId?: number | undefined;
+  messageType: number;
+  /** A time or recurrence change: the attendee's answer goes back to not responded. */
+  resetResponses: boolean;
+}
+
+/** MS-ASCAL: MeetingStatus of an attendee's copy, ResponseType, BusyStatus while undecided. */
+const RECEIVED = 3;
+const RECEIVED_CANCELLED = 7;
+const NOT_RESPONDED = 5;
+const TENTATIVE = 1;
+
+export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<void> {
+  await store.transaction(async tx => {
+    const folders = await tx.listFolders(attendee.id);
+    const inbox = folders.find(f => f.type === FolderType.Inbox)!;
+    const calendar = folders.find(f => f.type === FolderType.Calendar)!;
+    const mine = await tx.findItemsByUid(attendee.id, msg.event.uid);
+    await outdateOlderRequests(tx, attendee, mine.filter(i => i.folderId === inbox.id), msg);
+    const message = messageEvent(msg);
+    await tx.addItem(attendee.id, inbox.id, { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() });
+    await followOnCalendar(tx, attendee, calendar.id, mine.find(i => i.folderId === calendar.id), msg);
+  });
+}
+
+/** The meeting as the message describes it: the series, or the one occurrence resolved. */
+function messageEvent(msg: Outgoing): CalendarEvent {
+  if (msg.recurrenceId === undefined) return msg.event;
+  const x = msg.event.exceptions?.find(e => e.originalStart === msg.recurrenceId);
+  const duration = msg.event.end - msg.event.start;
+  const start = x?.overrides.start ?? msg.recurrenceId;
+  const { recurrence: _r, exceptions: _x, ...series } = msg.event;
+  return { ...series, ...defined(x?.overrides ?? {}), start, end: x?.overrides.end ?? start + duration };
+}
+
+function envelope(attendee: User, msg: Outgoing, event: CalendarEvent): ItemProps {
+  const cancel = msg.method === 'CANCEL';
+  const subject = `${cancel ? 'Canceled: ' : ''}${event.subject ?? ''}`;
+  const organizer = event.organizer;
+  const from = organizer ? (organizer.name ? `"${organizer.name}" <${organizer.email}>` : organizer.email) : '';
+  const to = (event.attendees ?? []).map(a => (a.name ? `"${a.name}" <${a.email}>` : a.email)).join(', ') || attendee.email;
+  const props: ItemProps = [
+    ['Email:To', to], ['Email:From', from], ['Email:Subject', subject], ['Email:DateReceived', formatExtended(Date.now())],
+    ['Email:DisplayTo', attendee.displayName], ['Email:ThreadTopic', event.subject ?? ''], ['Email:Importance', '1'], ['Email:Read', '0'],
+    ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', summary(event, cancel)]]],
+    ['Email:MessageClass', cancel ? 'IPM.Schedule.Meeting.Canceled' : 'IPM.Schedule.Meeting.Request'],
+    ['Email:InternetCPID', '65001'], ['Email:ContentClass', 'urn:content-classes:calendarmessage'],
+    ['Email2:MeetingMessageType', String(msg.messageType)],
+  ];
+  if (msg.recurrenceId !== undefined) props.push(['Email:RecurrenceId', formatExtended(msg.recurrenceId)]);
+  return props;
+}
+
+function summary(e: CalendarEvent, cancel: boolean): string {
+  const when = `${new Date(e.start).toUTCString()} – ${new Date(e.end).toUTCString()}`;
+  return [cancel ? 'This meeting has been canceled.' : '', `When: ${when}`, e.location ? `Where: ${e.location.displayName}` : '',
+    e.body?.type === 1 ? `\n${e.body.data}` : ''].filter(Boolean).join('\n');
+}
+
+/** A newer request makes the older ones of the same meeting (and occurrence) unanswerable. */
+async function outdateOlderRequests(store: Store, attendee: User, inboxItems: Item[], msg: Outgoing): Promise<void> {
+  for (const item of inboxItems) {
+    const type = item.props.find(p => p[0] === 'Email2:MeetingMessageType')?.[1];
+    const rid = item.props.find(p => p[0] === 'Email:RecurrenceId')?.[1];
+    const sameScope = msg.recurrenceId === undefined || rid === formatExtended(msg.recurrenceId);
+    if (type === String(MeetingMessageType.Outdated) || !sameScope) continue;
+    const props = item.props.map(p => (p[0] === 'Email2:MeetingMessageType' ? [p[0], String(MeetingMessageType.Outdated)] as ItemProps[number] : p));
+    await store.updateItem(attendee.id, item.id, { props, event: item.event, filterTime: item.filterTime });
+  }
+}
+
+/** The attendee's own calendar item follows the organizer's (tentative until answered). */
+async function followOnCalendar(store: Store, attendee: User, calendarId: number, existing: Item | undefined, msg: Outgoing): Promise<void> {
+  const own = existing?.event;
+  let next: CalendarEvent | undefined;
+  if (msg.method === 'CANCEL') {
+    if (!own) return;
+    next = msg.recurrenceId === undefined ? { ...own, meetingStatus: RECEIVED_CANCELLED } : withException(own, { originalStart: msg.recurrenceId, deleted: true, overrides: {} });
+  } else if (msg.recurrenceId !== undefined && own?.recurrence) {
+    const x = msg.event.exceptions?.find(e => e.originalStart === msg.recurrenceId);
+    next = withException(own, x ?? { originalStart: msg.recurrenceId, overrides: {} });
+  } else {
+    const keep = own && !msg.resetResponses ? { responseType: own.responseType, busyStatus: own.busyStatus } : { responseType: NOT_RESPONDED, busyStatus: TENTATIVE };
+    next = {
+      ...(msg.recurrenceId === undefined ? msg.event : messageEvent(msg)),
+      meetingStatus: RECEIVED, ...keep, reminder: own?.reminder ?? msg.event.reminder, easTimeZone: msg.event.easTimeZone,
+    } as CalendarEvent;
+  }
+  const stored = { props: [], event: next, filterTime: eventFilterTime(next) };
+  if (existing) await store.updateItem(attendee.id, existing.id, stored);
+  else await store.addItem(attendee.id, calendarId, { class: 'Calendar', ...stored });
+}
+
+function withException(event: CalendarEvent, x: Exception): CalendarEvent {
+  const others = (event.exceptions ?? []).filter(e => e.originalStart !== x.originalStart);
+  return { ...event, exceptions: [...others, x].sort((a, b) => a.originalStart - b.originalStart) };
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

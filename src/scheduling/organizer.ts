@@ -1,0 +1,53 @@
+// The organizer side, wired to Sync: after a 16.x device adds, changes or deletes a meeting it
+// organizes, decide what the attendees must hear (organizerChanges.ts) and deliver it. A ≤14.1
+// device sends its own invitations with SendMail (MS-ASCMD 2.2.1.11), so it gets no help here.
+import type { CalendarEvent } from '../calendar/model.js';
+import type { Store } from '../store/Store.js';
+import type { User } from '../store/types.js';
+import { deliverToAttendee } from './delivery.js';
+import { planOrganizerMessages } from './organizerChanges.js';
+
+/** MS-ASCAL MeetingStatus of the organizer's own copy of a meeting. */
+const ORGANIZED = 1;
+
+export interface OrganizerEdit {
+  store: Store;
+  user: User;
+  before: CalendarEvent | undefined;
+  after: CalendarEvent | undefined;
+  /** Remote recipients wait here until mail delivery exists; logged, never dropped silently. */
+  onRemote?: (recipient: string, method: string) => void;
+}
+
+/** The event as the organizer's copy must be stored: its organizer, meeting status and SEQUENCE. */
+export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<CalendarEvent | undefined> {
+  const after = edit.after && asOrganized(edit.after, edit.user);
+  const plan = planOrganizerMessages(edit.before, after, { now: Date.now(), organizer: edit.user.email });
+  const event = after && { ...after, sequence: plan.sequence };
+  const source = event ?? edit.before;
+  if (!source) return event;
+  for (const m of plan.messages) {
+    for (const recipient of m.recipients) {
+      const attendee = await edit.store.findUserByEmail(recipient);
+      if (!attendee) {
+        edit.onRemote?.(recipient, m.method);
+        continue;
+      }
+      await deliverToAttendee(edit.store, attendee, {
+        method: m.method,
+        event: event ?? { ...source, sequence: plan.sequence },
+        recurrenceId: m.scope.kind === 'occurrence' ? m.scope.recurrenceId : undefined,
+        messageType: m.meetingMessageType,
+        resetResponses: m.resetResponses,
+      });
+    }
+  }
+  return event;
+}
+
+/** A meeting a device creates is the account's own: organizer and status are the server's to set. */
+function asOrganized(event: CalendarEvent, user: User): CalendarEvent {
+  if (!event.attendees?.length) return event;
+  if (event.organizer && event.organizer.email.toLowerCase() !== user.email) return event;
+  return { ...event, organizer: event.organizer ?? { email: user.email, name: user.displayName }, meetingStatus: event.meetingStatus ?? ORGANIZED, responseType: 1 };
+}
