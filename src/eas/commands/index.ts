@@ -7,6 +7,7 @@ import { folderSync } from './FolderSync.js';
 import { getItemEstimate } from './GetItemEstimate.js';
 import { itemOperations } from './ItemOperations.js';
 import { moveItems } from './MoveItems.js';
+import { meetingResponse } from './MeetingResponse.js';
 import { ping } from './Ping.js';
 import { sync } from './Sync/index.js';
 import type { Handler } from './types.js';
@@ -34,7 +35,7 @@ export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   FolderUpdate: { root: ['FolderHierarchy', 'FolderUpdate'], handler: folderUpdate, needsBody: true },
   MoveItems: { root: ['Move', 'MoveItems'], handler: moveItems, needsBody: true },
   GetItemEstimate: { root: ['GetItemEstimate', 'GetItemEstimate'], handler: getItemEstimate, needsBody: true },
-  MeetingResponse: { root: ['MeetingResponse', 'MeetingResponse'] },
+  MeetingResponse: { root: ['MeetingResponse', 'MeetingResponse'], handler: meetingResponse, needsBody: true },
   Search: { root: ['Search', 'Search'] },
   Settings: { root: ['Settings', 'Settings'] },
   Ping: { root: ['Ping', 'Ping'], handler: ping },

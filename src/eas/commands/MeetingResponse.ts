@@ -1,0 +1,60 @@
+// MS-ASCMD 2.2.1.11 MeetingResponse: each Request answered on its own with its Result.
+import { answerMeeting, type AnswerFailure, type MeetingAnswer } from '../../scheduling/attendee.js';
+import { tags, type Element } from '../../wbxml/index.js';
+import type { CommandContext, CommandResult } from './types.js';
+
+const mr = tags('MeetingResponse');
+
+/** MS-ASCMD 2.2.3.177.9 Status (MeetingResponse). */
+export const MeetingResponseStatus = { Success: 1, InvalidRequest: 2, MailboxError: 3, ServerError: 4 } as const;
+
+const STATUS: Record<AnswerFailure, number> = {
+  INVALID_REQUEST: MeetingResponseStatus.InvalidRequest,
+  // The request is gone, cancelled, outdated or delegated: Exchange answers these as server errors.
+  REQUEST_MISSING: MeetingResponseStatus.ServerError,
+  NOT_ANSWERABLE: MeetingResponseStatus.ServerError,
+};
+
+type Parsed = { answer: Omit<MeetingAnswer, 'version'>; instanceId?: string | undefined } | { invalid: true; requestId?: string | undefined };
+
+export async function meetingResponse(ctx: CommandContext): Promise<CommandResult> {
+  const requests = ctx.body?.name === 'MeetingResponse' ? ctx.body.all('Request') : [];
+  const results: Element[] = [];
+  for (const r of requests.length ? requests : [undefined]) {
+    const parsed = parse(r);
+    if ('invalid' in parsed) {
+      results.push(result(parsed.requestId, MeetingResponseStatus.InvalidRequest));
+      continue;
+    }
+    const outcome = await answerMeeting(ctx.store, ctx.user, { ...parsed.answer, version: Number(ctx.version) });
+    results.push(outcome.ok
+      ? result(parsed.answer.requestId, MeetingResponseStatus.Success, outcome.calendarId, parsed.instanceId)
+      : result(parsed.answer.requestId, STATUS[outcome.reason], undefined, parsed.instanceId));
+  }
+  return { body: mr('MeetingResponse', results) };
+}
+
+function parse(r: Element | undefined): Parsed {
+  const requestId = r?.childText('RequestId')?.trim();
+  const collectionId = r?.childText('CollectionId')?.trim();
+  const userResponse = Number(r?.childText('UserResponse'));
+  if (!r || !requestId || !collectionId || ![1, 2, 3].includes(userResponse)) return { invalid: true, requestId };
+  const send = r.child('SendResponse');
+  const instanceId = r.childText('InstanceId')?.trim();
+  return {
+    answer: {
+      userResponse: userResponse as 1 | 2 | 3, collectionId, requestId, instanceId,
+      sendResponse: send ? { body: send.child('Body', 'AirSyncBase')?.childText('Data') } : undefined,
+    },
+    instanceId,
+  };
+}
+
+function result(requestId: string | undefined, status: number, calendarId?: string, instanceId?: string): Element {
+  return mr('Result', [
+    requestId !== undefined && mr('RequestId', requestId),
+    mr('Status', status),
+    calendarId !== undefined && mr('CalendarId', calendarId),
+    instanceId !== undefined && mr('InstanceId', instanceId),
+  ]);
+}

@@ -1,0 +1,116 @@
+// The attendee answers (MS-ASCMD 2.2.1.11 MeetingResponse): from the meeting request in the Inbox
+// or (14.0+) from the calendar item, for the series or (InstanceId) one occurrence. The calendar
+// item is replaced (accept, tentative) or removed (decline); the request goes to Deleted Items; with
+// 16.x SendResponse the server sends the reply itself (to a local organizer: applied at once).
+import type { CalendarEvent } from '../calendar/model.js';
+import { eventFilterTime } from '../calendar/window.js';
+import { MeetingMessageType } from '../mail/meetingRequest.js';
+import type { Store } from '../store/Store.js';
+import { FolderType, type Item, type User } from '../store/types.js';
+import { itemIdOf, serverIdOf } from '../sync/collection.js';
+import { occurrenceOf } from '../sync/codecs.js';
+import { applyReply, type PartStat } from './replies.js';
+
+export interface MeetingAnswer {
+  /** 1 accept, 2 tentative, 3 decline (MS-ASCMD 2.2.3.191 UserResponse). */
+  userResponse: 1 | 2 | 3;
+  collectionId: string;
+  requestId: string;
+  instanceId?: string | undefined;
+  /** 16.x SendResponse: the server mails the organizer (with this text, if any). */
+  sendResponse?: { body?: string | undefined } | undefined;
+  version: number;
+}
+
+export type AnswerFailure = 'INVALID_REQUEST' | 'REQUEST_MISSING' | 'NOT_ANSWERABLE';
+export type AnswerOutcome = { ok: true; calendarId?: string | undefined } | { ok: false; reason: AnswerFailure };
+
+const PARTSTAT: Record<MeetingAnswer['userResponse'], PartStat> = { 1: 'ACCEPTED', 2: 'TENTATIVE', 3: 'DECLINED' };
+/** MS-ASCAL ResponseType and the BusyStatus an answer gives the attendee's item. */
+const RESPONSE_TYPE = { 1: 3, 2: 2 } as const;
+const RECEIVED = 3;
+
+export async function answerMeeting(store: Store, user: User, a: MeetingAnswer): Promise<AnswerOutcome> {
+  return store.transaction(async tx => {
+    const found = await findTarget(tx, user, a);
+    if (!found.ok) return found;
+    const { meeting, request } = found;
+    if (meeting.organizer?.email.toLowerCase() === user.email) return { ok: false, reason: 'INVALID_REQUEST' };
+    const folders = await tx.listFolders(user.id);
+    const calendar = folders.find(f => f.type === FolderType.Calendar)!;
+    const own = (await tx.findItemsByUid(user.id, meeting.uid)).find(i => i.folderId === calendar.id && i.event);
+    let recurrenceId: number | undefined;
+    if (a.instanceId !== undefined) {
+      // MS-ASCMD 2.2.3.92: InstanceId is 14.1+ and must name an occurrence of a recurring meeting.
+      const series = own?.event ?? meeting;
+      const at = a.version >= 14.1 ? occurrenceOf(series, a.instanceId) : 'NOT_RECURRING';
+      if (typeof at !== 'number') return { ok: false, reason: 'INVALID_REQUEST' };
+      recurrenceId = at;
+    }
+    const calendarId = await updateCalendar(tx, user, calendar.id, own, meeting, a.userResponse, recurrenceId);
+    if (request) {
+      const trash = folders.find(f => f.type === FolderType.DeletedItems)!;
+      await tx.moveItem(user.id, request.id, trash.id);
+    }
+    if (a.sendResponse && a.version >= 16 && meeting.organizer) {
+      const organizer = await tx.findUserByEmail(meeting.organizer.email);
+      if (organizer) {
+        await applyReply(tx, organizer, {
+          uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse],
+          recurrenceId, comment: a.sendResponse.body,
+        });
+      }
+    }
+    return { ok: true, calendarId };
+  });
+}
+
+type Target = { ok: true; meeting: CalendarEvent; request?: Item | undefined } | { ok: false; reason: AnswerFailure };
+
+/** RequestId names a meeting request in a mail folder, or (14.0+) the meeting on the calendar. */
+async function findTarget(store: Store, user: User, a: MeetingAnswer): Promise<Target> {
+  const folder = /^\d{1,15}$/.test(a.collectionId) ? await store.getFolder(user.id, Number(a.collectionId)) : undefined;
+  const id = folder && itemIdOf(a.requestId, folder.id);
+  const item = id === undefined ? undefined : await store.getItem(user.id, id);
+  if (!folder || !item || item.folderId !== folder.id) return { ok: false, reason: 'REQUEST_MISSING' };
+  if (item.class === 'Calendar') {
+    if (a.version < 14 || !item.event || item.event.meetingStatus !== RECEIVED) return { ok: false, reason: 'INVALID_REQUEST' };
+    return { ok: true, meeting: item.event };
+  }
+  const messageClass = item.props.find(p => p[0] === 'Email:MessageClass')?.[1];
+  if (messageClass === 'IPM.Schedule.Meeting.Canceled') return { ok: false, reason: 'NOT_ANSWERABLE' };
+  if (messageClass !== 'IPM.Schedule.Meeting.Request' || !item.event) return { ok: false, reason: 'INVALID_REQUEST' };
+  const type = Number(item.props.find(p => p[0] === 'Email2:MeetingMessageType')?.[1] ?? 0);
+  // MS-ASEMAIL 2.2.2.47: an outdated request, and a delegated one, must not be answered.
+  if (type === MeetingMessageType.Outdated || type === MeetingMessageType.Delegated) return { ok: false, reason: 'NOT_ANSWERABLE' };
+  return { ok: true, meeting: item.event, request: item };
+}
+
+/** Accept/tentative replace the item (new ServerId, same UID); decline removes it. */
+async function updateCalendar(store: Store, user: User, calendarId: number, own: Item | undefined, meeting: CalendarEvent,
+  response: MeetingAnswer['userResponse'], recurrenceId: number | undefined): Promise<string | undefined> {
+  const base = own?.event ?? { ...meeting, meetingStatus: RECEIVED };
+  if (recurrenceId !== undefined && own) {
+    const next = answerOccurrence(base, recurrenceId, response);
+    await store.updateItem(user.id, own.id, { props: [], event: next, filterTime: eventFilterTime(next) });
+    return response === 3 ? undefined : serverIdOf(calendarId, own.id);
+  }
+  if (own) await store.deleteItem(user.id, own.id);
+  if (response === 3) return undefined;
+  const answered: CalendarEvent = {
+    ...base, meetingStatus: RECEIVED, responseType: RESPONSE_TYPE[response], appointmentReplyTime: Date.now(),
+    busyStatus: response === 2 ? 1 : meeting.busyStatus === 1 ? 2 : meeting.busyStatus ?? 2,
+  };
+  const item = await store.addItem(user.id, calendarId, { class: 'Calendar', props: [], event: answered, filterTime: eventFilterTime(answered) });
+  return item && serverIdOf(calendarId, item.id);
+}
+
+function answerOccurrence(event: CalendarEvent, recurrenceId: number, response: MeetingAnswer['userResponse']): CalendarEvent {
+  const others = (event.exceptions ?? []).filter(x => x.originalStart !== recurrenceId);
+  const own = event.exceptions?.find(x => x.originalStart === recurrenceId);
+  const x = response === 3
+    ? { originalStart: recurrenceId, deleted: true, overrides: {} }
+    : { originalStart: recurrenceId, overrides: { ...(own?.overrides ?? {}), responseType: RESPONSE_TYPE[response], busyStatus: response === 2 ? 1 as const : 2 as const, appointmentReplyTime: Date.now() } };
+  return { ...event, exceptions: [...others, x].sort((a, b) => a.originalStart - b.originalStart) };
+}
+

@@ -1,0 +1,67 @@
+// An attendee's answer reaching an organizer on this server (RFC 5546 REPLY): that attendee's
+// AttendeeStatus on the organizer's event (for the series or one occurrence), and an
+// IPM.Schedule.Meeting.Resp.Pos/Tent/Neg message in the organizer's Inbox. Only the attendee's own
+// address can change the attendee's status; anything else is refused and logged.
+import type { AttendeeStatus, CalendarEvent } from '../calendar/model.js';
+import { formatExtended } from '../calendar/timezone.js';
+import type { Store } from '../store/Store.js';
+import { FolderType, type ItemProps, type User } from '../store/types.js';
+
+export type PartStat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
+
+export interface Reply {
+  uid: string;
+  /** Who answers: the attendee's own address (the sender, for mail from elsewhere). */
+  from: string;
+  fromName?: string | undefined;
+  partstat: PartStat;
+  recurrenceId?: number | undefined;
+  /** The device's text for the organizer, if any. */
+  comment?: string | undefined;
+}
+
+export type ReplyOutcome = 'APPLIED' | 'NO_SUCH_MEETING' | 'NOT_AN_ATTENDEE';
+
+const STATUS: Record<PartStat, AttendeeStatus> = { ACCEPTED: 3, TENTATIVE: 2, DECLINED: 4 };
+const CLASS: Record<PartStat, string> = { ACCEPTED: 'IPM.Schedule.Meeting.Resp.Pos', TENTATIVE: 'IPM.Schedule.Meeting.Resp.Tent', DECLINED: 'IPM.Schedule.Meeting.Resp.Neg' };
+const VERB: Record<PartStat, string> = { ACCEPTED: 'Accepted', TENTATIVE: 'Tentative', DECLINED: 'Declined' };
+
+export async function applyReply(store: Store, organizer: User, reply: Reply): Promise<ReplyOutcome> {
+  return store.transaction(async tx => {
+    const folders = await tx.listFolders(organizer.id);
+    const calendar = folders.find(f => f.type === FolderType.Calendar)!;
+    const inbox = folders.find(f => f.type === FolderType.Inbox)!;
+    const item = (await tx.findItemsByUid(organizer.id, reply.uid)).find(i => i.folderId === calendar.id && i.event);
+    if (!item?.event) return 'NO_SUCH_MEETING';
+    const from = reply.from.toLowerCase();
+    if (!item.event.attendees?.some(a => a.email.toLowerCase() === from)) return 'NOT_AN_ATTENDEE';
+    const event = withStatus(item.event, from, STATUS[reply.partstat], reply.recurrenceId);
+    await tx.updateItem(organizer.id, item.id, { props: [], event, filterTime: item.filterTime });
+    await tx.addItem(organizer.id, inbox.id, { class: 'Email', props: responseMail(organizer, reply, item.event), filterTime: Date.now() });
+    return 'APPLIED';
+  });
+}
+
+function withStatus(event: CalendarEvent, email: string, status: AttendeeStatus, recurrenceId: number | undefined): CalendarEvent {
+  const set = (list: CalendarEvent['attendees']) => list?.map(a => (a.email.toLowerCase() === email ? { ...a, status } : a));
+  if (recurrenceId === undefined) return { ...event, attendees: set(event.attendees) };
+  const others = (event.exceptions ?? []).filter(x => x.originalStart !== recurrenceId);
+  const own = event.exceptions?.find(x => x.originalStart === recurrenceId);
+  const overrides = { ...(own?.overrides ?? {}), attendees: set(own?.overrides.attendees ?? event.attendees) };
+  return { ...event, exceptions: [...others, { ...(own ?? { originalStart: recurrenceId }), overrides }].sort((a, b) => a.originalStart - b.originalStart) };
+}
+
+/** MS-ASEMAIL: a reply shows as mail from the attendee to the organizer, "Accepted: <subject>". */
+function responseMail(organizer: User, reply: Reply, event: CalendarEvent): ItemProps {
+  const from = reply.fromName ? `"${reply.fromName}" <${reply.from}>` : reply.from;
+  const subject = `${VERB[reply.partstat]}: ${event.subject ?? ''}`;
+  const body = [reply.comment, reply.recurrenceId !== undefined ? `For the occurrence of ${new Date(reply.recurrenceId).toUTCString()}.` : '']
+    .filter(Boolean).join('\n\n');
+  return [
+    ['Email:To', `"${organizer.displayName}" <${organizer.email}>`], ['Email:From', from], ['Email:Subject', subject],
+    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', organizer.displayName], ['Email:ThreadTopic', event.subject ?? ''],
+    ['Email:Importance', '1'], ['Email:Read', '0'],
+    ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', body]]],
+    ['Email:MessageClass', CLASS[reply.partstat]], ['Email:InternetCPID', '65001'], ['Email:ContentClass', 'urn:content-classes:calendarmessage'],
+  ];
+}

@@ -1,0 +1,129 @@
+// The meeting walkthrough (issue 5, shared/spec/README.md) through real HTTP and WBXML, 16.1:
+// Alice invites Bob; Bob sees the request and a tentative item; accepts from the Inbox with
+// SendResponse; Alice sees "Accepted:" and AttendeeStatus 3; Bob declines from the calendar; Alice sees 4.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { CollectionMirror } from '../../src/client/collection.js';
+import type { EasClient } from '../../src/client/EasClient.js';
+import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
+import type { ItemProps } from '../../src/store/types.js';
+import { FolderType } from '../../src/store/types.js';
+import { tags } from '../../src/wbxml/index.js';
+import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+
+const mr = tags('MeetingResponse');
+const HOUR = 3600_000;
+const START = (() => { const d = new Date(Date.now() + 3 * 24 * HOUR); d.setUTCHours(8, 0, 0, 0); return d.getTime(); })();
+const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
+const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
+
+function invitation(subject: string): ItemProps {
+  return [
+    ['Calendar:Timezone', encodeTimeZoneBlob(timeZoneInfoForIana('Europe/Berlin', 2026))], ['Calendar:AllDayEvent', '0'],
+    ['Calendar:BusyStatus', '2'], ['Calendar:Subject', subject], ['Calendar:StartTime', formatCompact(START)],
+    ['Calendar:EndTime', formatCompact(START + HOUR)], ['Calendar:MeetingStatus', '1'],
+    ['Calendar:Attendees', [['Calendar:Attendee', [['Calendar:Email', 'bob@example.com'], ['Calendar:Name', 'Bob'], ['Calendar:AttendeeType', '1']]]]],
+  ];
+}
+
+describe('the meeting walkthrough (16.1, SendResponse)', () => {
+  let t: TestServer;
+  const mirrors: Record<string, CollectionMirror> = {};
+  let bobClient: EasClient;
+  let aliceClient: EasClient;
+  const folderOf = async (user: string, type: number) => {
+    const u = (await t.store.findUserByEmail(user))!;
+    return String((await t.store.listFolders(u.id)).find(f => f.type === type)!.id);
+  };
+  const respond = (client: EasClient, collectionId: string, requestId: string, userResponse: number, send = true) =>
+    client.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', userResponse), mr('CollectionId', collectionId), mr('RequestId', requestId), send && mr('SendResponse'),
+    ])]));
+  let uid = '';
+
+  before(async () => {
+    t = await startServer({ users: ['alice@example.com', 'bob@example.com'] });
+    for (const [key, user, type] of [['aliceCal', 'alice@example.com', FolderType.Calendar], ['aliceInbox', 'alice@example.com', FolderType.Inbox],
+      ['bobInbox', 'bob@example.com', FolderType.Inbox], ['bobCal', 'bob@example.com', FolderType.Calendar], ['bobTrash', 'bob@example.com', FolderType.DeletedItems]] as const) {
+      const d = await syncedDevice(t, user, await folderOf(user, type), { version: '16.1', deviceId: user.startsWith('alice') ? 'ALICE' : 'BOB' });
+      mirrors[key] = d.collection;
+      if (user.startsWith('bob')) bobClient = d.client; else aliceClient = d.client;
+    }
+  });
+  after(() => t.close());
+
+  it('Bob sees the request in the Inbox and a tentative item on the Calendar', async () => {
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'w', props: invitation('Walkthrough') }]);
+    await mirrors.bobInbox.syncAll();
+    const request = [...mirrors.bobInbox.items.values()].find(p => text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Request')!;
+    uid = text(nodes(request, 'Email:MeetingRequest'), 'Calendar:UID')!;
+    await mirrors.bobCal.syncAll();
+    const item = [...mirrors.bobCal.items.values()].find(p => text(p, 'Calendar:UID') === uid)!;
+    assert.deepEqual([text(item, 'Calendar:BusyStatus'), text(item, 'Calendar:ResponseType')], ['1', '5']);
+  });
+
+  it('accepting from the Inbox: Status 1 and CalendarId; the request moves to Deleted Items; the item is replaced; Alice hears it', async () => {
+    const [requestId] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Request')!;
+    const placeholder = [...mirrors.bobCal.items.entries()].find(([, p]) => text(p, 'Calendar:UID') === uid)![0];
+    const res = await respond(bobClient, mirrors.bobInbox.collectionId, requestId, 1);
+    const result = res.body!.child('Result')!;
+    assert.equal(result.childText('Status'), '1');
+    const calendarId = result.childText('CalendarId')!;
+    assert.ok(calendarId && calendarId !== placeholder, 'a new ServerId');
+
+    await mirrors.bobInbox.syncAll();
+    assert.ok(!mirrors.bobInbox.items.has(requestId), 'gone from the Inbox');
+    await mirrors.bobTrash.syncAll();
+    assert.ok([...mirrors.bobTrash.items.values()].some(p => text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Request'));
+
+    const rounds = await mirrors.bobCal.syncAll();
+    const commands = rounds.flatMap(r => r.collection?.child('Commands')?.children ?? []);
+    assert.ok(commands.some(c => c.name === 'Delete' && c.childText('ServerId') === placeholder), 'Delete of the placeholder');
+    assert.ok(commands.some(c => c.name === 'Add' && c.childText('ServerId') === calendarId), 'Add of the accepted item');
+    const accepted = mirrors.bobCal.items.get(calendarId);
+    assert.deepEqual([text(accepted, 'Calendar:UID'), text(accepted, 'Calendar:ResponseType'), text(accepted, 'Calendar:BusyStatus')], [uid, '3', '2']);
+
+    await mirrors.aliceInbox.syncAll();
+    const reply = [...mirrors.aliceInbox.items.values()].find(p => text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Resp.Pos');
+    assert.equal(text(reply, 'Email:Subject'), 'Accepted: Walkthrough');
+    assert.match(text(reply, 'Email:From') ?? '', /bob@example.com/);
+    const changes = (await mirrors.aliceCal.syncAll()).flatMap(r => r.collection?.child('Commands')?.all('Change') ?? []);
+    assert.equal(changes.length, 1);
+    const attendees = [...mirrors.aliceCal.items.values()].map(p => nodes(p, 'Calendar:Attendees')).flat();
+    assert.equal(text(attendees[0]?.[1] as ItemProps, 'Calendar:AttendeeStatus'), '3');
+  });
+
+  it('declining later from the Calendar item: Bob\'s item is deleted, no CalendarId, Alice sees 4', async () => {
+    const [itemId] = [...mirrors.bobCal.items.entries()].find(([, p]) => text(p, 'Calendar:UID') === uid)!;
+    const res = await respond(bobClient, mirrors.bobCal.collectionId, itemId, 3);
+    const result = res.body!.child('Result')!;
+    assert.equal(result.childText('Status'), '1');
+    assert.equal(result.child('CalendarId'), undefined);
+    await mirrors.bobCal.syncAll();
+    assert.ok(![...mirrors.bobCal.items.values()].some(p => text(p, 'Calendar:UID') === uid));
+    await mirrors.aliceInbox.syncAll();
+    assert.ok([...mirrors.aliceInbox.items.values()].some(p => text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Resp.Neg'));
+    await mirrors.aliceCal.syncAll();
+    const attendees = [...mirrors.aliceCal.items.values()].map(p => nodes(p, 'Calendar:Attendees')).flat();
+    assert.equal(text(attendees[0]?.[1] as ItemProps, 'Calendar:AttendeeStatus'), '4');
+  });
+
+  it('answers each failure with its Status and changes nothing', async () => {
+    const aliceItem = [...mirrors.aliceCal.items.keys()][0];
+    const own = await respond(aliceClient, mirrors.aliceCal.collectionId, aliceItem, 1);
+    assert.equal(own.body?.child('Result')?.childText('Status'), '2', 'the organizer cannot answer her own meeting');
+    const missing = await respond(bobClient, mirrors.bobInbox.collectionId, `${mirrors.bobInbox.collectionId}:999999`, 1);
+    assert.equal(missing.body?.child('Result')?.childText('Status'), '4', 'request missing');
+    const bad = await bobClient.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [mr('UserResponse', 9), mr('CollectionId', '1'), mr('RequestId', '1:1')])]));
+    assert.equal(bad.body?.child('Result')?.childText('Status'), '2', 'malformed');
+    // An outdated request: Alice changes the time twice; the first update is outdated by the second.
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'o', props: invitation('Outdated') }]);
+    const [sid] = [...mirrors.aliceCal.items.entries()].find(([, p]) => text(p, 'Calendar:Subject') === 'Outdated')!;
+    await mirrors.aliceCal.sync([{ kind: 'Change', serverId: sid, props: [['Calendar:StartTime', formatCompact(START + HOUR)], ['Calendar:EndTime', formatCompact(START + 2 * HOUR)]] }]);
+    await mirrors.bobInbox.syncAll();
+    const old = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(nodes(p, 'Email:MeetingRequest'), 'Email2:MeetingMessageType') === '4');
+    assert.ok(old, 'the first request is outdated');
+    const outdated = await respond(bobClient, mirrors.bobInbox.collectionId, old[0], 1);
+    assert.equal(outdated.body?.child('Result')?.childText('Status'), '4');
+  });
+});
