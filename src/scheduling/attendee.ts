@@ -3,6 +3,7 @@
 // item is replaced (accept, tentative) or removed (decline); the request goes to Deleted Items; with
 // 16.x SendResponse the server sends the reply itself (to a local organizer: applied at once).
 import type { CalendarEvent } from '../calendar/model.js';
+import { parseEasDateTime } from '../calendar/timezone.js';
 import { eventFilterTime } from '../calendar/window.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
@@ -18,7 +19,7 @@ export interface MeetingAnswer {
   requestId: string;
   instanceId?: string | undefined;
   /** 16.x SendResponse: the server mails the organizer (with this text, if any). */
-  sendResponse?: { body?: string | undefined } | undefined;
+  sendResponse?: { body?: string | undefined; proposal?: { start: string; end: string } | undefined } | undefined;
   version: number;
 }
 
@@ -57,12 +58,22 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
       if (organizer) {
         await applyReply(tx, organizer, {
           uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse],
-          recurrenceId, comment: a.sendResponse.body,
+          recurrenceId, comment: [a.sendResponse.body, proposalText(a.sendResponse.proposal)].filter(Boolean).join('\n\n') || undefined,
         });
       }
     }
     return { ok: true, calendarId };
   });
+}
+
+/** A counter-proposal reaches the organizer as the answer plus the proposed time in its text. */
+function proposalText(p: { start: string; end: string } | undefined): string | undefined {
+  if (!p) return undefined;
+  try {
+    return `Proposed new time: ${new Date(parseEasDateTime(p.start)).toUTCString()} – ${new Date(parseEasDateTime(p.end)).toUTCString()}`;
+  } catch {
+    return undefined;
+  }
 }
 
 type Target = { ok: true; meeting: CalendarEvent; request?: Item | undefined } | { ok: false; reason: AnswerFailure };

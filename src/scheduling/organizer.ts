@@ -6,6 +6,7 @@ import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 import { deliverToAttendee } from './delivery.js';
 import { planOrganizerMessages } from './organizerChanges.js';
+import { applyReply, type PartStat } from './replies.js';
 
 /** MS-ASCAL MeetingStatus of the organizer's own copy of a meeting. */
 const ORGANIZED = 1;
@@ -43,6 +44,28 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
     }
   }
   return event;
+}
+
+/**
+ * Some clients answer an invitation by editing their own copy (its ResponseType, or their own
+ * attendee entry) instead of MeetingResponse. That is the attendee's answer: passed to a local
+ * organizer when the meeting asks for answers — never a meeting of the attendee's, never a re-invite.
+ */
+export async function answerByEdit(store: Store, user: User, before: CalendarEvent | undefined, after: CalendarEvent): Promise<void> {
+  const organizer = after.organizer?.email.toLowerCase();
+  if (!before || !organizer || organizer === user.email || after.responseRequested === false) return;
+  const was = answerOf(before, user.email);
+  const now = answerOf(after, user.email);
+  if (!now || now === was) return;
+  const organizerUser = await store.findUserByEmail(organizer);
+  if (organizerUser) await applyReply(store, organizerUser, { uid: after.uid, from: user.email, fromName: user.displayName, partstat: now });
+}
+
+/** ResponseType 3/2/4 of the item, or the user's own AttendeeStatus in it. */
+function answerOf(e: CalendarEvent, email: string): PartStat | undefined {
+  const own = e.attendees?.find(a => a.email.toLowerCase() === email)?.status;
+  const code = e.responseType === 2 || e.responseType === 3 || e.responseType === 4 ? e.responseType : own;
+  return code === 3 ? 'ACCEPTED' : code === 2 ? 'TENTATIVE' : code === 4 ? 'DECLINED' : undefined;
 }
 
 /** A meeting a device creates is the account's own: organizer and status are the server's to set. */

@@ -2,7 +2,7 @@
 // 2.2.3.68). Whatever the device changed it already holds, so each write also records the version
 // the device has: the next change scan does not echo it back.
 import type { CalendarEvent } from '../calendar/model.js';
-import { scheduleOrganizerEdit } from '../scheduling/organizer.js';
+import { answerByEdit, scheduleOrganizerEdit } from '../scheduling/organizer.js';
 import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.js';
 import { FolderType } from '../store/types.js';
 import { changeOccurrence, codecFor, deleteOccurrence, eventOf, ItemConversionError, occurrenceOf, storedEvent, type Stored } from './codecs.js';
@@ -67,7 +67,11 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
     next = convert(() => codecFor(options.class).merge(item, cmd.props, options.supported, ctx.version));
   }
   if (!next) return { ...base, outcome: 'INVALID_ITEM' };
-  if (next.event) next.event = await organize(ctx, item.event ?? convert(() => eventOf(item, ctx.version)), next.event);
+  if (next.event) {
+    const before = item.event ?? convert(() => eventOf(item, ctx.version));
+    next.event = await organize(ctx, before, next.event);
+    if (next.event) await answerByEdit(ctx.store, ctx.user, before, next.event);
+  }
   const updated = await ctx.store.updateItem(ctx.user.id, item.id, next);
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
   return { ...base, outcome: 'OK' };

@@ -108,6 +108,34 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.equal(text(attendees[0]?.[1] as ItemProps, 'Calendar:AttendeeStatus'), '4');
   });
 
+  it('a client that answers by editing its own copy: the organizer hears it, nobody is re-invited', async () => {
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'e', props: invitation('By edit') }]);
+    await mirrors.bobInbox.syncAll();
+    const before = mirrors.bobInbox.items.size;
+    await mirrors.bobCal.syncAll();
+    const [itemId] = [...mirrors.bobCal.items.entries()].find(([, p]) => text(p, 'Calendar:Subject') === 'By edit')!;
+    await mirrors.bobCal.sync([{ kind: 'Change', serverId: itemId, props: [['Calendar:ResponseType', '3']] }]);
+    await mirrors.aliceInbox.syncAll();
+    assert.ok([...mirrors.aliceInbox.items.values()].some(p => text(p, 'Email:Subject') === 'Accepted: By edit'));
+    await mirrors.bobInbox.syncAll();
+    assert.equal(mirrors.bobInbox.items.size, before, 'no invitation went back to Bob');
+  });
+
+  it('a 16.1 counter-proposal reaches the organizer as a tentative answer with the proposed time', async () => {
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'c', props: invitation('Counter') }]);
+    await mirrors.bobInbox.syncAll();
+    const [requestId] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Counter')!;
+    const res = await bobClient.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 2), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', requestId),
+      mr('SendResponse', [mr('ProposedStartTime', formatCompact(START + 4 * HOUR)), mr('ProposedEndTime', formatCompact(START + 5 * HOUR))]),
+    ])]));
+    assert.equal(res.body?.child('Result')?.childText('Status'), '1');
+    await mirrors.aliceInbox.syncAll();
+    const reply = [...mirrors.aliceInbox.items.values()].find(p => text(p, 'Email:Subject') === 'Tentative: Counter')!;
+    assert.equal(text(reply, 'Email:MessageClass'), 'IPM.Schedule.Meeting.Resp.Tent');
+    assert.match(text(nodes(reply, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /Proposed new time/);
+  });
+
   it('answers each failure with its Status and changes nothing', async () => {
     const aliceItem = [...mirrors.aliceCal.items.keys()][0];
     const own = await respond(aliceClient, mirrors.aliceCal.collectionId, aliceItem, 1);

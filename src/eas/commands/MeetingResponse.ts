@@ -44,10 +44,17 @@ function parse(r: Element | undefined): Parsed {
   return {
     answer: {
       userResponse: userResponse as 1 | 2 | 3, collectionId, requestId, instanceId,
-      sendResponse: send ? { body: send.child('Body', 'AirSyncBase')?.childText('Data') } : undefined,
+      sendResponse: send ? { body: send.child('Body', 'AirSyncBase')?.childText('Data'), proposal: proposalOf(send) } : undefined,
     },
     instanceId,
   };
+}
+
+/** MS-ASCMD 2.2.3.163: 16.1 ProposedStartTime/ProposedEndTime, a new time the attendee suggests. */
+function proposalOf(send: Element): { start: string; end: string } | undefined {
+  const start = send.childText('ProposedStartTime')?.trim();
+  const end = send.childText('ProposedEndTime')?.trim();
+  return start && end ? { start, end } : undefined;
 }
 
 function result(requestId: string | undefined, status: number, calendarId?: string, instanceId?: string): Element {
