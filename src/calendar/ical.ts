@@ -374,6 +374,9 @@ function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Comp
   };
   const stamp = readTime(master, 'dtstamp', r);
   if (stamp) event.dtStamp = stamp.ms;
+  // An iTIP message about one occurrence carries that occurrence alone (RFC 5546 §3.2.2): no master.
+  const ownRid = master.hasProperty('recurrence-id') ? readTime(master, 'recurrence-id', r) : undefined;
+  if (ownRid) event.recurrenceId = ownRid.ms;
   const seq = master.getFirstPropertyValue('sequence');
   if (seq !== null && seq !== undefined) event.sequence = Number(seq);
   const organizer = master.getFirstProperty('organizer');

@@ -134,4 +134,9 @@ export interface CalendarEvent extends Overrides {
   exceptions?: Exception[] | undefined;
   /** iCalendar properties we do not model, kept verbatim (content lines) for round trips. */
   extraIcal?: string[] | undefined;
+  /**
+   * Set when this event stands for one occurrence of a series (an iTIP message with RECURRENCE-ID
+   * and no master): the occurrence's original start.
+   */
+  recurrenceId?: number | undefined;
 }

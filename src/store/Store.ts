@@ -101,6 +101,9 @@ export interface Store {
   getDeviceCache(devicePk: number, which: 'ping' | 'sync_request'): Promise<string | undefined>;
   setDeviceCache(devicePk: number, which: 'ping' | 'sync_request', value: string): Promise<void>;
 
+  /** Records a SendMail ClientId; false when the account used it before. */
+  rememberClientId(userId: number, clientId: string): Promise<boolean>;
+
   close(): Promise<void>;
 }
 

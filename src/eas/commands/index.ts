@@ -9,6 +9,7 @@ import { itemOperations } from './ItemOperations.js';
 import { moveItems } from './MoveItems.js';
 import { meetingResponse } from './MeetingResponse.js';
 import { ping } from './Ping.js';
+import { sendMail } from './SendMail.js';
 import { sync } from './Sync/index.js';
 import type { Handler } from './types.js';
 
@@ -25,7 +26,7 @@ export interface CommandDef {
 // not supported (Status 137), never with a guess.
 export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   Sync: { root: ['AirSync', 'Sync'], handler: sync },
-  SendMail: { root: ['ComposeMail', 'SendMail'] },
+  SendMail: { root: ['ComposeMail', 'SendMail'], handler: sendMail },
   SmartForward: { root: ['ComposeMail', 'SmartForward'] },
   SmartReply: { root: ['ComposeMail', 'SmartReply'] },
   GetAttachment: {},

@@ -269,6 +269,13 @@ class SqlStore implements Store {
     await this.db.run(`UPDATE devices SET ${which} = ? WHERE id = ?`, [value, devicePk]);
   }
 
+  async rememberClientId(userId: number, clientId: string): Promise<boolean> {
+    const res = await this.db.run(
+      'INSERT INTO sent_client_ids (user_id, client_id, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, client_id) DO NOTHING',
+      [userId, clientId, Date.now()]);
+    return res.changes > 0;
+  }
+
   private async ownsFolder(db: SqlDriver, userId: number, folderId: number): Promise<boolean> {
     return (await db.get('SELECT id FROM folders WHERE id = ? AND user_id = ?', [folderId, userId])) !== undefined;
   }

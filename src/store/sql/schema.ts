@@ -83,6 +83,13 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
   // Calendar items keep their event model (src/calendar/model.ts) beside the generic properties.
   // …and their UID, by which iCalendar and iTIP find them.
   () => [`ALTER TABLE items ADD COLUMN event TEXT`, `ALTER TABLE items ADD COLUMN uid TEXT`, `CREATE INDEX items_uid ON items (user_id, uid)`],
+  // SendMail ClientIds already seen (MS-ASCMD 2.2.3.25.1): a message is sent once.
+  () => [`CREATE TABLE sent_client_ids (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+  )`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {

@@ -1,0 +1,64 @@
+// A device's outgoing message (SendMail): sent once per ClientId, meeting parts to the scheduling
+// engine, everything else into local recipients' Inboxes, a copy in Sent Items when asked. Mail for
+// people on other servers waits for outbound SMTP (logged until that exists).
+import { formatExtended } from '../calendar/timezone.js';
+import { CalendarError } from '../calendar/errors.js';
+import { routeSubmittedItip } from '../scheduling/itip.js';
+import type { Store } from '../store/Store.js';
+import { FolderType, type ItemProps, type User } from '../store/types.js';
+import { MimeError, parseMessage, type ParsedMessage } from './parse.js';
+
+export interface Submission {
+  mime: Buffer;
+  saveInSent: boolean;
+  clientId?: string | undefined;
+}
+
+export type SubmitFailure = 'ALREADY_SENT' | 'NO_RECIPIENT' | 'INVALID_MIME';
+export type SubmitOutcome = { ok: true; remote: string[] } | { ok: false; reason: SubmitFailure };
+
+export async function submitMail(store: Store, user: User, s: Submission, log: (msg: string) => void = () => undefined): Promise<SubmitOutcome> {
+  let message: ParsedMessage;
+  try {
+    message = await parseMessage(s.mime);
+  } catch (e) {
+    if (e instanceof MimeError) return { ok: false, reason: 'INVALID_MIME' };
+    throw e;
+  }
+  const recipients = [...new Set([...message.to, ...message.cc, ...message.bcc])];
+  if (recipients.length === 0) return { ok: false, reason: 'NO_RECIPIENT' };
+  return store.transaction(async tx => {
+    if (s.clientId && !(await tx.rememberClientId(user.id, s.clientId))) return { ok: false, reason: 'ALREADY_SENT' } as const;
+    let handled = new Set<string>();
+    if (message.calendar) {
+      try {
+        handled = await routeSubmittedItip(tx, user, message.calendar.method, message.calendar.text, recipients, log);
+      } catch (e) {
+        if (!(e instanceof CalendarError)) throw e;
+        log(`unreadable iCalendar part from ${user.email}: ${e.message}; delivered as plain mail`);
+      }
+    }
+    const remote: string[] = [];
+    for (const recipient of recipients.filter(r => !handled.has(r))) {
+      const local = await tx.findUserByEmail(recipient);
+      if (local) await file(tx, local, FolderType.Inbox, message, user);
+      else remote.push(recipient);
+    }
+    if (s.saveInSent) await file(tx, user, FolderType.SentItems, { ...message, bcc: message.bcc }, user, true);
+    if (remote.length) log(`mail from ${user.email} for ${remote.join(', ')} waits for outbound SMTP`);
+    return { ok: true, remote } as const;
+  });
+}
+
+async function file(store: Store, owner: User, type: number, m: ParsedMessage, sender: User, read = false): Promise<void> {
+  const folder = (await store.listFolders(owner.id)).find(f => f.type === type)!;
+  const props: ItemProps = [
+    ['Email:To', m.to.join(', ')], ...(m.cc.length ? [['Email:Cc', m.cc.join(', ')] as ItemProps[number]] : []),
+    ['Email:From', `"${sender.displayName}" <${sender.email}>`], ['Email:Subject', m.subject],
+    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', m.to.join('; ')], ['Email:ThreadTopic', m.subject],
+    ['Email:Importance', '1'], ['Email:Read', read ? '1' : '0'],
+    ['AirSyncBase:Body', [['AirSyncBase:Type', m.html ? '2' : '1'], ['AirSyncBase:Data', m.html ?? m.text ?? '']]],
+    ['Email:MessageClass', 'IPM.Note'], ['Email:InternetCPID', '65001'],
+  ];
+  await store.addItem(owner.id, folder.id, { class: 'Email', props, filterTime: Date.now() });
+}

@@ -1,0 +1,62 @@
+// iTIP objects (RFC 5546) that a local user's device sends in its own mail (≤14.1 devices send
+// invitations and answers themselves, MS-ASCMD 2.2.1.11): REQUEST and CANCEL from the organizer
+// reach local attendees as meeting mail; a REPLY reaches a local organizer at once.
+import { icsToEvents } from '../calendar/ical.js';
+import type { CalendarEvent } from '../calendar/model.js';
+import { MeetingMessageType } from '../mail/meetingRequest.js';
+import type { Store } from '../store/Store.js';
+import type { User } from '../store/types.js';
+import { deliverToAttendee } from './delivery.js';
+import { applyReply, type PartStat } from './replies.js';
+
+/** The recipients an iTIP object was delivered to as meeting mail (they get no plain copy). */
+export type Handled = Set<string>;
+
+export async function routeSubmittedItip(store: Store, sender: User, method: string, ics: string, recipients: string[],
+  log: (msg: string) => void): Promise<Handled> {
+  const handled: Handled = new Set();
+  const events = icsToEvents(ics);
+  for (const event of events) {
+    if (method === 'REPLY') await reply(store, sender, event, log);
+    else if (method === 'REQUEST' || method === 'CANCEL') await announce(store, sender, method, event, recipients, handled);
+  }
+  return handled;
+}
+
+async function reply(store: Store, sender: User, event: CalendarEvent, log: (msg: string) => void): Promise<void> {
+  const organizer = event.organizer && (await store.findUserByEmail(event.organizer.email));
+  if (!organizer) return;
+  // Only the sender's own ATTENDEE line counts: a device answers for its account, nobody else.
+  const own = event.attendees?.find(a => a.email.toLowerCase() === sender.email);
+  const partstat: PartStat | undefined = own?.status === 3 ? 'ACCEPTED' : own?.status === 2 ? 'TENTATIVE' : own?.status === 4 ? 'DECLINED' : undefined;
+  if (!partstat) {
+    log(`REPLY for ${event.uid} from ${sender.email} names no answer of the sender's; ignored`);
+    return;
+  }
+  const outcome = await applyReply(store, organizer, { uid: event.uid, from: sender.email, fromName: sender.displayName, partstat, recurrenceId: event.recurrenceId });
+  if (outcome !== 'APPLIED') log(`REPLY for ${event.uid} from ${sender.email}: ${outcome}`);
+}
+
+async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recipients: string[], handled: Handled): Promise<void> {
+  if (event.organizer && event.organizer.email.toLowerCase() !== sender.email) return;
+  const organized: CalendarEvent = { ...event, organizer: event.organizer ?? { email: sender.email, name: sender.displayName } };
+  for (const recipient of recipients) {
+    const attendee = await store.findUserByEmail(recipient);
+    if (!attendee || attendee.id === sender.id) continue;
+    const known = (await store.findItemsByUid(attendee.id, event.uid)).length > 0;
+    await deliverToAttendee(store, attendee, {
+      method, event: seriesOf(organized), recurrenceId: event.recurrenceId,
+      messageType: method === 'CANCEL' || known ? MeetingMessageType.FullUpdate : MeetingMessageType.InitialRequest,
+      resetResponses: true,
+    });
+    handled.add(recipient);
+  }
+}
+
+/** A message about one occurrence is delivered as an exception of the series it belongs to. */
+function seriesOf(event: CalendarEvent): CalendarEvent {
+  if (event.recurrenceId === undefined) return event;
+  const { recurrenceId, ...rest } = event;
+  return { ...rest, start: recurrenceId, end: recurrenceId + (event.end - event.start),
+    exceptions: [{ originalStart: recurrenceId, overrides: { start: event.start, end: event.end, subject: event.subject } }] };
+}
