@@ -30,6 +30,7 @@ const PARTSTAT: Record<MeetingAnswer['userResponse'], PartStat> = { 1: 'ACCEPTED
 /** MS-ASCAL ResponseType and the BusyStatus an answer gives the attendee's item. */
 const RESPONSE_TYPE = { 1: 3, 2: 2 } as const;
 const RECEIVED = 3;
+const RECEIVED_CANCELLED = 7;
 
 export async function answerMeeting(store: Store, user: User, a: MeetingAnswer): Promise<AnswerOutcome> {
   return store.transaction(async tx => {
@@ -85,6 +86,7 @@ async function findTarget(store: Store, user: User, a: MeetingAnswer): Promise<T
   const item = id === undefined ? undefined : await store.getItem(user.id, id);
   if (!folder || !item || item.folderId !== folder.id) return { ok: false, reason: 'REQUEST_MISSING' };
   if (item.class === 'Calendar') {
+    if (item.event?.meetingStatus === RECEIVED_CANCELLED) return { ok: false, reason: 'NOT_ANSWERABLE' };
     if (a.version < 14 || !item.event || item.event.meetingStatus !== RECEIVED) return { ok: false, reason: 'INVALID_REQUEST' };
     return { ok: true, meeting: item.event };
   }

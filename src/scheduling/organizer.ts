@@ -24,7 +24,9 @@ export interface OrganizerEdit {
 export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<CalendarEvent | undefined> {
   const after = edit.after && asOrganized(edit.after, edit.user);
   const plan = planOrganizerMessages(edit.before, after, { now: Date.now(), organizer: edit.user.email });
-  const event = after && { ...after, sequence: plan.sequence };
+  // A new time asks every attendee again: their answers on the organizer's copy go back to 5.
+  const reset = plan.messages.some(m => m.resetResponses && m.scope.kind === 'series');
+  const event = after && { ...after, sequence: plan.sequence, ...(reset ? { attendees: after.attendees?.map(a => ({ ...a, status: 5 as const })) } : {}) };
   const source = event ?? edit.before;
   if (!source) return event;
   for (const m of plan.messages) {

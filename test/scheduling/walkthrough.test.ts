@@ -153,5 +153,19 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.ok(old, 'the first request is outdated');
     const outdated = await respond(bobClient, mirrors.bobInbox.collectionId, old[0], 1);
     assert.equal(outdated.body?.child('Result')?.childText('Status'), '4');
+    // A time change puts Bob's answer on Alice's copy back to "not responded".
+    const [current] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Outdated' && text(nodes(p, 'Email:MeetingRequest'), 'Email2:MeetingMessageType') === '2')!;
+    assert.equal((await respond(bobClient, mirrors.bobInbox.collectionId, current, 1)).body?.child('Result')?.childText('Status'), '1');
+    const aliceId = (await t.store.findUserByEmail('alice@example.com'))!.id;
+    const status = async () => (await t.store.getItem(aliceId, Number(sid.split(':')[1])))?.event?.attendees?.[0]?.status;
+    assert.equal(await status(), 3);
+    await mirrors.aliceCal.syncAll();
+    await mirrors.aliceCal.sync([{ kind: 'Change', serverId: sid, props: [['Calendar:StartTime', formatCompact(START + 3 * HOUR)], ['Calendar:EndTime', formatCompact(START + 4 * HOUR)]] }]);
+    assert.equal(await status(), 5);
+    // Cancelled: answering from the calendar item is Status 4.
+    await mirrors.aliceCal.sync([{ kind: 'Delete', serverId: sid }]);
+    await mirrors.bobCal.syncAll();
+    const [cancelled] = [...mirrors.bobCal.items.entries()].find(([, p]) => text(p, 'Calendar:Subject') === 'Outdated' && text(p, 'Calendar:MeetingStatus') === '7')!;
+    assert.equal((await respond(bobClient, mirrors.bobCal.collectionId, cancelled, 1)).body?.child('Result')?.childText('Status'), '4');
   });
 });
