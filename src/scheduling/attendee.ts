@@ -2,6 +2,7 @@
 // or (14.0+) from the calendar item, for the series or (InstanceId) one occurrence. The calendar
 // item is replaced (accept, tentative) or removed (decline); the request goes to Deleted Items; with
 // 16.x SendResponse the server sends the reply itself (to a local organizer: applied at once).
+import { exceptionAt, withException } from '../calendar/exceptions.js';
 import type { CalendarEvent } from '../calendar/model.js';
 import { parseEasDateTime } from '../calendar/timezone.js';
 import { eventFilterTime } from '../calendar/window.js';
@@ -119,11 +120,10 @@ async function updateCalendar(store: Store, user: User, calendarId: number, own:
 }
 
 function answerOccurrence(event: CalendarEvent, recurrenceId: number, response: MeetingAnswer['userResponse']): CalendarEvent {
-  const others = (event.exceptions ?? []).filter(x => x.originalStart !== recurrenceId);
-  const own = event.exceptions?.find(x => x.originalStart === recurrenceId);
+  const own = exceptionAt(event, recurrenceId);
   const x = response === 3
     ? { originalStart: recurrenceId, deleted: true, overrides: {} }
     : { originalStart: recurrenceId, overrides: { ...(own?.overrides ?? {}), responseType: RESPONSE_TYPE[response], busyStatus: response === 2 ? 1 as const : 2 as const, appointmentReplyTime: Date.now() } };
-  return { ...event, exceptions: [...others, x].sort((a, b) => a.originalStart - b.originalStart) };
+  return withException(event, x);
 }
 

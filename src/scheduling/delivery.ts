@@ -2,7 +2,8 @@
 // as Exchange shows them over EAS): a meeting e-mail in the Inbox (IPM.Schedule.Meeting.Request or
 // .Canceled) and the attendee's own calendar item following the meeting. Older requests of the same
 // meeting in the Inbox become outdated (MS-ASEMAIL 2.2.2.47, MeetingMessageType 4).
-import type { CalendarEvent, Exception } from '../calendar/model.js';
+import { withException } from '../calendar/exceptions.js';
+import type { CalendarEvent } from '../calendar/model.js';
 import { formatExtended } from '../calendar/timezone.js';
 import { eventFilterTime } from '../calendar/window.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
@@ -105,11 +106,6 @@ async function followOnCalendar(store: Store, attendee: User, calendarId: number
   const stored = { props: [], event: next, filterTime: eventFilterTime(next) };
   if (existing) await store.updateItem(attendee.id, existing.id, stored);
   else await store.addItem(attendee.id, calendarId, { class: 'Calendar', ...stored });
-}
-
-function withException(event: CalendarEvent, x: Exception): CalendarEvent {
-  const others = (event.exceptions ?? []).filter(e => e.originalStart !== x.originalStart);
-  return { ...event, exceptions: [...others, x].sort((a, b) => a.originalStart - b.originalStart) };
 }
 
 function defined<T extends object>(o: T): Partial<T> {

@@ -2,6 +2,7 @@
 // AttendeeStatus on the organizer's event (for the series or one occurrence), and an
 // IPM.Schedule.Meeting.Resp.Pos/Tent/Neg message in the organizer's Inbox. Only the attendee's own
 // address can change the attendee's status; anything else is refused and logged.
+import { exceptionAt, withException } from '../calendar/exceptions.js';
 import type { AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import { formatExtended } from '../calendar/timezone.js';
 import type { Store } from '../store/Store.js';
@@ -45,10 +46,9 @@ export async function applyReply(store: Store, organizer: User, reply: Reply): P
 function withStatus(event: CalendarEvent, email: string, status: AttendeeStatus, recurrenceId: number | undefined): CalendarEvent {
   const set = (list: CalendarEvent['attendees']) => list?.map(a => (a.email.toLowerCase() === email ? { ...a, status } : a));
   if (recurrenceId === undefined) return { ...event, attendees: set(event.attendees) };
-  const others = (event.exceptions ?? []).filter(x => x.originalStart !== recurrenceId);
-  const own = event.exceptions?.find(x => x.originalStart === recurrenceId);
+  const own = exceptionAt(event, recurrenceId);
   const overrides = { ...(own?.overrides ?? {}), attendees: set(own?.overrides.attendees ?? event.attendees) };
-  return { ...event, exceptions: [...others, { ...(own ?? { originalStart: recurrenceId }), overrides }].sort((a, b) => a.originalStart - b.originalStart) };
+  return withException(event, { ...(own ?? { originalStart: recurrenceId }), overrides });
 }
 
 /** MS-ASEMAIL: a reply shows as mail from the attendee to the organizer, "Accepted: <subject>". */

@@ -3,6 +3,7 @@
 // (src/calendar/model.ts) and rendered for each device's protocol version.
 import { randomUUID } from 'node:crypto';
 import { easToEvent, eventToEas, instanceStart } from '../calendar/eas.js';
+import { withException } from '../calendar/exceptions.js';
 import { CalendarError } from '../calendar/errors.js';
 import type { CalendarEvent, Exception } from '../calendar/model.js';
 import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
@@ -115,14 +116,12 @@ export function changeOccurrence(event: CalendarEvent, originalStart: number, pr
   if (props.some(p => p[0] === 'Calendar:StartTime') && occurrence.start !== originalStart) overrides.start = occurrence.start;
   if (props.some(p => p[0] === 'Calendar:EndTime') && occurrence.end !== (overrides.start ?? originalStart) + duration) overrides.end = occurrence.end;
   if (occurrence.allDay !== event.allDay) overrides.allDay = occurrence.allDay;
-  const others = (event.exceptions ?? []).filter(x => x.originalStart !== originalStart);
-  return { ...event, exceptions: [...others, { originalStart, overrides }].sort((a, b) => a.originalStart - b.originalStart) };
+  return withException(event, { originalStart, overrides });
 }
 
 /** A Delete with InstanceId: that occurrence is cancelled, the series stays. */
 export function deleteOccurrence(event: CalendarEvent, originalStart: number): CalendarEvent {
-  const others = (event.exceptions ?? []).filter(x => x.originalStart !== originalStart);
-  return { ...event, exceptions: [...others, { originalStart, deleted: true, overrides: {} }].sort((a, b) => a.originalStart - b.originalStart) };
+  return withException(event, { originalStart, deleted: true, overrides: {} });
 }
 
 export function storedEvent(event: CalendarEvent): Stored {
