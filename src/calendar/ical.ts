@@ -100,6 +100,8 @@ function masterVevent(e: CalendarEvent): ICAL.Component {
   const v = new ICAL.Component('vevent');
   v.addPropertyWithValue('uid', e.uid);
   v.addPropertyWithValue('dtstamp', ICAL.Time.fromJSDate(new Date(e.dtStamp ?? Date.now()), true));
+  // An iTIP message about one occurrence (RFC 5546 §3.2.2) is that occurrence alone.
+  if (e.recurrenceId !== undefined) v.addProperty(timeProperty('recurrence-id', e.timeZone, e.recurrenceId, e.allDay));
   writeTimes(v, e, e.start, e.end, e.allDay);
   // A DATE has no zone: an all-day event says which one its days are in.
   if (e.allDay && e.timeZone !== 'UTC') put(v, 'x-convene-timezone', e.timeZone);
