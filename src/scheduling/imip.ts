@@ -1,0 +1,27 @@
+// The iCalendar objects the engine sends to people on other servers (RFC 6047 iMIP): a REQUEST or
+// CANCEL for the series or one occurrence, and a REPLY carrying only the answering attendee.
+import { eventsToIcs } from '../calendar/ical.js';
+import type { AttendeeStatus, CalendarEvent } from '../calendar/model.js';
+import type { PartStat } from './replies.js';
+
+const STATUS: Record<PartStat, AttendeeStatus> = { ACCEPTED: 3, TENTATIVE: 2, DECLINED: 4 };
+
+/** REQUEST or CANCEL as the organizer sends it; `recurrenceId` narrows it to that occurrence. */
+export function organizerIcs(method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recurrenceId?: number): string {
+  return eventsToIcs([recurrenceId === undefined ? event : occurrence(event, recurrenceId)], { method });
+}
+
+/** RFC 5546 §3.2.3: a REPLY names the meeting and the one attendee who answers. */
+export function replyIcs(event: CalendarEvent, attendee: { email: string; name?: string | undefined }, partstat: PartStat, recurrenceId?: number): string {
+  const base = recurrenceId === undefined ? event : occurrence(event, recurrenceId);
+  const { exceptions: _x, recurrence: _r, ...single } = base;
+  return eventsToIcs([{ ...single, dtStamp: Date.now(), attendees: [{ email: attendee.email, name: attendee.name, status: STATUS[partstat] }] }], { method: 'REPLY' });
+}
+
+function occurrence(event: CalendarEvent, recurrenceId: number): CalendarEvent {
+  const x = event.exceptions?.find(e => e.originalStart === recurrenceId);
+  const { recurrence: _r, exceptions: _x, ...series } = event;
+  const start = x?.overrides.start ?? recurrenceId;
+  return { ...series, ...Object.fromEntries(Object.entries(x?.overrides ?? {}).filter(([, v]) => v !== undefined)),
+    start, end: x?.overrides.end ?? start + (event.end - event.start), recurrenceId } as CalendarEvent;
+}
