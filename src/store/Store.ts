@@ -105,6 +105,25 @@ export interface Store {
   rememberClientId(userId: number, clientId: string): Promise<boolean>;
 
   close(): Promise<void>;
+
+  // Outbound SMTP queue (docs/mail-outbound.md). After the claim, a change needs the lease.
+  /** Queues a message; watchOutbound listeners hear of it once it commits. */
+  enqueueOutbound(entry: NewOutbound): Promise<OutboundEntry>;
+  getOutbound(id: number): Promise<OutboundEntry | undefined>;
+  /** Leases up to `limit` due messages to `owner` for `leaseMs`, counting an attempt on each; safe across nodes. */
+  claimOutbound(owner: string, lease: { limit: number; leaseMs: number }): Promise<OutboundEntry[]>;
+  /** Every recipient took it. False when `owner` no longer holds the lease. */
+  markOutboundSent(id: number, owner: string): Promise<boolean>;
+  /** Back in the queue until `dueAt` with the recipients still to try. False without the lease. */
+  rescheduleOutbound(id: number, owner: string, retry: OutboundRetry): Promise<boolean>;
+  /** Done, with `failed` naming every recipient that did not get it. False without the lease. */
+  markOutboundFailed(id: number, owner: string, outcome: { failed: OutboundFailure[]; error: string }): Promise<boolean>;
+  /** When the earliest queued or leased message falls due; undefined when none waits. */
+  nextOutboundDue(): Promise<number | undefined>;
+  /** Hears of every message queued (on every node, with PostgreSQL); returns the function that stops. */
+  watchOutbound(onQueued: () => void): Promise<() => Promise<void>>;
+  /** Forgets sent and failed messages last changed before `before`; returns how many. */
+  purgeOutbound(before: number): Promise<number>;
 }
 
 export type StoreErrorCode = 'USER_EXISTS' | 'NOT_FOUND';
@@ -114,4 +133,49 @@ export class StoreError extends Error {
     super(message);
     this.name = 'StoreError';
   }
+}
+
+/** queued → sending (leased) → sent | failed, or back to queued for a retry (docs/mail-outbound.md). */
+export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface NewOutbound {
+  /** The sender's account: bounces go to its Inbox. */
+  userId: number;
+  /** The envelope sender (MAIL FROM). */
+  from: string;
+  recipients: string[];
+  mime: Buffer;
+}
+
+export interface OutboundFailure {
+  recipient: string;
+  error: string;
+}
+
+export interface OutboundRetry {
+  pending: string[];
+  /** Every recipient bounced so far, those of earlier attempts included. */
+  failed: OutboundFailure[];
+  dueAt: number;
+  error: string;
+}
+
+export interface OutboundEntry {
+  id: number;
+  userId: number;
+  from: string;
+  recipients: string[];
+  /** Recipients not yet delivered nor bounced. */
+  pending: string[];
+  failed: OutboundFailure[];
+  mime: Buffer;
+  status: OutboundStatus;
+  /** Attempts started, the one under way included. */
+  attempts: number;
+  /** Next attempt; while leased, when the lease runs out. */
+  dueAt: number;
+  leaseOwner: string | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
 }

@@ -1,6 +1,8 @@
 // The Store on any SqlDriver. Every query here runs unchanged on SQLite and PostgreSQL.
 import { ChangeFeed, type ChangeEvent } from '../changes.js';
-import type { DeviceSighting, ItemChangeInput, NewItem, NewUser, Store } from '../Store.js';
+import type {
+  DeviceSighting, ItemChangeInput, NewItem, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundRetry, Store,
+} from '../Store.js';
 import { StoreError } from '../Store.js';
 import {
   DEFAULT_FOLDERS, type CollectionState, type Device, type Folder, type FolderTypeValue, type HierarchySnapshot, type Item,
@@ -8,6 +10,7 @@ import {
 } from '../types.js';
 import type { SqlDriver } from './driver.js';
 import * as items from './items.js';
+import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as state from './syncState.js';
 
@@ -305,6 +308,43 @@ class SqlStore implements Store {
 
   close(): Promise<void> {
     return this.db.close();
+  }
+
+  // Outbound SMTP queue (src/store/sql/outbound.ts).
+  enqueueOutbound(entry: NewOutbound): Promise<OutboundEntry> {
+    return outbound.enqueue(this.db, entry);
+  }
+
+  getOutbound(id: number): Promise<OutboundEntry | undefined> {
+    return outbound.find(this.db, id);
+  }
+
+  claimOutbound(owner: string, lease: { limit: number; leaseMs: number }): Promise<OutboundEntry[]> {
+    return this.db.transaction(tx => outbound.claim(tx, owner, lease.limit, lease.leaseMs));
+  }
+
+  markOutboundSent(id: number, owner: string): Promise<boolean> {
+    return outbound.markSent(this.db, id, owner);
+  }
+
+  rescheduleOutbound(id: number, owner: string, retry: OutboundRetry): Promise<boolean> {
+    return outbound.reschedule(this.db, id, owner, retry);
+  }
+
+  markOutboundFailed(id: number, owner: string, outcome: { failed: OutboundFailure[]; error: string }): Promise<boolean> {
+    return outbound.markFailed(this.db, id, owner, outcome);
+  }
+
+  nextOutboundDue(): Promise<number | undefined> {
+    return outbound.nextDue(this.db);
+  }
+
+  watchOutbound(onQueued: () => void): Promise<() => Promise<void>> {
+    return this.db.listen(outbound.OUTBOUND_CHANNEL, () => onQueued());
+  }
+
+  purgeOutbound(before: number): Promise<number> {
+    return outbound.purge(this.db, before);
   }
 
   private async mustChange(sql: string, params: (string | number)[]): Promise<void> {

@@ -90,6 +90,24 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     created_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, client_id)
   )`],
+  // Outbound SMTP queue (docs/mail-outbound.md): one row per submitted message; due_at is the next
+  // attempt or, while a node holds the lease, when the lease runs out.
+  d => [`CREATE TABLE outbound_queue (
+    id ${ID[d]},
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    mail_from TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    pending TEXT NOT NULL,
+    failed TEXT NOT NULL,
+    mime ${d === 'postgres' ? 'BYTEA' : 'BLOB'} NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at BIGINT NOT NULL,
+    lease_owner TEXT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  )`, `CREATE INDEX outbound_queue_due ON outbound_queue (status, due_at)`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {

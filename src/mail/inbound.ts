@@ -1,0 +1,162 @@
+// Mail from other servers (RFC 5321, as the MX of the accounts here): RCPT only for local
+// accounts (no open relay), a size limit (RFC 1870 SIZE, 552), no AUTH. Each message is read with
+// postal-mime; an iMIP part (RFC 6047) goes to the scheduling engine, and every local recipient it
+// did not reach gets the message in its Inbox. One store transaction per message: delivered to
+// every recipient, or (4xx/5xx) to none. docs/mail-inbound.md has the decisions.
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { CalendarError } from '../calendar/errors.js';
+import { formatExtended } from '../calendar/timezone.js';
+import { receiveItip } from '../scheduling/incoming.js';
+import type { Store } from '../store/Store.js';
+import { FolderType, type ItemProps, type User } from '../store/types.js';
+import { MimeError, parseMessage, type ParsedMessage } from './parse.js';
+
+export const DEFAULT_MAX_MESSAGE = 25 * 1024 * 1024;
+
+export interface InboundOptions {
+  store: Store;
+  log?: ((msg: string) => void) | undefined;
+  /** Largest message accepted, in bytes (advertised as SIZE). */
+  maxSize?: number | undefined;
+  /** The name in the greeting and EHLO answer. */
+  hostname?: string | undefined;
+  /** STARTTLS with this certificate; without it STARTTLS is not offered. */
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
+  maxRecipients?: number | undefined;
+}
+
+/** The SMTP reply for a message not delivered (the enhanced code follows from the reply code). */
+export class DeliveryError extends Error {
+  constructor(readonly responseCode: number, message: string) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface Envelope {
+  mailFrom: string;
+  rcptTo: string[];
+}
+
+export class InboundSmtp {
+  private readonly server: SMTPServer;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly o: InboundOptions) {
+    this.log = o.log ?? (() => undefined);
+    this.server = new SMTPServer({
+      name: o.hostname, banner: 'Convene', logger: false, disableReverseLookup: true,
+      // An MX: anyone may deliver to the accounts here, nobody may relay through it.
+      authOptional: true, disabledCommands: o.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'], ...(o.tls ? { key: o.tls.key, cert: o.tls.cert } : {}),
+      size: o.maxSize ?? DEFAULT_MAX_MESSAGE, rejectOversized: true, maxRecipients: o.maxRecipients ?? 100,
+      // RFC 3463 codes on every reply (550 5.1.1, 552 5.3.4, 554 5.6.0); no DSN, no REQUIRETLS.
+      hideENHANCEDSTATUSCODES: false, hideDSN: true, hideREQUIRETLS: true, closeTimeout: 5_000,
+      onRcptTo: (address, _session, done) => void this.checkRecipient(address.address).then(() => done(), e => done(this.refusal(e))),
+      onData: (stream, session, done) => void this.receive(stream, session).then(text => done(null, text), e => done(this.refusal(e))),
+    });
+    this.server.on('error', e => this.log(`SMTP: ${e.message}`));
+  }
+
+  /** Starts listening; resolves with the port (useful with port 0). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const net = this.server.server;
+      net.once('error', reject);
+      this.server.listen(port, host, () => {
+        net.off('error', reject);
+        resolve((net.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise(resolve => this.server.close(() => resolve()));
+  }
+
+  /** A DeliveryError as it is; anything else (the store failing) is a temporary 451. */
+  private refusal(e: unknown): DeliveryError {
+    if (e instanceof DeliveryError) return e;
+    this.log(`SMTP: ${(e as Error).message}`);
+    return new DeliveryError(451, 'local error in processing; try again later');
+  }
+
+  private async checkRecipient(address: string): Promise<void> {
+    if (!(await this.o.store.findUserByEmail(address.trim().toLowerCase()))) {
+      throw new DeliveryError(550, `<${address}>: no such mailbox here`);
+    }
+  }
+
+  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+    const raw = await readMessage(stream);
+    if (stream.sizeExceeded) throw new DeliveryError(552, `message exceeds the maximum size of ${this.server.options.size} bytes`);
+    const envelope: Envelope = {
+      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      rcptTo: session.envelope.rcptTo.map(r => r.address),
+    };
+    await deliverInbound(this.o.store, envelope, raw, this.log);
+    return 'OK: delivered';
+  }
+}
+
+/** The whole message; past the limit the rest is read and dropped (the reply is then 552). */
+function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      if (!stream.sizeExceeded) chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+/** Delivers one received message to the local recipients of its envelope, all or nothing. */
+export async function deliverInbound(store: Store, envelope: Envelope, raw: Buffer, log: (msg: string) => void): Promise<void> {
+  let message: ParsedMessage;
+  try {
+    message = await parseMessage(raw);
+  } catch (e) {
+    if (e instanceof MimeError) throw new DeliveryError(554, `message refused, delivered to nobody: ${e.message}`);
+    throw e;
+  }
+  const recipients = await localRecipients(store, envelope.rcptTo);
+  await store.transaction(async tx => {
+    let handled = new Set<string>();
+    if (message.calendar) {
+      try {
+        handled = await receiveItip(tx, {
+          envelopeFrom: envelope.mailFrom, headerFrom: message.from, recipients, method: message.calendar.method, ics: message.calendar.text,
+        }, log);
+      } catch (e) {
+        // receiveItip refuses unreadable iCalendar before it writes anything.
+        if (!(e instanceof CalendarError)) throw e;
+        log(`unreadable iCalendar part from ${envelope.mailFrom || '<>'}: ${e.message}; delivered as plain mail`);
+      }
+    }
+    for (const user of recipients.filter(u => !handled.has(u.email))) await fileInInbox(tx, user, message);
+  });
+}
+
+async function localRecipients(store: Store, addresses: string[]): Promise<User[]> {
+  const users = new Map<number, User>();
+  for (const address of addresses) {
+    const user = await store.findUserByEmail(address.trim().toLowerCase());
+    if (user) users.set(user.id, user);
+  }
+  return [...users.values()];
+}
+
+/** The item shape SendMail files (src/mail/submit.ts), with the sender from the message's From. */
+async function fileInInbox(store: Store, owner: User, m: ParsedMessage): Promise<void> {
+  const inbox = (await store.listFolders(owner.id)).find(f => f.type === FolderType.Inbox)!;
+  const props: ItemProps = [
+    ['Email:To', m.to.join(', ')], ...(m.cc.length ? [['Email:Cc', m.cc.join(', ')] as ItemProps[number]] : []),
+    ['Email:From', m.from ?? ''], ['Email:Subject', m.subject],
+    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', m.to.join('; ')], ['Email:ThreadTopic', m.subject],
+    ['Email:Importance', '1'], ['Email:Read', '0'],
+    ['AirSyncBase:Body', [['AirSyncBase:Type', m.html ? '2' : '1'], ['AirSyncBase:Data', m.html ?? m.text ?? '']]],
+    ['Email:MessageClass', 'IPM.Note'], ['Email:InternetCPID', '65001'],
+  ];
+  await store.addItem(owner.id, inbox.id, { class: 'Email', props, filterTime: Date.now() });
+}

@@ -1,0 +1,267 @@
+// iTIP that arrives by SMTP from other servers (RFC 6047 iMIP) for accounts here. An organizer
+// elsewhere: REQUEST/CANCEL reach the local attendees as meeting mail (`delivery.ts`). An attendee
+// elsewhere: REPLY/COUNTER reach the local organizer (`replies.ts`), only from the attendee's own
+// address, and only when newer than the last answer applied (RFC 5546 2.1.5: SEQUENCE, then
+// DTSTAMP). docs/mail-inbound.md has the decisions.
+import { exceptionAt } from '../calendar/exceptions.js';
+import { icsToEvents } from '../calendar/ical.js';
+import type { Attendee, AttendeeStatus, CalendarEvent } from '../calendar/model.js';
+import { formatCompact, formatExtended } from '../calendar/timezone.js';
+import { MeetingMessageType } from '../mail/meetingRequest.js';
+import type { Store } from '../store/Store.js';
+import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
+import { deliverToAttendee } from './delivery.js';
+import type { Handled } from './itip.js';
+import { applyReply, type PartStat } from './replies.js';
+
+export interface IncomingItip {
+  /** SMTP MAIL FROM ('' for the null sender). */
+  envelopeFrom: string;
+  /** The address of the RFC 5322 From header, if the message has one. */
+  headerFrom: string | undefined;
+  /** The local accounts the message was delivered to (RCPT TO). */
+  recipients: User[];
+  /** METHOD of the text/calendar part. */
+  method: string;
+  ics: string;
+}
+
+type Log = (msg: string) => void;
+
+/**
+ * Routes one iMIP message; returns the recipients (lower-case addresses) it reached as meeting mail
+ * or as an answer on their calendar: they get no plain copy. Everyone else gets the message as mail.
+ * Throws CalendarError (unreadable iCalendar) before it changes anything.
+ */
+export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Promise<Handled> {
+  const events = icsToEvents(msg.ics);
+  const method = msg.method.toUpperCase();
+  const handled: Handled = new Set();
+  await store.transaction(async tx => {
+    for (const event of events) {
+      if (method === 'REQUEST' || method === 'CANCEL') await announce(tx, msg, method, event, handled, log);
+      else if (method === 'REPLY' || method === 'COUNTER') await answer(tx, msg, method, event, handled, log);
+      else log(`iMIP ${method} for ${event.uid} from ${msg.envelopeFrom || '<>'}: not a method Convene acts on; delivered as mail`);
+    }
+  });
+  return handled;
+}
+
+// ─── REQUEST / CANCEL from an organizer elsewhere ──────────────────────────────────────────────
+
+async function announce(store: Store, msg: IncomingItip, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, handled: Handled, log: Log): Promise<void> {
+  const organizer = event.organizer?.email.toLowerCase();
+  const from = `${msg.headerFrom ?? '(no From)'} / MAIL FROM ${msg.envelopeFrom || '<>'}`;
+  if (!organizer) return log(`iMIP ${method} for ${event.uid} from ${from} has no ORGANIZER; delivered as mail`);
+  // Meetings organized here are announced from here: a copy from outside is forged.
+  if (await store.findUserByEmail(organizer)) {
+    return log(`refused iMIP ${method} for ${event.uid}: its ORGANIZER ${organizer} is an account here but it came from outside (${from}); delivered as mail`);
+  }
+  if (msg.headerFrom?.toLowerCase() !== organizer && msg.envelopeFrom.toLowerCase() !== organizer) {
+    return log(`refused iMIP ${method} for ${event.uid}: sent by ${from}, not by its ORGANIZER ${organizer}; delivered as mail`);
+  }
+  for (const attendee of msg.recipients) {
+    if (!attendeesOf(event).some(a => a.email.toLowerCase() === attendee.email)) continue;
+    const mine = await store.findItemsByUid(attendee.id, event.uid);
+    const held = heldSequence(mine, event.recurrenceId);
+    const sequence = event.sequence ?? 0;
+    if (held !== undefined && sequence < held) {
+      log(`iMIP ${method} for ${event.uid} to ${attendee.email} has SEQUENCE ${sequence}, below the ${held} already held: outdated`);
+      // There is no outdated cancellation (a device would offer to remove the item): plain mail.
+      if (method === 'CANCEL') continue;
+      await fileOutdated(store, attendee, event);
+    } else {
+      await deliverToAttendee(store, attendee, {
+        method, event: asSeries(event), recurrenceId: event.recurrenceId,
+        messageType: method === 'CANCEL' || mine.length > 0 ? MeetingMessageType.FullUpdate : MeetingMessageType.InitialRequest,
+        // The same SEQUENCE again is an informational update: the attendee's answer stands (unless
+        // the time moved anyway: not every organizer counts up as RFC 5546 2.1.4 asks).
+        resetResponses: held === undefined || sequence > held || timeMoved(mine, event),
+      });
+    }
+    handled.add(attendee.email);
+  }
+}
+
+function attendeesOf(event: CalendarEvent): Attendee[] {
+  return [...(event.attendees ?? []), ...(event.exceptions ?? []).flatMap(x => x.overrides.attendees ?? [])];
+}
+
+/** The highest SEQUENCE of this meeting (or occurrence) the attendee holds, in any folder. */
+function heldSequence(items: Item[], recurrenceId: number | undefined): number | undefined {
+  const seen = items.flatMap(i => {
+    if (!i.event) return [];
+    const own = recurrenceId === undefined ? undefined : exceptionAt(i.event, recurrenceId)?.sequence;
+    return [i.event.sequence ?? 0, ...(own === undefined ? [] : [own])];
+  });
+  return seen.length ? Math.max(...seen) : undefined;
+}
+
+function timeMoved(items: Item[], event: CalendarEvent): boolean {
+  const own = items.find(i => i.class === 'Calendar')?.event;
+  return !!own && event.recurrenceId === undefined && (own.start !== event.start || own.end !== event.end);
+}
+
+/** A message about one occurrence is delivered as an exception of the series it belongs to. */
+function asSeries(event: CalendarEvent): CalendarEvent {
+  if (event.recurrenceId === undefined) return event;
+  const { recurrenceId, ...rest } = event;
+  return { ...rest, start: recurrenceId, end: recurrenceId + (event.end - event.start),
+    exceptions: [{ originalStart: recurrenceId, sequence: event.sequence, overrides: { start: event.start, end: event.end, subject: event.subject } }] };
+}
+
+/** MS-ASEMAIL 2.2.2.47: an outdated request is shown, not answerable; the calendar stays as it is. */
+async function fileOutdated(store: Store, attendee: User, event: CalendarEvent): Promise<void> {
+  const inbox = (await store.listFolders(attendee.id)).find(f => f.type === FolderType.Inbox)!;
+  const o = event.organizer!;
+  const props: ItemProps = [
+    ['Email:To', attendee.email], ['Email:From', o.name ? `"${o.name}" <${o.email}>` : o.email], ['Email:Subject', event.subject ?? ''],
+    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', attendee.displayName], ['Email:ThreadTopic', event.subject ?? ''],
+    ['Email:Importance', '1'], ['Email:Read', '0'],
+    ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', 'This meeting request is out of date: a newer version has arrived.']]],
+    ['Email:MessageClass', 'IPM.Schedule.Meeting.Request'], ['Email:InternetCPID', '65001'],
+    ['Email:ContentClass', 'urn:content-classes:calendarmessage'], ['Email2:MeetingMessageType', String(MeetingMessageType.Outdated)],
+  ];
+  if (event.recurrenceId !== undefined) props.push(['Email:RecurrenceId', formatExtended(event.recurrenceId)]);
+  const { recurrenceId: _r, ...shown } = event;
+  await store.addItem(attendee.id, inbox.id, { class: 'Email', props, event: shown, filterTime: Date.now() });
+}
+
+// ─── REPLY / COUNTER from an attendee elsewhere ────────────────────────────────────────────────
+
+/** One answer inside a REPLY: for the series or one occurrence. */
+interface Answer {
+  recurrenceId: number | undefined;
+  status: AttendeeStatus | undefined;
+  sequence: number;
+  dtStamp: number | undefined;
+  /** COUNTER: the time the attendee proposes. */
+  start: number;
+  end: number;
+}
+
+const PARTSTAT: Partial<Record<AttendeeStatus, PartStat>> = { 2: 'TENTATIVE', 3: 'ACCEPTED', 4: 'DECLINED' };
+
+async function answer(store: Store, msg: IncomingItip, method: 'REPLY' | 'COUNTER', event: CalendarEvent, handled: Handled, log: Log): Promise<void> {
+  const organizer = msg.recipients.find(u => u.email === event.organizer?.email.toLowerCase());
+  if (!organizer) return log(`iMIP ${method} for ${event.uid}: its ORGANIZER ${event.organizer?.email ?? '(none)'} is not a recipient here; delivered as mail`);
+  // The answer counts only from the attendee itself: header From and MAIL FROM both its address.
+  const sender = msg.headerFrom?.toLowerCase();
+  if (!sender || sender !== msg.envelopeFrom.toLowerCase() || !attendeesOf(event).some(a => a.email.toLowerCase() === sender)) {
+    return log(`forged iMIP ${method} for ${event.uid} ignored: From ${sender ?? '(none)'}, MAIL FROM ${msg.envelopeFrom || '<>'}, `
+      + `ATTENDEE ${attendeesOf(event).map(a => a.email).join(', ') || '(none)'}; delivered as mail`);
+  }
+  // Accounts here answer through their devices (SendMail, MeetingResponse), never from outside.
+  if (await store.findUserByEmail(sender)) return log(`forged iMIP ${method} for ${event.uid} ignored: ${sender} is an account here but it came from outside; delivered as mail`);
+  let reached = false;
+  for (const a of answersOf(event, sender)) {
+    const outcome = await applyAnswer(store, organizer, { uid: event.uid, sender, method, answer: a, comment: commentOf(event) });
+    if (outcome !== 'APPLIED') log(`iMIP ${method} for ${event.uid} from ${sender}${a.recurrenceId === undefined ? '' : ` (occurrence ${formatCompact(a.recurrenceId)})`}: ${outcome}`);
+    // An answer superseded by one already applied is the organizer's news no more.
+    reached ||= outcome === 'APPLIED' || outcome === 'OUTDATED' || outcome === 'OLDER_THAN_APPLIED';
+  }
+  if (reached) handled.add(organizer.email);
+}
+
+/** The series answer, then one per occurrence the REPLY answers differently (or alone). */
+function answersOf(event: CalendarEvent, sender: string): Answer[] {
+  const statusIn = (list: Attendee[] | undefined) => list?.find(a => a.email.toLowerCase() === sender)?.status;
+  const out: Answer[] = [{ recurrenceId: event.recurrenceId, status: statusIn(event.attendees), sequence: event.sequence ?? 0, dtStamp: event.dtStamp, start: event.start, end: event.end }];
+  for (const x of event.exceptions ?? []) {
+    // With a master, an override without its own ATTENDEE answers as the series does.
+    if (x.deleted || (event.recurrenceId === undefined && !x.overrides.attendees)) continue;
+    const start = x.overrides.start ?? x.originalStart;
+    out.push({
+      recurrenceId: x.originalStart, status: statusIn(x.overrides.attendees ?? event.attendees), sequence: x.sequence ?? event.sequence ?? 0,
+      dtStamp: x.dtStamp ?? event.dtStamp, start, end: x.overrides.end ?? start + (event.end - event.start),
+    });
+  }
+  return out;
+}
+
+type AnswerOutcome = 'APPLIED' | 'NO_SUCH_MEETING' | 'NOT_AN_ATTENDEE' | 'NO_ANSWER' | 'NO_DTSTAMP' | 'OUTDATED' | 'OLDER_THAN_APPLIED';
+
+async function applyAnswer(store: Store, organizer: User,
+  r: { uid: string; sender: string; method: 'REPLY' | 'COUNTER'; answer: Answer; comment: string | undefined }): Promise<AnswerOutcome> {
+  const a = r.answer;
+  // RFC 5546 3.2.7: a COUNTER proposes a time; Convene answers it as tentative, with the time in the text.
+  const partstat = r.method === 'COUNTER' ? 'TENTATIVE' : a.status === undefined ? undefined : PARTSTAT[a.status];
+  if (!partstat) return 'NO_ANSWER';
+  if (a.dtStamp === undefined) return 'NO_DTSTAMP';
+  const item = await organizerItem(store, organizer, r.uid);
+  if (!item?.event) return 'NO_SUCH_MEETING';
+  // RFC 5546 2.1.5: an answer to an older revision of the meeting, or older than the one applied, is stale.
+  if (a.sequence < scopeSequence(item.event, a.recurrenceId)) return 'OUTDATED';
+  const last = lastStamp(item.event, r.sender, a.recurrenceId);
+  if (last !== undefined && a.dtStamp <= last) return 'OLDER_THAN_APPLIED';
+  const proposal = r.method === 'COUNTER' ? `Proposed new time: ${new Date(a.start).toUTCString()} – ${new Date(a.end).toUTCString()}` : undefined;
+  const outcome = await applyReply(store, organizer, {
+    uid: r.uid, from: r.sender, partstat, recurrenceId: a.recurrenceId,
+    comment: [r.comment, proposal].filter(Boolean).join('\n\n') || undefined,
+  });
+  if (outcome !== 'APPLIED') return outcome;
+  const updated = (await store.getItem(organizer.id, item.id))!;
+  const event = { ...updated.event!, extraIcal: withStamp(updated.event!.extraIcal, r.sender, a.recurrenceId, a.dtStamp) };
+  await store.updateItem(organizer.id, item.id, { props: updated.props, event, filterTime: updated.filterTime });
+  return 'APPLIED';
+}
+
+async function organizerItem(store: Store, organizer: User, uid: string): Promise<Item | undefined> {
+  const calendar = (await store.listFolders(organizer.id)).find(f => f.type === FolderType.Calendar)!;
+  return (await store.findItemsByUid(organizer.id, uid)).find(i => i.folderId === calendar.id && i.event);
+}
+
+function scopeSequence(event: CalendarEvent, recurrenceId: number | undefined): number {
+  const own = recurrenceId === undefined ? undefined : exceptionAt(event, recurrenceId)?.sequence;
+  return Math.max(event.sequence ?? 0, own ?? 0);
+}
+
+/** RFC 5545 3.8.1.4 COMMENT: the attendee's words to the organizer, if any. */
+function commentOf(event: CalendarEvent): string | undefined {
+  const lines = (event.extraIcal ?? []).filter(l => /^COMMENT[;:]/i.test(l));
+  const text = lines.map(l => l.slice(valueStart(l)).replace(/\\([nN]|[\\;,])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c)));
+  return text.join('\n').trim() || undefined;
+}
+
+/** Where a content line's value begins: after the first colon outside a quoted parameter. */
+function valueStart(line: string): number {
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '"') quoted = !quoted;
+    else if (line[i] === ':' && !quoted) return i + 1;
+  }
+  return line.length;
+}
+
+// ─── the DTSTAMP of the last answer applied, per attendee and occurrence ───────────────────────
+// Kept on the organizer's event as Convene's own iCalendar lines, so they survive device edits
+// (calendar/eas.ts carries extraIcal over) and import/export without a change to the model:
+//   X-CONVENE-REPLY-DTSTAMP;X-CONVENE-ATTENDEE="mailto:bob@example.org"[;X-CONVENE-RECURRENCE-ID=…]:20260105T101500Z
+
+const STAMP = /^X-CONVENE-REPLY-DTSTAMP;X-CONVENE-ATTENDEE="mailto:([^"]*)"(?:;X-CONVENE-RECURRENCE-ID=(\d{8}T\d{6}Z))?:(\d{8}T\d{6}Z)$/i;
+
+function stampKey(email: string, recurrenceId: number | undefined): string {
+  return `${encodeURI(email).toLowerCase()}|${recurrenceId === undefined ? '' : formatCompact(recurrenceId)}`;
+}
+
+function stampOf(line: string): { key: string; at: number } | undefined {
+  const m = STAMP.exec(line);
+  if (!m) return undefined;
+  return { key: `${m[1]!.toLowerCase()}|${m[2]?.toUpperCase() ?? ''}`, at: compactToMs(m[3]!) };
+}
+
+function lastStamp(event: CalendarEvent, email: string, recurrenceId: number | undefined): number | undefined {
+  const key = stampKey(email, recurrenceId);
+  return (event.extraIcal ?? []).map(stampOf).find(s => s?.key === key)?.at;
+}
+
+function withStamp(extra: string[] | undefined, email: string, recurrenceId: number | undefined, at: number): string[] {
+  const key = stampKey(email, recurrenceId);
+  const rid = recurrenceId === undefined ? '' : `;X-CONVENE-RECURRENCE-ID=${formatCompact(recurrenceId)}`;
+  const line = `X-CONVENE-REPLY-DTSTAMP;X-CONVENE-ATTENDEE="mailto:${encodeURI(email)}"${rid}:${formatCompact(at)}`;
+  return [...(extra ?? []).filter(l => stampOf(l)?.key !== key), line];
+}
+
+function compactToMs(s: string): number {
+  return Date.UTC(+s.slice(0, 4), +s.slice(4, 6) - 1, +s.slice(6, 8), +s.slice(9, 11), +s.slice(11, 13), +s.slice(13, 15));
+}
