@@ -1,9 +1,11 @@
 // `convene serve`: the EAS server on the chosen store.
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEasServer, DEFAULT_MAX_BODY } from '../eas/http/server.js';
 import { loadTls, selfSignedTls, type TlsMaterial } from '../eas/http/tls.js';
+import { InboundSmtp } from '../mail/inbound.js';
+import { OutboundMailer } from '../mail/outbound.js';
 import { openStore } from '../store/open.js';
 import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
 
@@ -18,13 +20,18 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --behind-proxy       a TLS proxy is in front: accept plain HTTP from the network (CONVENE_BEHIND_PROXY=1)
   --log-devices        write every request and response as XML to DIR/logs/ACCOUNT/DEVICE.log (CONVENE_LOG_DEVICES=1)
   --log-level LEVEL    fatal|error|warn|info|debug (CONVENE_LOG_LEVEL, default info)
-  --max-body BYTES     largest request body (CONVENE_MAX_BODY, default ${DEFAULT_MAX_BODY})`;
+  --max-body BYTES     largest request body (CONVENE_MAX_BODY, default ${DEFAULT_MAX_BODY})
+  --smtp-port N        receive mail for local accounts by SMTP on this port (CONVENE_SMTP_PORT; off by default)
+  --smtp-relay URL     send mail for other servers through smtp://[user:pass@]host[:port] (CONVENE_SMTP_RELAY;
+                       default: directly to each domain's MX)
+  --mail-hostname NAME this server's name in SMTP greetings and bounces (CONVENE_MAIL_HOSTNAME, default the host name)`;
 
 const FLAGS = {
   ...STORE_FLAGS,
   host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
   tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
   'log-level': { type: 'string' }, 'max-body': { type: 'string' },
+  'smtp-port': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
 } as const;
 
 export async function serveCommand(args: string[]): Promise<void> {
@@ -46,6 +53,14 @@ export async function serveCommand(args: string[]): Promise<void> {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  const mailHostname = values['mail-hostname'] ?? env('MAIL_HOSTNAME') ?? hostname();
+  const outbound = new OutboundMailer({ store, relay: values['smtp-relay'] ?? env('SMTP_RELAY'), hostname: mailHostname, log: log.child({ part: 'smtp-out' }) });
+  await outbound.start();
+  const smtpPortText = values['smtp-port'] ?? env('SMTP_PORT');
+  const inbound = smtpPortText === undefined ? undefined
+    : new InboundSmtp({ store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg) });
+  const smtpPort = inbound && (await inbound.listen(number(smtpPortText!, '--smtp-port'), host));
+  if (smtpPort !== undefined) log.info({ port: smtpPort }, 'SMTP listening for local accounts');
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host}:${actualPort}`;
@@ -54,7 +69,12 @@ export async function serveCommand(args: string[]): Promise<void> {
   const stop = (): void => {
     log.info('shutting down');
     server.closeAllConnections();
-    server.close(() => void store.close().then(() => process.exit(0)));
+    server.close(() => void (async () => {
+      await inbound?.close();
+      await outbound.stop();
+      await store.close();
+      process.exit(0);
+    })());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -6,6 +6,7 @@ import { CalendarError } from '../calendar/errors.js';
 import { routeSubmittedItip } from '../scheduling/itip.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type ItemProps, type User } from '../store/types.js';
+import { queueMail } from './outbound.js';
 import { MimeError, parseMessage, type ParsedMessage } from './parse.js';
 
 export interface Submission {
@@ -45,7 +46,8 @@ export async function submitMail(store: Store, user: User, s: Submission, log: (
       else remote.push(recipient);
     }
     if (s.saveInSent) await file(tx, user, FolderType.SentItems, { ...message, bcc: message.bcc }, user, true);
-    if (remote.length) log(`mail from ${user.email} for ${remote.join(', ')} waits for outbound SMTP`);
+    // Everyone elsewhere: the device's own message, as it wrote it, through the outbound queue.
+    if (remote.length) await queueMail(tx, user.id, { from: user.email, recipients: remote, mime: s.mime });
     return { ok: true, remote } as const;
   });
 }

@@ -11,6 +11,7 @@ import type { Store } from '../store/Store.js';
 import { FolderType, type Item, type User } from '../store/types.js';
 import { itemIdOf, serverIdOf } from '../sync/collection.js';
 import { occurrenceOf } from '../sync/codecs.js';
+import { sendReply } from './remote.js';
 import { applyReply, type PartStat } from './replies.js';
 
 export interface MeetingAnswer {
@@ -57,11 +58,11 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
     }
     if (a.sendResponse && a.version >= 16 && meeting.organizer) {
       const organizer = await tx.findUserByEmail(meeting.organizer.email);
+      const comment = [a.sendResponse.body, proposalText(a.sendResponse.proposal)].filter(Boolean).join('\n\n') || undefined;
       if (organizer) {
-        await applyReply(tx, organizer, {
-          uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse],
-          recurrenceId, comment: [a.sendResponse.body, proposalText(a.sendResponse.proposal)].filter(Boolean).join('\n\n') || undefined,
-        });
+        await applyReply(tx, organizer, { uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId, comment });
+      } else {
+        await sendReply(tx, user, meeting, PARTSTAT[a.userResponse], { recurrenceId, comment });
       }
     }
     return { ok: true, calendarId };

@@ -8,13 +8,20 @@ const STATUS: Record<PartStat, AttendeeStatus> = { ACCEPTED: 3, TENTATIVE: 2, DE
 
 /** REQUEST or CANCEL as the organizer sends it; `recurrenceId` narrows it to that occurrence. */
 export function organizerIcs(method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recurrenceId?: number): string {
-  return eventsToIcs([recurrenceId === undefined ? event : occurrence(event, recurrenceId)], { method });
+  const shown = { ...event, extraIcal: ownLines(event.extraIcal) };
+  return eventsToIcs([recurrenceId === undefined ? shown : occurrence(shown, recurrenceId)], { method });
+}
+
+/** Convene's own bookkeeping (when each attendee last replied) stays on this server. */
+function ownLines(lines: string[] | undefined): string[] | undefined {
+  const kept = lines?.filter(l => !/^X-CONVENE-REPLY-DTSTAMP[;:]/i.test(l));
+  return kept?.length ? kept : undefined;
 }
 
 /** RFC 5546 §3.2.3: a REPLY names the meeting and the one attendee who answers. */
 export function replyIcs(event: CalendarEvent, attendee: { email: string; name?: string | undefined }, partstat: PartStat, recurrenceId?: number): string {
   const base = recurrenceId === undefined ? event : occurrence(event, recurrenceId);
-  const { exceptions: _x, recurrence: _r, ...single } = base;
+  const { exceptions: _x, recurrence: _r, extraIcal: _e, ...single } = base;
   return eventsToIcs([{ ...single, dtStamp: Date.now(), attendees: [{ email: attendee.email, name: attendee.name, status: STATUS[partstat] }] }], { method: 'REPLY' });
 }
 

@@ -5,6 +5,7 @@ import type { CalendarEvent } from '../calendar/model.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 import { deliverToAttendee } from './delivery.js';
+import { sendOrganizerMessage } from './remote.js';
 import { planOrganizerMessages } from './organizerChanges.js';
 import { applyReply, type PartStat } from './replies.js';
 
@@ -16,8 +17,6 @@ export interface OrganizerEdit {
   user: User;
   before: CalendarEvent | undefined;
   after: CalendarEvent | undefined;
-  /** Remote recipients wait here until mail delivery exists; logged, never dropped silently. */
-  onRemote?: (recipient: string, method: string) => void;
 }
 
 /** The event as the organizer's copy must be stored: its organizer, meeting status and SEQUENCE. */
@@ -30,20 +29,21 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
   const source = event ?? edit.before;
   if (!source) return event;
   for (const m of plan.messages) {
+    const recurrenceId = m.scope.kind === 'occurrence' ? m.scope.recurrenceId : undefined;
+    const sent = event ?? { ...source, sequence: plan.sequence };
+    const remote: string[] = [];
     for (const recipient of m.recipients) {
       const attendee = await edit.store.findUserByEmail(recipient);
       if (!attendee) {
-        edit.onRemote?.(recipient, m.method);
+        remote.push(recipient);
         continue;
       }
       await deliverToAttendee(edit.store, attendee, {
-        method: m.method,
-        event: event ?? { ...source, sequence: plan.sequence },
-        recurrenceId: m.scope.kind === 'occurrence' ? m.scope.recurrenceId : undefined,
-        messageType: m.meetingMessageType,
-        resetResponses: m.resetResponses,
+        method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses,
       });
     }
+    // People elsewhere get one iMIP mail per message (RFC 6047), through the outbound queue.
+    if (remote.length) await sendOrganizerMessage(edit.store, edit.user, remote, m.method, sent, recurrenceId);
   }
   return event;
 }

@@ -128,10 +128,7 @@ async function removeOccurrence(ctx: SyncContext, folder: Folder, options: Colle
  */
 async function organize(ctx: SyncContext, before: CalendarEvent | undefined, after: CalendarEvent | undefined): Promise<CalendarEvent | undefined> {
   if (ctx.version < 16) return after;
-  return scheduleOrganizerEdit({
-    store: ctx.store, user: ctx.user, before, after,
-    onRemote: (recipient, method) => ctx.log?.info({ recipient, method }, 'iTIP message for a recipient elsewhere waits for mail delivery'),
-  });
+  return scheduleOrganizerEdit({ store: ctx.store, user: ctx.user, before, after });
 }
 
 /** A device's item that does not convert is answered with Status 6; anything else is a real fault. */
