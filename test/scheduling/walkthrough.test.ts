@@ -136,6 +136,19 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.match(text(nodes(reply, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /Proposed new time/);
   });
 
+  it('MS-ASEMAIL 2.2.2.47: a delegated request (MeetingMessageType 6) is never answerable', async () => {
+    const bob = (await t.store.findUserByEmail('bob@example.com'))!;
+    const inbox = Number(mirrors.bobInbox.collectionId);
+    const event = { uid: 'delegated-1', start: START, end: START + HOUR, allDay: false, timeZone: 'UTC', subject: 'Delegated',
+      organizer: { email: 'alice@example.com' }, attendees: [{ email: 'bob@example.com' }] };
+    const item = (await t.store.addItem(bob.id, inbox, { class: 'Email', event, props: [
+      ['Email:Subject', 'Delegated'], ['Email:MessageClass', 'IPM.Schedule.Meeting.Request'], ['Email2:MeetingMessageType', '6']] }))!;
+    const res = await respond(bobClient, String(inbox), `${inbox}:${item.id}`, 1);
+    assert.equal(res.body?.child('Result')?.childText('Status'), '4');
+    assert.ok(await t.store.getItem(bob.id, item.id), 'the request stays where it was');
+    assert.equal((await t.store.findItemsByUid(bob.id, 'delegated-1')).length, 1, 'no calendar item was made');
+  });
+
   it('answers each failure with its Status and changes nothing', async () => {
     const aliceItem = [...mirrors.aliceCal.items.keys()][0];
     const own = await respond(aliceClient, mirrors.aliceCal.collectionId, aliceItem, 1);
