@@ -1,0 +1,81 @@
+// Issue 6's first check, over real HTTP and real SMTP: a device sends one message to a local account
+// and to an outside address; the local one hears of it through Ping, the outside one arrives at an
+// SMTP listener with the device's MIME, and the copy is in Sent Items.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import PostalMime from 'postal-mime';
+import { SMTPServer } from 'smtp-server';
+import { OutboundMailer } from '../../src/mail/outbound.js';
+import { FolderType } from '../../src/store/types.js';
+import { tags } from '../../src/wbxml/index.js';
+import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+
+const cm = tags('ComposeMail');
+const p = tags('Ping');
+
+describe('SendMail to a local and an outside recipient', () => {
+  let t: TestServer;
+  let listener: SMTPServer;
+  let mailer: OutboundMailer;
+  const received: { rcpt: string[]; raw: Buffer }[] = [];
+
+  before(async () => {
+    t = await startServer({ users: ['alice@example.com', 'bob@example.com'] });
+    listener = new SMTPServer({
+      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      onData(stream, session, done) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => { received.push({ rcpt: session.envelope.rcptTo.map(r => r.address), raw: Buffer.concat(chunks) }); done(); });
+      },
+    });
+    await new Promise<void>(r => listener.listen(0, '127.0.0.1', r));
+    const port = (listener.server.address() as AddressInfo).port;
+    mailer = new OutboundMailer({ store: t.store, relay: `smtp://127.0.0.1:${port}`, log: pino({ level: 'silent' }) });
+    await mailer.start();
+  });
+  after(async () => {
+    await mailer.stop({ graceMs: 1000 });
+    await new Promise<void>(r => listener.close(() => r()));
+    await t.close();
+  });
+
+  it('Bob\'s Ping wakes, the outside copy arrives as sent, and Alice has it in Sent Items', async () => {
+    const folder = async (user: string, type: number) =>
+      String((await t.store.listFolders((await t.store.findUserByEmail(user))!.id)).find(f => f.type === type)!.id);
+    const bobInbox = await folder('bob@example.com', FolderType.Inbox);
+    const bob = await syncedDevice(t, 'bob@example.com', bobInbox, { deviceId: 'BOB' });
+    const sent = await syncedDevice(t, 'alice@example.com', await folder('alice@example.com', FolderType.SentItems), { deviceId: 'ALICE' });
+    const ping = bob.client.send('Ping', p('Ping', [p('HeartbeatInterval', 120), p('Folders', [p('Folder', [p('Id', bobInbox), p('Class', 'Email')])])]));
+    await new Promise(r => setTimeout(r, 200));
+    const mime = Buffer.from([
+      'From: "Alice" <alice@example.com>', 'To: bob@example.com, carol@elsewhere.example', 'Subject: Quarterly numbers',
+      'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', 'Numbers attached — ünïcödé.', '',
+    ].join('\r\n'));
+    const res = await sent.client.send('SendMail', cm('SendMail', [cm('ClientId', 'q1'), cm('SaveInSentItems'), cm('MIME', mime)]));
+    assert.equal(res.status, 200);
+    assert.equal(res.raw.length, 0);
+
+    const woke = await ping;
+    assert.equal(woke.body?.childText('Status'), '2');
+    await bob.collection.syncAll();
+    assert.ok([...bob.collection.items.values()].some(props => props.find(x => x[0] === 'Email:Subject')?.[1] === 'Quarterly numbers'));
+
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise(r => setTimeout(r, 100));
+    assert.equal(received.length, 1);
+    assert.deepEqual(received[0].rcpt, ['carol@elsewhere.example'], 'only the outside recipient goes out by SMTP');
+    const parsed = await PostalMime.parse(received[0].raw);
+    assert.equal(parsed.subject, 'Quarterly numbers');
+    assert.equal(parsed.from?.address, 'alice@example.com');
+    assert.equal(parsed.text?.trim(), 'Numbers attached — ünïcödé.');
+
+    await sent.collection.syncAll();
+    assert.ok([...sent.collection.items.values()].some(props => props.find(x => x[0] === 'Email:Subject')?.[1] === 'Quarterly numbers'));
+    const again = await sent.client.send('SendMail', cm('SendMail', [cm('ClientId', 'q1'), cm('MIME', mime)]));
+    assert.equal(again.body?.childText('Status'), '118');
+    await new Promise(r => setTimeout(r, 300));
+    assert.equal(received.length, 1, 'the same ClientId sends nothing');
+  });
+});
