@@ -6,10 +6,10 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { CalendarError } from '../calendar/errors.js';
-import { formatExtended } from '../calendar/timezone.js';
 import { receiveItip } from '../scheduling/incoming.js';
 import type { Store } from '../store/Store.js';
-import { FolderType, type ItemProps, type User } from '../store/types.js';
+import { FolderType, type User } from '../store/types.js';
+import { fileMessage } from './item.js';
 import { MimeError, parseMessage, type ParsedMessage } from './parse.js';
 
 export const DEFAULT_MAX_MESSAGE = 25 * 1024 * 1024;
@@ -134,7 +134,7 @@ export async function deliverInbound(store: Store, envelope: Envelope, raw: Buff
         log(`unreadable iCalendar part from ${envelope.mailFrom || '<>'}: ${e.message}; delivered as plain mail`);
       }
     }
-    for (const user of recipients.filter(u => !handled.has(u.email))) await fileInInbox(tx, user, message);
+    for (const user of recipients.filter(u => !handled.has(u.email))) await fileMessage(tx, user, FolderType.Inbox, message, { from: message.from ?? '' });
   });
 }
 
@@ -145,18 +145,4 @@ async function localRecipients(store: Store, addresses: string[]): Promise<User[
     if (user) users.set(user.id, user);
   }
   return [...users.values()];
-}
-
-/** The item shape SendMail files (src/mail/submit.ts), with the sender from the message's From. */
-async function fileInInbox(store: Store, owner: User, m: ParsedMessage): Promise<void> {
-  const inbox = (await store.listFolders(owner.id)).find(f => f.type === FolderType.Inbox)!;
-  const props: ItemProps = [
-    ['Email:To', m.to.join(', ')], ...(m.cc.length ? [['Email:Cc', m.cc.join(', ')] as ItemProps[number]] : []),
-    ['Email:From', m.from ?? ''], ['Email:Subject', m.subject],
-    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', m.to.join('; ')], ['Email:ThreadTopic', m.subject],
-    ['Email:Importance', '1'], ['Email:Read', '0'],
-    ['AirSyncBase:Body', [['AirSyncBase:Type', m.html ? '2' : '1'], ['AirSyncBase:Data', m.html ?? m.text ?? '']]],
-    ['Email:MessageClass', 'IPM.Note'], ['Email:InternetCPID', '65001'],
-  ];
-  await store.addItem(owner.id, inbox.id, { class: 'Email', props, filterTime: Date.now() });
 }

@@ -1,11 +1,11 @@
 // A device's outgoing message (SendMail): sent once per ClientId, meeting parts to the scheduling
 // engine, everything else into local recipients' Inboxes, a copy in Sent Items when asked. Mail for
 // people on other servers waits for outbound SMTP (logged until that exists).
-import { formatExtended } from '../calendar/timezone.js';
 import { CalendarError } from '../calendar/errors.js';
 import { routeSubmittedItip } from '../scheduling/itip.js';
 import type { Store } from '../store/Store.js';
-import { FolderType, type ItemProps, type User } from '../store/types.js';
+import { FolderType, type User } from '../store/types.js';
+import { fileMessage, mailbox } from './item.js';
 import { queueMail } from './outbound.js';
 import { MimeError, parseMessage, type ParsedMessage } from './parse.js';
 
@@ -42,25 +42,12 @@ export async function submitMail(store: Store, user: User, s: Submission, log: (
     const remote: string[] = [];
     for (const recipient of recipients.filter(r => !handled.has(r))) {
       const local = await tx.findUserByEmail(recipient);
-      if (local) await file(tx, local, FolderType.Inbox, message, user);
+      if (local) await fileMessage(tx, local, FolderType.Inbox, message, { from: mailbox(user.email, user.displayName) });
       else remote.push(recipient);
     }
-    if (s.saveInSent) await file(tx, user, FolderType.SentItems, { ...message, bcc: message.bcc }, user, true);
+    if (s.saveInSent) await fileMessage(tx, user, FolderType.SentItems, message, { from: mailbox(user.email, user.displayName), read: true });
     // Everyone elsewhere: the device's own message, as it wrote it, through the outbound queue.
     if (remote.length) await queueMail(tx, user.id, { from: user.email, recipients: remote, mime: s.mime });
     return { ok: true, remote } as const;
   });
-}
-
-async function file(store: Store, owner: User, type: number, m: ParsedMessage, sender: User, read = false): Promise<void> {
-  const folder = (await store.listFolders(owner.id)).find(f => f.type === type)!;
-  const props: ItemProps = [
-    ['Email:To', m.to.join(', ')], ...(m.cc.length ? [['Email:Cc', m.cc.join(', ')] as ItemProps[number]] : []),
-    ['Email:From', `"${sender.displayName}" <${sender.email}>`], ['Email:Subject', m.subject],
-    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', m.to.join('; ')], ['Email:ThreadTopic', m.subject],
-    ['Email:Importance', '1'], ['Email:Read', read ? '1' : '0'],
-    ['AirSyncBase:Body', [['AirSyncBase:Type', m.html ? '2' : '1'], ['AirSyncBase:Data', m.html ?? m.text ?? '']]],
-    ['Email:MessageClass', 'IPM.Note'], ['Email:InternetCPID', '65001'],
-  ];
-  await store.addItem(owner.id, folder.id, { class: 'Email', props, filterTime: Date.now() });
 }

@@ -6,6 +6,7 @@ import { withException } from '../calendar/exceptions.js';
 import type { CalendarEvent } from '../calendar/model.js';
 import { formatExtended } from '../calendar/timezone.js';
 import { eventFilterTime } from '../calendar/window.js';
+import { mailbox, mailItemProps } from '../mail/item.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
@@ -54,18 +55,14 @@ function envelope(attendee: User, msg: Outgoing, event: CalendarEvent): ItemProp
   const cancel = msg.method === 'CANCEL';
   const subject = `${cancel ? 'Canceled: ' : ''}${event.subject ?? ''}`;
   const organizer = event.organizer;
-  const from = organizer ? (organizer.name ? `"${organizer.name}" <${organizer.email}>` : organizer.email) : '';
-  const to = (event.attendees ?? []).map(a => (a.name ? `"${a.name}" <${a.email}>` : a.email)).join(', ') || attendee.email;
-  const props: ItemProps = [
-    ['Email:To', to], ['Email:From', from], ['Email:Subject', subject], ['Email:DateReceived', formatExtended(Date.now())],
-    ['Email:DisplayTo', attendee.displayName], ['Email:ThreadTopic', event.subject ?? ''], ['Email:Importance', '1'], ['Email:Read', '0'],
-    ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', summary(event, cancel)]]],
-    ['Email:MessageClass', cancel ? 'IPM.Schedule.Meeting.Canceled' : 'IPM.Schedule.Meeting.Request'],
-    ['Email:InternetCPID', '65001'], ['Email:ContentClass', 'urn:content-classes:calendarmessage'],
-    ['Email2:MeetingMessageType', String(msg.messageType)],
-  ];
-  if (msg.recurrenceId !== undefined) props.push(['Email:RecurrenceId', formatExtended(msg.recurrenceId)]);
-  return props;
+  const extra: ItemProps = [['Email2:MeetingMessageType', String(msg.messageType)]];
+  if (msg.recurrenceId !== undefined) extra.push(['Email:RecurrenceId', formatExtended(msg.recurrenceId)]);
+  return mailItemProps({
+    to: (event.attendees ?? []).map(a => mailbox(a.email, a.name)).join(', ') || attendee.email,
+    from: organizer ? mailbox(organizer.email, organizer.name) : '', subject, threadTopic: event.subject ?? '',
+    displayTo: attendee.displayName, body: { type: 1, data: summary(event, cancel) },
+    messageClass: cancel ? 'IPM.Schedule.Meeting.Canceled' : 'IPM.Schedule.Meeting.Request', calendarMessage: true, extra,
+  });
 }
 
 function summary(e: CalendarEvent, cancel: boolean): string {

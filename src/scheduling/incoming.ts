@@ -7,9 +7,10 @@ import { exceptionAt } from '../calendar/exceptions.js';
 import { icsToEvents } from '../calendar/ical.js';
 import type { Attendee, AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import { formatCompact, formatExtended } from '../calendar/timezone.js';
+import { mailbox, mailItemProps } from '../mail/item.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
-import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
+import { FolderType, type Item, type User } from '../store/types.js';
 import { deliverToAttendee } from './delivery.js';
 import type { Handled } from './itip.js';
 import { applyReply, type PartStat } from './replies.js';
@@ -114,14 +115,12 @@ function asSeries(event: CalendarEvent): CalendarEvent {
 async function fileOutdated(store: Store, attendee: User, event: CalendarEvent): Promise<void> {
   const inbox = (await store.listFolders(attendee.id)).find(f => f.type === FolderType.Inbox)!;
   const o = event.organizer!;
-  const props: ItemProps = [
-    ['Email:To', attendee.email], ['Email:From', o.name ? `"${o.name}" <${o.email}>` : o.email], ['Email:Subject', event.subject ?? ''],
-    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', attendee.displayName], ['Email:ThreadTopic', event.subject ?? ''],
-    ['Email:Importance', '1'], ['Email:Read', '0'],
-    ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', 'This meeting request is out of date: a newer version has arrived.']]],
-    ['Email:MessageClass', 'IPM.Schedule.Meeting.Request'], ['Email:InternetCPID', '65001'],
-    ['Email:ContentClass', 'urn:content-classes:calendarmessage'], ['Email2:MeetingMessageType', String(MeetingMessageType.Outdated)],
-  ];
+  const props = mailItemProps({
+    to: attendee.email, from: mailbox(o.email, o.name), subject: event.subject ?? '', displayTo: attendee.displayName,
+    body: { type: 1, data: 'This meeting request is out of date: a newer version has arrived.' },
+    messageClass: 'IPM.Schedule.Meeting.Request', calendarMessage: true,
+    extra: [['Email2:MeetingMessageType', String(MeetingMessageType.Outdated)]],
+  });
   if (event.recurrenceId !== undefined) props.push(['Email:RecurrenceId', formatExtended(event.recurrenceId)]);
   const { recurrenceId: _r, ...shown } = event;
   await store.addItem(attendee.id, inbox.id, { class: 'Email', props, event: shown, filterTime: Date.now() });

@@ -4,7 +4,7 @@
 // address can change the attendee's status; anything else is refused and logged.
 import { exceptionAt, withException } from '../calendar/exceptions.js';
 import type { AttendeeStatus, CalendarEvent } from '../calendar/model.js';
-import { formatExtended } from '../calendar/timezone.js';
+import { mailbox, mailItemProps } from '../mail/item.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type ItemProps, type User } from '../store/types.js';
 
@@ -53,15 +53,11 @@ function withStatus(event: CalendarEvent, email: string, status: AttendeeStatus,
 
 /** MS-ASEMAIL: a reply shows as mail from the attendee to the organizer, "Accepted: <subject>". */
 function responseMail(organizer: User, reply: Reply, event: CalendarEvent): ItemProps {
-  const from = reply.fromName ? `"${reply.fromName}" <${reply.from}>` : reply.from;
-  const subject = `${VERB[reply.partstat]}: ${event.subject ?? ''}`;
   const body = [reply.comment, reply.recurrenceId !== undefined ? `For the occurrence of ${new Date(reply.recurrenceId).toUTCString()}.` : '']
     .filter(Boolean).join('\n\n');
-  return [
-    ['Email:To', `"${organizer.displayName}" <${organizer.email}>`], ['Email:From', from], ['Email:Subject', subject],
-    ['Email:DateReceived', formatExtended(Date.now())], ['Email:DisplayTo', organizer.displayName], ['Email:ThreadTopic', event.subject ?? ''],
-    ['Email:Importance', '1'], ['Email:Read', '0'],
-    ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', body]]],
-    ['Email:MessageClass', CLASS[reply.partstat]], ['Email:InternetCPID', '65001'], ['Email:ContentClass', 'urn:content-classes:calendarmessage'],
-  ];
+  return mailItemProps({
+    to: mailbox(organizer.email, organizer.displayName), from: mailbox(reply.from, reply.fromName),
+    subject: `${VERB[reply.partstat]}: ${event.subject ?? ''}`, threadTopic: event.subject ?? '', displayTo: organizer.displayName,
+    body: { type: 1, data: body }, messageClass: CLASS[reply.partstat], calendarMessage: true,
+  });
 }
