@@ -2,7 +2,7 @@
 // as Exchange shows them over EAS): a meeting e-mail in the Inbox (IPM.Schedule.Meeting.Request or
 // .Canceled) and the attendee's own calendar item following the meeting. Older requests of the same
 // meeting in the Inbox become outdated (MS-ASEMAIL 2.2.2.47, MeetingMessageType 4).
-import { withException } from '../calendar/exceptions.js';
+import { occurrenceEvent, withException } from '../calendar/exceptions.js';
 import type { CalendarEvent } from '../calendar/model.js';
 import { formatExtended } from '../calendar/timezone.js';
 import { eventFilterTime } from '../calendar/window.js';
@@ -43,12 +43,7 @@ export async function deliverToAttendee(store: Store, attendee: User, msg: Outgo
 
 /** The meeting as the message describes it: the series, or the one occurrence resolved. */
 function messageEvent(msg: Outgoing): CalendarEvent {
-  if (msg.recurrenceId === undefined) return msg.event;
-  const x = msg.event.exceptions?.find(e => e.originalStart === msg.recurrenceId);
-  const duration = msg.event.end - msg.event.start;
-  const start = x?.overrides.start ?? msg.recurrenceId;
-  const { recurrence: _r, exceptions: _x, ...series } = msg.event;
-  return { ...series, ...defined(x?.overrides ?? {}), start, end: x?.overrides.end ?? start + duration };
+  return msg.recurrenceId === undefined ? msg.event : occurrenceEvent(msg.event, msg.recurrenceId);
 }
 
 function envelope(attendee: User, msg: Outgoing, event: CalendarEvent): ItemProps {
@@ -96,15 +91,11 @@ async function followOnCalendar(store: Store, attendee: User, calendarId: number
   } else {
     const keep = own && !msg.resetResponses ? { responseType: own.responseType, busyStatus: own.busyStatus } : { responseType: NOT_RESPONDED, busyStatus: TENTATIVE };
     next = {
-      ...(msg.recurrenceId === undefined ? msg.event : messageEvent(msg)),
+      ...messageEvent(msg),
       meetingStatus: RECEIVED, ...keep, reminder: own?.reminder ?? msg.event.reminder, easTimeZone: msg.event.easTimeZone,
     } as CalendarEvent;
   }
   const stored = { props: [], event: next, filterTime: eventFilterTime(next) };
   if (existing) await store.updateItem(attendee.id, existing.id, stored);
   else await store.addItem(attendee.id, calendarId, { class: 'Calendar', ...stored });
-}
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

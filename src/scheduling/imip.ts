@@ -1,10 +1,16 @@
 // The iCalendar objects the engine sends to people on other servers (RFC 6047 iMIP): a REQUEST or
 // CANCEL for the series or one occurrence, and a REPLY carrying only the answering attendee.
+import { occurrenceEvent } from '../calendar/exceptions.js';
 import { eventsToIcs } from '../calendar/ical.js';
 import type { AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import type { PartStat } from './replies.js';
 
 const STATUS: Record<PartStat, AttendeeStatus> = { ACCEPTED: 3, TENTATIVE: 2, DECLINED: 4 };
+
+/** The occurrence as an iTIP message states it: alone, with its RECURRENCE-ID. */
+function occurrence(event: CalendarEvent, recurrenceId: number): CalendarEvent {
+  return { ...occurrenceEvent(event, recurrenceId), recurrenceId };
+}
 
 /** REQUEST or CANCEL as the organizer sends it; `recurrenceId` narrows it to that occurrence. */
 export function organizerIcs(method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recurrenceId?: number): string {
@@ -23,12 +29,4 @@ export function replyIcs(event: CalendarEvent, attendee: { email: string; name?:
   const base = recurrenceId === undefined ? event : occurrence(event, recurrenceId);
   const { exceptions: _x, recurrence: _r, extraIcal: _e, ...single } = base;
   return eventsToIcs([{ ...single, dtStamp: Date.now(), attendees: [{ email: attendee.email, name: attendee.name, status: STATUS[partstat] }] }], { method: 'REPLY' });
-}
-
-function occurrence(event: CalendarEvent, recurrenceId: number): CalendarEvent {
-  const x = event.exceptions?.find(e => e.originalStart === recurrenceId);
-  const { recurrence: _r, exceptions: _x, ...series } = event;
-  const start = x?.overrides.start ?? recurrenceId;
-  return { ...series, ...Object.fromEntries(Object.entries(x?.overrides ?? {}).filter(([, v]) => v !== undefined)),
-    start, end: x?.overrides.end ?? start + (event.end - event.start), recurrenceId } as CalendarEvent;
 }
