@@ -8,7 +8,8 @@ import { formatCompact } from '../../src/calendar/timezone.js';
 import type { ItemProps } from '../../src/store/types.js';
 import { FolderType } from '../../src/store/types.js';
 import { PACIFIC } from '../helpers/items.js';
-import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { propNodes as nodes, propText as text } from '../helpers/items.js';
 
 const HOUR = 3600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -25,8 +26,6 @@ function weekly(subject: string, extra: ItemProps = []): ItemProps {
   ];
 }
 
-const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
-const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
 
 describe('calendar items through Sync', () => {
   let t: TestServer;
@@ -39,8 +38,7 @@ describe('calendar items through Sync', () => {
 
   before(async () => {
     t = await startServer({ users: ['alice@example.com'] });
-    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
-    calId = String((await t.store.listFolders(alice.id)).find(f => f.type === FolderType.Calendar)!.id);
+    calId = await folderId(t, 'alice@example.com', FolderType.Calendar);
   });
   after(() => t.close());
 

@@ -11,7 +11,7 @@ import { createEasServer } from '../../src/eas/http/server.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags, type Element } from '../../src/wbxml/index.js';
 import { event } from '../helpers/items.js';
-import { PASSWORD, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { folderId, PASSWORD, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { postgresBackend } from '../helpers/stores.js';
 
 const p = tags('Ping');
@@ -33,8 +33,7 @@ describe('Ping', () => {
 
   before(async () => {
     t = await startServer({ users: ['alice@example.com'] });
-    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
-    calId = String((await t.store.listFolders(alice.id)).find(f => f.type === FolderType.Calendar)!.id);
+    calId = await folderId(t, 'alice@example.com', FolderType.Calendar);
   });
   after(() => t.close());
 

@@ -31,3 +31,13 @@ export function contact(name: string, extra: ItemProps = []): ItemProps {
     ...extra,
   ];
 }
+
+/** The text of a property, for assertions (undefined when absent or not text). */
+export function propText(props: ItemProps | undefined, name: string): string | undefined {
+  return props?.find(p => p[0] === name)?.[1] as string | undefined;
+}
+
+/** The children of a container property ([] when absent). */
+export function propNodes(props: ItemProps | undefined, name: string): ItemProps {
+  return (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
+}

@@ -53,3 +53,9 @@ export async function syncedDevice(t: TestServer, user: string, collectionId: st
   await collection.syncAll();
   return { client, collection };
 }
+
+/** The ServerId of an account's default folder of one type. */
+export async function folderId(t: TestServer, user: string, type: number): Promise<string> {
+  const u = (await t.store.findUserByEmail(user))!;
+  return String((await t.store.listFolders(u.id)).find(f => f.type === type)!.id);
+}

@@ -11,13 +11,12 @@ import { eventFilterTime } from '../../src/calendar/window.js';
 import { InboundSmtp } from '../../src/mail/inbound.js';
 import { FolderType, type Item, type ItemProps } from '../../src/store/types.js';
 import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { propNodes as nodes, propText as text } from '../helpers/items.js';
 
 const HOUR = 3600_000;
 const START = (() => { const d = new Date(Date.now() + 5 * 24 * HOUR); d.setUTCHours(9, 0, 0, 0); return d.getTime(); })();
 const REMOTE_UID = 'remote-meeting@elsewhere.example';
 const LOCAL_UID = 'alice-meeting@example.com';
-const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
-const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
 
 /** Carol organizes elsewhere and invites Bob (here). */
 const remoteMeeting: CalendarEvent = {

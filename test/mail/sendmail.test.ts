@@ -10,7 +10,7 @@ import { SMTPServer } from 'smtp-server';
 import { OutboundMailer } from '../../src/mail/outbound.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
-import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 
 const cm = tags('ComposeMail');
 const p = tags('Ping');
@@ -43,11 +43,9 @@ describe('SendMail to a local and an outside recipient', () => {
   });
 
   it('Bob\'s Ping wakes, the outside copy arrives as sent, and Alice has it in Sent Items', async () => {
-    const folder = async (user: string, type: number) =>
-      String((await t.store.listFolders((await t.store.findUserByEmail(user))!.id)).find(f => f.type === type)!.id);
-    const bobInbox = await folder('bob@example.com', FolderType.Inbox);
+    const bobInbox = await folderId(t, 'bob@example.com', FolderType.Inbox);
     const bob = await syncedDevice(t, 'bob@example.com', bobInbox, { deviceId: 'BOB' });
-    const sent = await syncedDevice(t, 'alice@example.com', await folder('alice@example.com', FolderType.SentItems), { deviceId: 'ALICE' });
+    const sent = await syncedDevice(t, 'alice@example.com', await folderId(t, 'alice@example.com', FolderType.SentItems), { deviceId: 'ALICE' });
     const ping = bob.client.send('Ping', p('Ping', [p('HeartbeatInterval', 120), p('Folders', [p('Folder', [p('Id', bobInbox), p('Class', 'Email')])])]));
     await new Promise(r => setTimeout(r, 200));
     const mime = Buffer.from([

@@ -6,7 +6,8 @@ import { CollectionMirror } from '../../src/client/collection.js';
 import { encodeTimeZoneBlob, formatCompact, formatExtended, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
 import type { ItemProps } from '../../src/store/types.js';
 import { FolderType } from '../../src/store/types.js';
-import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { propNodes as nodes, propText as text } from '../helpers/items.js';
 
 const HOUR = 3600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -29,15 +30,10 @@ function meeting(subject: string, extra: ItemProps = []): ItemProps {
   ];
 }
 
-const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
-const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
 
 describe('scheduling: the organizer side', () => {
   let t: TestServer;
-  const folderOf = async (user: string, type: number) => {
-    const u = (await t.store.findUserByEmail(user))!;
-    return String((await t.store.listFolders(u.id)).find(f => f.type === type)!.id);
-  };
+  const folderOf = (user: string, type: number) => folderId(t, user, type);
   let alice: CollectionMirror;
   const inbox: Record<string, CollectionMirror> = {};
   const calendar: Record<string, CollectionMirror> = {};

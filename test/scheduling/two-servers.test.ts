@@ -11,13 +11,12 @@ import { OutboundMailer } from '../../src/mail/outbound.js';
 import type { ItemProps } from '../../src/store/types.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
-import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { propNodes as nodes, propText as text } from '../helpers/items.js';
 
 const mr = tags('MeetingResponse');
 const HOUR = 3600_000;
 const START = (() => { const d = new Date(Date.now() + 5 * 24 * HOUR); d.setUTCHours(14, 0, 0, 0); return d.getTime(); })();
-const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
-const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 100; i++) {
@@ -53,10 +52,8 @@ describe('a meeting across two servers (iMIP over SMTP)', () => {
   });
 
   it('Alice invites Bob elsewhere; he accepts on his 16.1 device; Alice sees AttendeeStatus 3', async () => {
-    const folder = async (t: TestServer, user: string, type: number) =>
-      String((await t.store.listFolders((await t.store.findUserByEmail(user))!.id)).find(f => f.type === type)!.id);
-    const aliceCal = (await syncedDevice(a, 'alice@a.example', await folder(a, 'alice@a.example', FolderType.Calendar), { version: '16.1', deviceId: 'A1' })).collection;
-    const bob = await syncedDevice(b, 'bob@b.example', await folder(b, 'bob@b.example', FolderType.Inbox), { version: '16.1', deviceId: 'B1' });
+    const aliceCal = (await syncedDevice(a, 'alice@a.example', await folderId(a, 'alice@a.example', FolderType.Calendar), { version: '16.1', deviceId: 'A1' })).collection;
+    const bob = await syncedDevice(b, 'bob@b.example', await folderId(b, 'bob@b.example', FolderType.Inbox), { version: '16.1', deviceId: 'B1' });
     const bobInbox: CollectionMirror = bob.collection;
     const added = await aliceCal.sync([{ kind: 'Add', clientId: 'x', props: [
       ['Calendar:Timezone', encodeTimeZoneBlob(timeZoneInfoForIana('Europe/Paris', 2026))], ['Calendar:AllDayEvent', '0'],

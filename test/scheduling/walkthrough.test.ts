@@ -9,13 +9,12 @@ import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../sr
 import type { ItemProps } from '../../src/store/types.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
-import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { propNodes as nodes, propText as text } from '../helpers/items.js';
 
 const mr = tags('MeetingResponse');
 const HOUR = 3600_000;
 const START = (() => { const d = new Date(Date.now() + 3 * 24 * HOUR); d.setUTCHours(8, 0, 0, 0); return d.getTime(); })();
-const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
-const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
 
 function invitation(subject: string): ItemProps {
   return [
@@ -31,10 +30,7 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
   const mirrors: Record<string, CollectionMirror> = {};
   let bobClient: EasClient;
   let aliceClient: EasClient;
-  const folderOf = async (user: string, type: number) => {
-    const u = (await t.store.findUserByEmail(user))!;
-    return String((await t.store.listFolders(u.id)).find(f => f.type === type)!.id);
-  };
+  const folderOf = (user: string, type: number) => folderId(t, user, type);
   const respond = (client: EasClient, collectionId: string, requestId: string, userResponse: number, send = true) =>
     client.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
       mr('UserResponse', userResponse), mr('CollectionId', collectionId), mr('RequestId', requestId), send && mr('SendResponse'),

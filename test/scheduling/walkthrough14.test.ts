@@ -10,15 +10,14 @@ import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../sr
 import type { ItemProps } from '../../src/store/types.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
-import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { propNodes as nodes, propText as text } from '../helpers/items.js';
 
 const cm = tags('ComposeMail');
 const mr = tags('MeetingResponse');
 const HOUR = 3600_000;
 const START = (() => { const d = new Date(Date.now() + 4 * 24 * HOUR); d.setUTCHours(9, 0, 0, 0); return d.getTime(); })();
 const UID = 'convene-14-walkthrough@example.com';
-const text = (props: ItemProps | undefined, name: string) => props?.find(p => p[0] === name)?.[1] as string | undefined;
-const nodes = (props: ItemProps | undefined, name: string) => (props?.find(p => p[0] === name)?.[1] ?? []) as ItemProps;
 
 function mime(o: { from: string; to: string[]; subject: string; text: string; ics?: { method: string; body: string } }): Buffer {
   const head = [`From: ${o.from}`, `To: ${o.to.join(', ')}`, `Subject: ${o.subject}`, 'MIME-Version: 1.0', `Date: ${new Date().toUTCString()}`];
@@ -37,10 +36,7 @@ describe('the meeting walkthrough (14.1, iMIP through SendMail)', () => {
   let t: TestServer;
   const m: Record<string, CollectionMirror> = {};
   const c: Record<string, EasClient> = {};
-  const folderOf = async (user: string, type: number) => {
-    const u = (await t.store.findUserByEmail(user))!;
-    return String((await t.store.listFolders(u.id)).find(f => f.type === type)!.id);
-  };
+  const folderOf = (user: string, type: number) => folderId(t, user, type);
   const send = (client: EasClient, clientId: string, body: Buffer, save = true) =>
     client.send('SendMail', cm('SendMail', [cm('ClientId', clientId), save && cm('SaveInSentItems'), cm('MIME', body)]));
 
