@@ -46,5 +46,5 @@ export async function fileMessage(store: Store, owner: User, folderType: number,
     to: m.to.join(', '), cc: m.cc.length ? m.cc.join(', ') : undefined, from: o.from, subject: m.subject, displayTo: m.to.join('; '),
     body: { type: m.html ? 2 : 1, data: m.html ?? m.text ?? '' }, messageClass: 'IPM.Note', read: o.read,
   });
-  await store.addItem(owner.id, folder.id, { class: 'Email', props, filterTime: Date.now() });
+  await store.addItem(owner.id, folder.id, { class: 'Email', props, filterTime: Date.now(), mime: m.raw });
 }

@@ -1,18 +1,45 @@
-// Reading a message a device submits (RFC 5322 + MIME) with postal-mime: who it goes to, what it
-// says, and the iCalendar object of a meeting message (RFC 6047 iMIP), if any.
+// Reading a message (RFC 5322 + MIME) with postal-mime: who it goes to, what it says, its
+// attachments, the threading headers, and the iCalendar object of a meeting message (RFC 6047
+// iMIP), if any.
 import PostalMime, { type Address } from 'postal-mime';
 
+export interface ParsedAttachment {
+  /** The part's file name; a name is made up for parts that have none. */
+  filename: string;
+  contentType: string;
+  /** Content-ID without angle brackets, for parts the HTML refers to (cid:). */
+  contentId?: string | undefined;
+  /** Shown within the body (Content-Disposition inline, or referenced by the HTML). */
+  inline: boolean;
+  content: Buffer;
+}
+
 export interface ParsedMessage {
+  /** The message as it arrived, byte for byte. */
+  raw: Buffer;
   from?: string | undefined;
+  /** The From header's display name, when it has one. */
+  fromName?: string | undefined;
   to: string[];
   cc: string[];
   bcc: string[];
+  replyTo: string[];
   subject: string;
   text?: string | undefined;
   html?: string | undefined;
+  /** Parts that are not the message's own text: files, inline images, calendar parts. */
+  attachments: ParsedAttachment[];
   /** The text/calendar part with its METHOD (REQUEST, REPLY, CANCEL …), when the message is iMIP. */
   calendar?: { method: string; text: string } | undefined;
   date?: number | undefined;
+  /** Message-ID, In-Reply-To and References (RFC 5322 3.6.4), angle brackets kept. */
+  messageId?: string | undefined;
+  inReplyTo?: string | undefined;
+  references: string[];
+  /** Importance / X-Priority, as EAS counts it: 0 low, 1 normal, 2 high. */
+  importance: 0 | 1 | 2;
+  /** Every header, lower-case names, in order. */
+  headers: { key: string; value: string }[];
 }
 
 export class MimeError extends Error {}
@@ -26,16 +53,54 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   }
   if (!mail.headers.length) throw new MimeError('no header');
   const calendarPart = mail.attachments.find(a => a.mimeType.toLowerCase() === 'text/calendar');
-  const calendarText = calendarPart && (typeof calendarPart.content === 'string' ? calendarPart.content : Buffer.from(calendarPart.content as ArrayBuffer).toString('utf8'));
+  const calendarText = calendarPart && contentOf(calendarPart.content).toString('utf8');
   const method = calendarPart?.method ?? (calendarText && /^METHOD:(\S+)/im.exec(calendarText)?.[1]);
   const date = mail.date ? Date.parse(mail.date) : NaN;
+  const from = mail.from && !mail.from.group ? mail.from : undefined;
+  const headers = mail.headers.map(h => ({ key: h.key, value: h.value }));
   return {
+    raw,
     from: addresses(mail.from ? [mail.from] : [])[0],
-    to: addresses(mail.to), cc: addresses(mail.cc), bcc: addresses(mail.bcc),
+    fromName: from?.name || undefined,
+    to: addresses(mail.to), cc: addresses(mail.cc), bcc: addresses(mail.bcc), replyTo: addresses(mail.replyTo),
     subject: mail.subject ?? '', text: mail.text, html: mail.html,
+    attachments: mail.attachments.map((a, i) => ({
+      filename: a.filename || defaultName(a.mimeType, i),
+      contentType: a.mimeType.toLowerCase(),
+      contentId: a.contentId?.replace(/^<|>$/g, '') || undefined,
+      inline: a.disposition === 'inline' || !!a.related,
+      content: contentOf(a.content),
+    })),
     calendar: calendarText && method ? { method: method.toUpperCase(), text: calendarText } : undefined,
     date: Number.isFinite(date) ? date : undefined,
+    messageId: mail.messageId?.trim() || undefined,
+    inReplyTo: mail.inReplyTo?.trim() || undefined,
+    references: (mail.references ?? '').match(/<[^<>\s]+>/g) ?? [],
+    importance: importanceOf(headers),
+    headers,
   };
+}
+
+function contentOf(c: ArrayBuffer | Uint8Array | string): Buffer {
+  if (typeof c === 'string') return Buffer.from(c, 'utf8');
+  return c instanceof Uint8Array ? Buffer.from(c.buffer, c.byteOffset, c.byteLength) : Buffer.from(c);
+}
+
+function defaultName(mimeType: string, index: number): string {
+  if (mimeType === 'text/calendar') return 'invite.ics';
+  if (mimeType === 'message/rfc822') return `message-${index + 1}.eml`;
+  return `attachment-${index + 1}`;
+}
+
+// Importance (RFC 2156) wins over X-Priority (1–2 high, 4–5 low).
+function importanceOf(headers: { key: string; value: string }[]): 0 | 1 | 2 {
+  const importance = headers.find(h => h.key === 'importance')?.value.trim().toLowerCase();
+  if (importance === 'high') return 2;
+  if (importance === 'low') return 0;
+  const priority = Number(/^\s*(\d)/.exec(headers.find(h => h.key === 'x-priority')?.value ?? '')?.[1]);
+  if (priority === 1 || priority === 2) return 2;
+  if (priority === 4 || priority === 5) return 0;
+  return 1;
 }
 
 function addresses(list: Address[] | undefined): string[] {

@@ -11,6 +11,8 @@ export interface NewItem {
   props: ItemProps;
   event?: CalendarEvent | undefined;
   filterTime?: number | null | undefined;
+  /** Mail: the message as it arrived (RFC 5322), kept beside the properties derived from it. */
+  mime?: Buffer | undefined;
 }
 
 export interface ItemChangeInput {
@@ -75,6 +77,8 @@ export interface Store {
   getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number }) | undefined>;
   addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined>;
   getItem(userId: number, itemId: number): Promise<Item | undefined>;
+  /** The message a live mail item of this user was made from (NewItem.mime), if it has one. */
+  getItemContent(userId: number, itemId: number): Promise<Buffer | undefined>;
   /** Items of one folder by id, tombstones included. */
   getItems(folderId: number, itemIds: number[]): Promise<Item[]>;
   updateItem(userId: number, itemId: number, change: ItemChangeInput): Promise<Item | undefined>;

@@ -138,6 +138,23 @@ for (const makeBackend of BACKENDS) {
       assert.ok(await store.getItem(bob.id, item.id));
     });
 
+    it("keeps a mail item's message through a move, drops it with the item, and shows it to its owner only", async () => {
+      const alice = (await store.findUserByEmail('alice@example.com'))!;
+      const bob = (await store.findUserByEmail('bob@example.com'))!;
+      const [inbox, , , deleted] = await store.listFolders(bob.id);
+      const mime = Buffer.from('Subject: hi\r\n\r\n\xe9t\xe9 \x00 binary-safe', 'latin1');
+      const item = (await store.addItem(bob.id, inbox.id, { class: 'Email', props: [['Email:Subject', 'hi']], mime }))!;
+      assert.deepEqual(await store.getItemContent(bob.id, item.id), mime);
+      assert.equal(await store.getItemContent(alice.id, item.id), undefined);
+      const plain = (await store.addItem(bob.id, inbox.id, { class: 'Email', props: [] }))!;
+      assert.equal(await store.getItemContent(bob.id, plain.id), undefined);
+      const moved = (await store.moveItem(bob.id, item.id, deleted.id))!;
+      assert.equal(await store.getItemContent(bob.id, item.id), undefined);
+      assert.deepEqual(await store.getItemContent(bob.id, moved.id), mime);
+      await store.deleteItem(bob.id, moved.id);
+      assert.equal(await store.getItemContent(bob.id, moved.id), undefined);
+    });
+
     it('keeps per-device collection state and the versions a device holds', async () => {
       const alice = (await store.findUserByEmail('alice@example.com'))!;
       const device = (await store.listDevices(alice.id))[0];

@@ -213,14 +213,20 @@ class SqlStore implements Store {
     const moved = await this.db.transaction(async tx => {
       const item = await items.findItem(tx, userId, itemId);
       if (!item || !(await this.ownsFolder(tx, userId, toFolderId))) return undefined;
-      await items.tombstone(tx, userId, itemId);
       const copy = await items.insertItem(tx, userId, toFolderId, { class: item.class, props: item.props, event: item.event, filterTime: item.filterTime });
-      return copy && { from: item.folderId, copy };
+      if (!copy) return undefined;
+      await items.handOverContent(tx, itemId, copy.id);
+      await items.tombstone(tx, userId, itemId);
+      return { from: item.folderId, copy };
     });
     if (!moved) return undefined;
     await this.announce({ userId, folderId: moved.from });
     await this.announce({ userId, folderId: toFolderId });
     return moved.copy;
+  }
+
+  getItemContent(userId: number, itemId: number): Promise<Buffer | undefined> {
+    return items.findContent(this.db, userId, itemId);
   }
 
   findItemsByUid(userId: number, uid: string): Promise<Item[]> {

@@ -2,6 +2,7 @@
 // same transaction; the folder row lock orders concurrent writers, so modseqs commit in order.
 import type { CalendarEvent } from '../../calendar/model.js';
 import type { Item, ItemChange, ItemClass, ItemProps } from '../types.js';
+import type { NewItem } from '../Store.js';
 import type { SqlDriver } from './driver.js';
 
 interface ItemRow {
@@ -11,12 +12,6 @@ interface ItemRow {
 
 const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props, event';
 
-export interface NewItem {
-  class: ItemClass;
-  props: ItemProps;
-  event?: CalendarEvent | undefined;
-  filterTime?: number | null | undefined;
-}
 
 /** Next change number of a folder of this user; undefined when the user has no such folder. */
 export async function bumpFolder(tx: SqlDriver, userId: number, folderId: number): Promise<number | undefined> {
@@ -33,6 +28,7 @@ export async function insertItem(tx: SqlDriver, userId: number, folderId: number
      VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
     [userId, folderId, item.class, modseq, item.filterTime ?? null, JSON.stringify(item.props),
       item.event ? JSON.stringify(item.event) : null, item.event?.uid ?? null, Date.now()]);
+  if (item.mime) await tx.run('INSERT INTO item_content (item_id, mime) VALUES (?, ?)', [row!.id, item.mime]);
   return toItem(row as ItemRow);
 }
 
@@ -65,7 +61,20 @@ export async function tombstone(tx: SqlDriver, userId: number, itemId: number): 
   if (!item) return undefined;
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
   await tx.run("UPDATE items SET deleted = 1, modseq = ?, props = '[]', event = NULL, uid = NULL WHERE id = ?", [modseq, itemId]);
+  await tx.run('DELETE FROM item_content WHERE item_id = ?', [itemId]);
   return item;
+}
+
+/** The stored message of a live mail item of this user. */
+export async function findContent(db: SqlDriver, userId: number, itemId: number): Promise<Buffer | undefined> {
+  const row = await db.get<{ mime: Buffer | Uint8Array }>(
+    'SELECT c.mime FROM item_content c JOIN items i ON i.id = c.item_id WHERE c.item_id = ? AND i.user_id = ? AND i.deleted = 0', [itemId, userId]);
+  return row && (Buffer.isBuffer(row.mime) ? row.mime : Buffer.from(row.mime));
+}
+
+/** A move gives the item a new row; its message goes with it. */
+export async function handOverContent(tx: SqlDriver, fromItemId: number, toItemId: number): Promise<void> {
+  await tx.run('UPDATE item_content SET item_id = ? WHERE item_id = ?', [toItemId, fromItemId]);
 }
 
 /** Live items of this user with this iCalendar UID (an event, or its copies in several folders). */

@@ -108,6 +108,13 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
   )`, `CREATE INDEX outbound_queue_due ON outbound_queue (status, due_at)`],
+  // A mail item's message as it arrived (RFC 5322), beside the properties derived from it: the
+  // source of Type 4 bodies, attachments and Smart commands. Kept apart so change scans stay small;
+  // a move hands it to the new row, a delete drops it (docs/store.md).
+  d => [`CREATE TABLE item_content (
+    item_id BIGINT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    mime ${d === 'postgres' ? 'BYTEA' : 'BLOB'} NOT NULL
+  )`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {
