@@ -120,8 +120,15 @@ export async function deliverInbound(store: Store, envelope: Envelope, raw: Buff
     if (e instanceof MimeError) throw new DeliveryError(554, `message refused, delivered to nobody: ${e.message}`);
     throw e;
   }
-  const recipients = await localRecipients(store, envelope.rcptTo);
+  const addressed = await localRecipients(store, envelope.rcptTo);
   await store.transaction(async tx => {
+    // Duplicate delivery suppression: an account files one copy per Message-ID, in the same
+    // transaction as the delivery, so a failed delivery does not count as received.
+    const recipients: User[] = [];
+    for (const user of addressed) {
+      if (!message.messageId || await tx.rememberReceived(user.id, message.messageId)) recipients.push(user);
+      else log(`${message.messageId} already delivered to ${user.email}; this copy dropped`);
+    }
     let handled = new Set<string>();
     if (message.calendar) {
       try {

@@ -107,6 +107,8 @@ export interface Store {
 
   /** Records a SendMail ClientId; false when the account used it before. */
   rememberClientId(userId: number, clientId: string): Promise<boolean>;
+  /** Records a received message's Message-ID for the account; false when it had it already. */
+  rememberReceived(userId: number, messageId: string): Promise<boolean>;
 
   close(): Promise<void>;
 

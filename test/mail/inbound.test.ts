@@ -111,6 +111,20 @@ describe('inbound SMTP (an MX for the accounts here)', () => {
     assert.match(text(nodes(seen, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /Hi Bob/);
   });
 
+  it('the same Message-ID again (a sender retrying after a lost 250) is accepted and filed once per account', async () => {
+    const mail = { from: 'someone@elsewhere.example', subject: 'Once only', text: 'x', messageId: '<once-only@elsewhere.example>' };
+    await transport().sendMail({ ...mail, to: 'bob@example.com' });
+    const again = await transport().sendMail({ ...mail, to: ['bob@example.com', 'alice@example.com'] });
+    assert.deepEqual(again.accepted, ['bob@example.com', 'alice@example.com']);
+    const subjects = async (email: string) => (await mailOf(email, 'IPM.Note')).filter(i => text(i.props, 'Email:Subject') === 'Once only').length;
+    assert.equal(await subjects('bob@example.com'), 1);
+    assert.equal(await subjects('alice@example.com'), 1);
+    assert.ok(logs.some(l => l.includes('<once-only@elsewhere.example> already delivered to bob@example.com')));
+    for (const email of ['alice@example.com', 'bob@example.com']) {
+      for (const item of (await mailOf(email, 'IPM.Note')).filter(i => text(i.props, 'Email:Subject') === 'Once only')) await t.store.deleteItem(item.userId, item.id);
+    }
+  });
+
   it('an unknown recipient is 550 5.1.1 (no open relay) and nothing is stored', async () => {
     const before = await count();
     await assert.rejects(transport().sendMail({ from: 'someone@elsewhere.example', to: 'nobody@example.com', subject: 'x', text: 'y' }),

@@ -278,10 +278,19 @@ class SqlStore implements Store {
     await this.db.run(`UPDATE devices SET ${which} = ? WHERE id = ?`, [value, devicePk]);
   }
 
-  async rememberClientId(userId: number, clientId: string): Promise<boolean> {
+  rememberClientId(userId: number, clientId: string): Promise<boolean> {
+    return this.rememberOnce('sent_client_ids', 'client_id', userId, clientId);
+  }
+
+  rememberReceived(userId: number, messageId: string): Promise<boolean> {
+    return this.rememberOnce('received_message_ids', 'message_id', userId, messageId);
+  }
+
+  /** Inserts (user, key) unless present; true when it was new. */
+  private async rememberOnce(table: string, column: string, userId: number, key: string): Promise<boolean> {
     const res = await this.db.run(
-      'INSERT INTO sent_client_ids (user_id, client_id, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, client_id) DO NOTHING',
-      [userId, clientId, Date.now()]);
+      `INSERT INTO ${table} (user_id, ${column}, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, ${column}) DO NOTHING`,
+      [userId, key, Date.now()]);
     return res.changes > 0;
   }
 

@@ -115,6 +115,14 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     item_id BIGINT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
     mime ${d === 'postgres' ? 'BYTEA' : 'BLOB'} NOT NULL
   )`],
+  // Message-IDs each account received from other servers: a sender that retries after losing our
+  // 250 reply, or a message that reaches an account by two routes, is filed once (docs/mail-inbound.md).
+  () => [`CREATE TABLE received_message_ids (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, message_id)
+  )`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {
