@@ -74,7 +74,10 @@ export interface Store {
   readonly changes: ChangeFeed;
 
   // Items. Every write bumps the folder's modseq and announces the folder.
-  getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number }) | undefined>;
+  /** A folder with its change count and the newest change whose tombstone has been purged. */
+  getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number; purgedModseq: number }) | undefined>;
+  /** Drops tombstones of deletions before `before` (ms); returns how many (docs/sync.md, expiry). */
+  purgeTombstones(before: number): Promise<number>;
   addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined>;
   getItem(userId: number, itemId: number): Promise<Item | undefined>;
   /** The message a live mail item of this user was made from (NewItem.mime), if it has one. */
@@ -101,6 +104,8 @@ export interface Store {
   holdVersions(devicePk: number, folderId: number, entries: [itemId: number, modseq: number][]): Promise<void>;
   releaseItems(devicePk: number, folderId: number, itemIds: number[]): Promise<void>;
   heldCount(devicePk: number, folderId: number): Promise<number>;
+  /** Items the device holds in the folder whose rows are gone, tombstones purged (docs/sync.md). */
+  vanishedItems(devicePk: number, folderId: number): Promise<number[]>;
   /** Small per-device caches: the last Ping's parameters, the last full Sync request. */
   getDeviceCache(devicePk: number, which: 'ping' | 'sync_request'): Promise<string | undefined>;
   setDeviceCache(devicePk: number, which: 'ping' | 'sync_request', value: string): Promise<void>;

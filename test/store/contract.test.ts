@@ -138,6 +138,26 @@ for (const makeBackend of BACKENDS) {
       assert.ok(await store.getItem(bob.id, item.id));
     });
 
+    it('purges old tombstones, raising the folder purge mark; vanished items show in what a device holds', async () => {
+      const bob = (await store.findUserByEmail('bob@example.com'))!;
+      const device = await store.recordDevice({ userId: bob.id, deviceId: 'PURGE1', deviceType: 't', userAgent: 'u', protocolVersion: '16.1' });
+      const drafts = (await store.listFolders(bob.id)).find(f => f.type === 3)!;
+      const a = (await store.addItem(bob.id, drafts.id, { class: 'Email', props: [] }))!;
+      const b = (await store.addItem(bob.id, drafts.id, { class: 'Email', props: [] }))!;
+      await store.holdVersions(device.id, drafts.id, [[a.id, a.modseq], [b.id, b.modseq]]);
+      await store.deleteItem(bob.id, a.id);
+      const before = (await store.getFolder(bob.id, drafts.id))!;
+      assert.equal(before.purgedModseq, 0);
+      assert.equal(await store.purgeTombstones(Date.now() - 60_000), 0, 'a fresh tombstone stays');
+      assert.deepEqual(await store.vanishedItems(device.id, drafts.id), []);
+      assert.ok(await store.purgeTombstones(Date.now() + 1) >= 1, 'every old tombstone of every folder goes');
+      const after = (await store.getFolder(bob.id, drafts.id))!;
+      assert.equal(after.purgedModseq, before.modseq);
+      assert.equal(after.modseq, before.modseq, 'purging is not a change');
+      assert.deepEqual((await store.listChanges(drafts.id, 0, 10)).map(c => c.id), [b.id]);
+      assert.deepEqual(await store.vanishedItems(device.id, drafts.id), [a.id]);
+    });
+
     it("keeps a mail item's message through a move, drops it with the item, and shows it to its owner only", async () => {
       const alice = (await store.findUserByEmail('alice@example.com'))!;
       const bob = (await store.findUserByEmail('bob@example.com'))!;

@@ -177,10 +177,14 @@ class SqlStore implements Store {
     return deleted;
   }
 
-  async getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number }) | undefined> {
-    const row = await this.db.get<FolderRow>(
-      'SELECT id, user_id, parent_id, display_name, type, modseq FROM folders WHERE id = ? AND user_id = ?', [folderId, userId]);
-    return row && { ...toFolder(row), modseq: row.modseq ?? 0 };
+  async getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number; purgedModseq: number }) | undefined> {
+    const row = await this.db.get<FolderRow & { purged_modseq: number }>(
+      'SELECT id, user_id, parent_id, display_name, type, modseq, purged_modseq FROM folders WHERE id = ? AND user_id = ?', [folderId, userId]);
+    return row && { ...toFolder(row), modseq: row.modseq ?? 0, purgedModseq: Number(row.purged_modseq ?? 0) };
+  }
+
+  purgeTombstones(before: number): Promise<number> {
+    return this.db.transaction(tx => items.purgeTombstones(tx, before));
   }
 
   async addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined> {
@@ -263,6 +267,10 @@ class SqlStore implements Store {
 
   releaseItems(devicePk: number, folderId: number, itemIds: number[]): Promise<void> {
     return this.db.transaction(tx => state.releaseItems(tx, devicePk, folderId, itemIds));
+  }
+
+  vanishedItems(devicePk: number, folderId: number): Promise<number[]> {
+    return state.vanishedItems(this.db, devicePk, folderId);
   }
 
   heldCount(devicePk: number, folderId: number): Promise<number> {

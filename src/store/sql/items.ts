@@ -60,7 +60,7 @@ export async function tombstone(tx: SqlDriver, userId: number, itemId: number): 
   const item = await findItem(tx, userId, itemId);
   if (!item) return undefined;
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
-  await tx.run("UPDATE items SET deleted = 1, modseq = ?, props = '[]', event = NULL, uid = NULL WHERE id = ?", [modseq, itemId]);
+  await tx.run("UPDATE items SET deleted = 1, deleted_at = ?, modseq = ?, props = '[]', event = NULL, uid = NULL WHERE id = ?", [Date.now(), modseq, itemId]);
   await tx.run('DELETE FROM item_content WHERE item_id = ?', [itemId]);
   return item;
 }
@@ -100,4 +100,22 @@ function toItem(r: ItemRow): Item {
     deleted: r.deleted !== 0, filterTime: r.filter_time, props: JSON.parse(r.props) as ItemProps,
     ...(r.event ? { event: JSON.parse(r.event) as CalendarEvent } : {}),
   };
+}
+
+/**
+ * Removes tombstones older than `before`, folder by folder, and raises each folder's purged_modseq
+ * to the newest change removed, so the sync engine knows its log no longer reaches back that far.
+ */
+export async function purgeTombstones(tx: SqlDriver, before: number): Promise<number> {
+  const folders = await tx.all<{ folder_id: number; newest: number }>(
+    'SELECT folder_id, MAX(modseq) AS newest FROM items WHERE deleted = 1 AND deleted_at < ? GROUP BY folder_id', [before]);
+  let removed = 0;
+  for (const f of folders) {
+    // The folder row lock (as every writer takes) orders this against Syncs reading the log.
+    await tx.run('UPDATE folders SET purged_modseq = CASE WHEN purged_modseq > ? THEN purged_modseq ELSE ? END WHERE id = ?',
+      [f.newest, f.newest, f.folder_id]);
+    removed += (await tx.run('DELETE FROM items WHERE folder_id = ? AND deleted = 1 AND deleted_at < ? AND modseq <= ?',
+      [f.folder_id, before, f.newest])).changes;
+  }
+  return removed;
 }

@@ -123,6 +123,15 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     created_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, message_id)
   )`],
+  // Tombstone expiry (docs/sync.md): when an item was deleted, and per folder the newest change
+  // number whose tombstones are gone — a device that synced before it is reconciled from the
+  // versions it holds instead.
+  () => [
+    `ALTER TABLE items ADD COLUMN deleted_at BIGINT`,
+    `UPDATE items SET deleted_at = created_at WHERE deleted = 1`,
+    `CREATE INDEX items_deleted_at ON items (deleted_at)`,
+    `ALTER TABLE folders ADD COLUMN purged_modseq BIGINT NOT NULL DEFAULT 0`,
+  ],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {

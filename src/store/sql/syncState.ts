@@ -66,3 +66,11 @@ export async function heldCount(db: SqlDriver, devicePk: number, folderId: numbe
   const r = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM device_items WHERE device_pk = ? AND folder_id = ?', [devicePk, folderId]);
   return Number(r?.n ?? 0);
 }
+
+/** Items the device holds in the folder that exist no more, not even as tombstones (purged). */
+export async function vanishedItems(db: SqlDriver, devicePk: number, folderId: number): Promise<number[]> {
+  const rows = await db.all<{ item_id: number }>(
+    `SELECT d.item_id FROM device_items d LEFT JOIN items i ON i.id = d.item_id AND i.folder_id = d.folder_id
+     WHERE d.device_pk = ? AND d.folder_id = ? AND i.id IS NULL ORDER BY d.item_id`, [devicePk, folderId]);
+  return rows.map(r => r.item_id);
+}
