@@ -15,6 +15,7 @@ import type {
   Attendee, AttendeeStatus, AttendeeType, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, Recurrence, ResponseType,
   Sensitivity,
 } from './model.js';
+import { dropUndefined } from './objects.js';
 import { validateRecurrence } from './recurrence.js';
 import {
   decodeTimeZoneBlob, encodeTimeZoneBlob, formatCompact, ianaFromTimeZoneInfo, localToUtc, parseEasDateTime, timeZoneInfoForIana,
@@ -92,7 +93,7 @@ export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
   if (own.categories?.length === 0) own.categories = undefined;
   if (own.attendees?.length === 0) own.attendees = undefined;
   const organizerEmail = get(C('OrganizerEmail'));
-  return clean({
+  return dropUndefined({
     ...carried(own, prev, v, false),
     uid: (v < 16 ? get(C('UID')) : undefined) || prev?.uid || o.newUid(),
     clientUid: get(C('ClientUid')) || prev?.clientUid,
@@ -100,7 +101,7 @@ export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
     // No Timezone (a 16.x all-day item, or a Change without one), or the one the server wrote for
     // the stored event: the stored zone and blob (or none) stay.
     easTimeZone: blob === undefined || (prev && blob === blobOf(prev)) ? prev?.easTimeZone : blob,
-    organizer: organizerEmail ? clean({ email: organizerEmail, name: get(C('OrganizerName')) }) : prev?.organizer,
+    organizer: organizerEmail ? dropUndefined({ email: organizerEmail, name: get(C('OrganizerName')) }) : prev?.organizer,
     responseRequested: flag(get(C('ResponseRequested'))) ?? (v < 14 ? prev?.responseRequested : undefined),
     disallowNewTimeProposal: flag(get(C('DisallowNewTimeProposal'))) ?? (v < 14 ? prev?.disallowNewTimeProposal : undefined),
     // 16.x clients must not send DtStamp (MS-ASCAL 2.2.2.18): the stored one stays.
@@ -177,7 +178,7 @@ function carriedAttendee(a: Attendee, p: Attendee | undefined, v: Version): Atte
   // Written for an attendee without either: Name = the address, AttendeeType 1 in 16.x.
   if (a.name === a.email && p.name === undefined) out.name = undefined;
   if (v >= 16 && a.type === 1 && p.type === undefined) out.type = undefined;
-  return clean(out);
+  return dropUndefined(out);
 }
 
 function locationOf(props: ItemProps, version: Version): Location | undefined {
@@ -191,7 +192,7 @@ function locationOf(props: ItemProps, version: Version): Location | undefined {
       if (!Number.isFinite(x)) throw new CalendarError('CALENDAR_INVALID', `Location ${n} "${value}" is not a number`);
       return x;
     };
-    return clean({
+    return dropUndefined({
       displayName: t('DisplayName') ?? '', annotation: t('Annotation'), street: t('Street'), city: t('City'), state: t('State'),
       country: t('Country'), postalCode: t('PostalCode'), latitude: num('Latitude'), longitude: num('Longitude'),
       accuracy: num('Accuracy'), altitude: num('Altitude'), altitudeAccuracy: num('AltitudeAccuracy'), locationUri: t('LocationUri'),
@@ -216,7 +217,7 @@ function bodyOf(props: ItemProps): Body | undefined {
 function attendeeOf(p: ItemProps, v: Version): Attendee {
   const email = text(p, C('Email'));
   if (!email) throw new CalendarError('CALENDAR_INVALID', 'an Attendee needs an Email');
-  return clean({
+  return dropUndefined({
     email, name: text(p, C('Name')) || undefined,
     status: has(C('AttendeeStatus'), v) ? enumOf<AttendeeStatus>(text(p, C('AttendeeStatus')), [0, 2, 3, 4, 5], 'AttendeeStatus') : undefined,
     type: has(C('AttendeeType'), v) ? enumOf<AttendeeType>(text(p, C('AttendeeType')), [1, 2, 3], 'AttendeeType') : undefined,
@@ -233,7 +234,7 @@ function recurrenceOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
     return value === undefined || value === '' ? undefined : int(value, name);
   };
   const until = date(text(node, C('Until')), 'Until');
-  const r = clean<Recurrence>({
+  const r = dropUndefined<Recurrence>({
     // MS-ASCAL 2.2.2.45: Type is optional in 16.x requests (the series keeps its type).
     type: (n('Type') ?? (v >= 16 ? prev?.recurrence?.type : undefined)) as Recurrence['type'],
     // MS-ASCAL 2.2.2.25 footnote: an Interval of 0 is read as 1, as Exchange 2010 SP1 and later do.
@@ -267,10 +268,10 @@ function exceptionsOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
     const start = day(date(text(p, C('StartTime')), 'StartTime'));
     const end = day(date(text(p, C('EndTime')), 'EndTime'));
     if (start !== undefined && end !== undefined && end < start) throw new CalendarError('CALENDAR_INVALID', 'an Exception ends before it starts');
-    return clean<Exception>({
+    return dropUndefined<Exception>({
       originalStart,
       deleted: text(p, C('Deleted')) === '1' || undefined,
-      overrides: clean({ ...carried(overridesOf(p, ctx, true), before?.overrides, v, true), start, end, allDay: allDay === undefined ? undefined : allDay === 1 }),
+      overrides: dropUndefined({ ...carried(overridesOf(p, ctx, true), before?.overrides, v, true), start, end, allDay: allDay === undefined ? undefined : allDay === 1 }),
       sequence: before?.sequence,
       dtStamp: date(text(p, C('DtStamp')), 'DtStamp') ?? before?.dtStamp,
     });
@@ -527,10 +528,4 @@ function flag(value: string | undefined): boolean | undefined {
 
 function num(v: number | undefined): string | undefined {
   return v === undefined ? undefined : String(v);
-}
-
-/** Drops undefined fields so that models compare and serialise cleanly. */
-function clean<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
 }

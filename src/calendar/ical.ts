@@ -10,6 +10,7 @@
 import ICAL from 'ical.js';
 import { CalendarError } from './errors.js';
 import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, Sensitivity } from './model.js';
+import { dropUndefined } from './objects.js';
 import { fromRRule, RecurrenceError, seriesStartOf, toRRule } from './recurrence.js';
 import {
   canonicalZone, formatCompact, localToUtc, parseEasDateTime, registerTimezone, TimeZoneError, utcToLocal, vtimezoneFor, zoneFromVtimezone,
@@ -131,7 +132,7 @@ function overrideVevent(e: CalendarEvent, x: Exception): ICAL.Component {
   const start = o.start ?? x.originalStart;
   writeTimes(v, e, start, o.end ?? start + (e.end - e.start), allDay);
   // An override VEVENT stands for the whole occurrence (RFC 5545 3.8.4.4): write it complete.
-  writeOverrides(v, { ...e, ...defined({ ...o }) });
+  writeOverrides(v, { ...e, ...dropUndefined({ ...o }) });
   if (e.organizer) v.addProperty(person('organizer', e.organizer.email, e.organizer.name));
   if ((x.sequence ?? e.sequence) !== undefined) v.addPropertyWithValue('sequence', x.sequence ?? e.sequence!);
   return v;
@@ -188,8 +189,8 @@ function writeLocation(v: ICAL.Component, l: Location): void {
     v.addProperty(new ICAL.Property(ICAL.parse.property(`GEO:${l.latitude};${l.longitude}`)));
   }
   const { displayName: _name, ...rest } = l;
-  const geoOnly = Object.keys(defined({ ...rest })).every(k => k === 'latitude' || k === 'longitude') && l.latitude !== undefined && l.longitude !== undefined;
-  if (!Object.keys(defined({ ...rest })).length || geoOnly) return;
+  const geoOnly = Object.keys(dropUndefined({ ...rest })).every(k => k === 'latitude' || k === 'longitude') && l.latitude !== undefined && l.longitude !== undefined;
+  if (!Object.keys(dropUndefined({ ...rest })).length || geoOnly) return;
   const p = new ICAL.Property('x-convene-location');
   p.resetType('text');
   p.setValue(JSON.stringify(rest));
@@ -370,7 +371,7 @@ function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Comp
   if (end < start.ms) throw new CalendarError('ICS_INVALID', 'a VEVENT ends before it starts');
   const base = readOverrides(master, r);
   const event: CalendarEvent = {
-    ...defined(base),
+    ...dropUndefined(base),
     uid: String(master.getFirstPropertyValue('uid')),
     start: start.ms, end, allDay: start.allDay, timeZone: start.zone,
   };
@@ -382,7 +383,7 @@ function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Comp
   const seq = master.getFirstPropertyValue('sequence');
   if (seq !== null && seq !== undefined) event.sequence = Number(seq);
   const organizer = master.getFirstProperty('organizer');
-  if (organizer) event.organizer = defined({ email: mailto(organizer), name: param(organizer, 'cn') });
+  if (organizer) event.organizer = dropUndefined({ email: mailto(organizer), name: param(organizer, 'cn') });
   const clientUid = master.getFirstPropertyValue('x-convene-clientuid');
   if (clientUid) event.clientUid = String(clientUid);
   const rsvp = master.getFirstPropertyValue('x-convene-responserequested');
@@ -527,7 +528,7 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
   if (alarm) o.reminder = Math.max(0, Math.round(-(alarm.getFirstPropertyValue('trigger') as ICAL.Duration).toSeconds() / 60));
   else if (alarms.some(a => String(a.getFirstPropertyValue('action')).toUpperCase() === 'NONE')) o.reminder = null;
   void r;
-  return defined(o);
+  return dropUndefined(o);
 }
 
 /** X-CONVENE-LOCATION: the 16.x location fields iCalendar has no property for. */
@@ -558,7 +559,7 @@ function attendeeOf(p: ICAL.Property): Attendee {
   const role = param(p, 'role')?.toUpperCase();
   const cutype = param(p, 'cutype')?.toUpperCase();
   const rsvp = param(p, 'rsvp');
-  return defined({
+  return dropUndefined({
     email: mailto(p), name: param(p, 'cn'),
     status: status === undefined ? undefined : (Number(status) as AttendeeStatus),
     type: cutype === 'RESOURCE' || cutype === 'ROOM' ? 3 : role === 'OPT-PARTICIPANT' ? 2 : role === 'REQ-PARTICIPANT' ? 1 : undefined,
@@ -640,9 +641,4 @@ function mailto(p: ICAL.Property): string {
 export function htmlToText(html: string): string {
   return html.replace(/<(br|\/p|\/div)\s*\/?>/gi, '\n').replace(/<[^>]+>/g, '').replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
-}
-
-function defined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
 }

@@ -279,7 +279,7 @@ function exceptionsByOccurrence(e: CalendarEvent): Map<string, Exception> {
 function occurrenceKey(e: CalendarEvent, originalStart: number): string {
   if (!e.allDay) return String(originalStart);
   try {
-    // As src/calendar/recurrence.ts keyOf: the local date nearest the instant (a device's UTC
+    // As src/calendar/recurrence/occurrences.ts keyOf: the local date nearest the instant (a device's UTC
     // midnight still finds its day).
     const d = utcToLocal(e.timeZone, originalStart + 43_200_000);
     return `${d.year}-${d.month}-${d.day}`;
