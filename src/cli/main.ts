@@ -3,6 +3,7 @@ import { AccountError } from '../accounts/accounts.js';
 import { WbxmlError } from '../wbxml/index.js';
 import { CalendarError } from '../calendar/errors.js';
 import { CALENDAR_HELP, calendarCommand } from './calendar.js';
+import { DEVICE_HELP, deviceCommand } from './device.js';
 import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { USER_HELP, userCommand } from './user.js';
@@ -15,6 +16,8 @@ ${SERVE_HELP}
 
 ${USER_HELP}
 
+${DEVICE_HELP}
+
 ${CALENDAR_HELP}
 
 ${WBXML_HELP}`;
@@ -22,6 +25,7 @@ ${WBXML_HELP}`;
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   serve: serveCommand,
   user: userCommand,
+  device: deviceCommand,
   calendar: calendarCommand,
   wbxml: wbxmlCommand,
 };

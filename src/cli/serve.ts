@@ -18,6 +18,8 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --tls-key FILE       TLS private key, PEM (CONVENE_TLS_KEY)
   --tls self-signed    make (once) and use a self-signed certificate in DIR/tls (CONVENE_TLS)
   --behind-proxy       a TLS proxy is in front: accept plain HTTP from the network (CONVENE_BEHIND_PROXY=1)
+  --public-url URL     how devices reach this server, for Autodiscover (CONVENE_PUBLIC_URL; default: from each request)
+  --require-provisioning  refuse devices that have not acknowledged the device policy (CONVENE_REQUIRE_PROVISIONING=1)
   --log-devices        write every request and response as XML to DIR/logs/ACCOUNT/DEVICE.log (CONVENE_LOG_DEVICES=1)
   --log-level LEVEL    fatal|error|warn|info|debug (CONVENE_LOG_LEVEL, default info)
   --max-body BYTES     largest request body (CONVENE_MAX_BODY, default ${DEFAULT_MAX_BODY})
@@ -30,6 +32,7 @@ const FLAGS = {
   ...STORE_FLAGS,
   host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
   tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
+  'public-url': { type: 'string' }, 'require-provisioning': { type: 'boolean' },
   'log-level': { type: 'string' }, 'max-body': { type: 'string' },
   'smtp-port': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
 } as const;
@@ -42,10 +45,13 @@ export async function serveCommand(args: string[]): Promise<void> {
   const port = number(values.port ?? env('PORT') ?? '8080', '--port');
   const log = pino({ level: values['log-level'] ?? env('LOG_LEVEL') ?? 'info', base: { service: 'convene' } });
   const tls = await tlsMaterial(values, where.dataDir);
+  const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
   const store = await openStore(where);
   const server = createEasServer({
     store, log, tls: tls?.material,
     behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),
+    publicUrl: publicUrlValue,
+    requireProvisioning: values['require-provisioning'] ?? flag(env('REQUIRE_PROVISIONING')),
     maxBodyBytes: number(values['max-body'] ?? env('MAX_BODY') ?? String(DEFAULT_MAX_BODY), '--max-body'),
     protocolLogDir: values['log-devices'] ?? flag(env('LOG_DEVICES')) ? join(where.dataDir, 'logs') : undefined,
   });
@@ -114,6 +120,18 @@ function number(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, not "${value}"`);
   return n;
+}
+
+function publicUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--public-url takes an address such as https://mail.example.com, not "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('--public-url must start with https:// (or http://)');
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function flag(value: string | undefined): boolean {

@@ -4,6 +4,7 @@ import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'no
 import { request as httpsRequest } from 'node:https';
 import { COMMAND_CODES } from '../eas/query.js';
 import { decode, encode, type Element } from '../wbxml/index.js';
+import { readMultipart } from './multipart.js';
 
 export interface EasClientOptions {
   /** e.g. http://127.0.0.1:8080 */
@@ -26,8 +27,10 @@ export interface EasResponse {
   status: number;
   headers: IncomingHttpHeaders;
   raw: Buffer;
-  /** The decoded body when the server sent WBXML. */
+  /** The decoded body when the server sent WBXML (a multipart response's part 0). */
   body: Element | undefined;
+  /** A multipart response's parts after the WBXML (ItemOperations:Part n is parts[n - 1]). */
+  parts?: Buffer[] | undefined;
 }
 
 export interface SendOptions {
@@ -39,6 +42,9 @@ export interface SendOptions {
 }
 
 export class EasClient {
+  /** The policy key sent with every request once Provision gave one (src/client/provision.ts). */
+  policyKey: number | undefined;
+
   constructor(readonly options: EasClientOptions) {}
 
   /** MS-ASHTTP 2.2.4: the server's versions and commands. */
@@ -52,6 +58,7 @@ export class EasClient {
       ...this.authHeaders(),
       'Content-Type': opts.contentType ?? 'application/vnd.ms-sync.wbxml',
       ...(this.options.base64Query ? {} : { 'MS-ASProtocolVersion': this.options.version ?? '14.1' }),
+      ...(this.policyKey !== undefined && !this.options.base64Query ? { 'X-MS-PolicyKey': String(this.policyKey) } : {}),
       ...opts.headers,
     };
     return this.http('POST', this.query(cmd, opts.query), body, headers);
@@ -68,7 +75,7 @@ export class EasClient {
       const p = new URLSearchParams({ Cmd: cmd, User: o.user, DeviceId: o.deviceId, DeviceType: o.deviceType ?? 'ConveneClient', ...extra });
       return p.toString();
     }
-    return encodeURIComponent(base64Line(cmd, o));
+    return encodeURIComponent(base64Line(cmd, o, this.policyKey, extra));
   }
 
   private http(method: string, query: string, body: Buffer | undefined, headers: Record<string, string>): Promise<EasResponse> {
@@ -81,7 +88,13 @@ export class EasClient {
         res.on('error', reject);
         res.on('end', () => {
           const raw = Buffer.concat(chunks);
-          const wbxml = String(res.headers['content-type'] ?? '').includes('wbxml') && raw.length > 0;
+          const type = String(res.headers['content-type'] ?? '');
+          if (type.includes('vnd.ms-sync.multipart')) {
+            const [wbxml, ...parts] = readMultipart(raw);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, raw, body: decode(wbxml), parts });
+            return;
+          }
+          const wbxml = type.includes('wbxml') && raw.length > 0;
           resolve({ status: res.statusCode ?? 0, headers: res.headers, raw, body: wbxml ? decode(raw) : undefined });
         });
       });
@@ -92,14 +105,26 @@ export class EasClient {
 }
 
 /** MS-ASHTTP 2.2.1.1.1.1: version byte, command code, locale, DeviceId, PolicyKey, DeviceType, User. */
-function base64Line(cmd: string, o: EasClientOptions): string {
+/** MS-ASHTTP 2.2.1.1.1.1.3: command parameters of the base64 form, by tag. */
+const PARAMETER_TAGS: Readonly<Record<string, number>> = { AttachmentName: 0, CollectionId: 1, ItemId: 3, LongId: 4, Occurrence: 6 };
+
+function base64Line(cmd: string, o: EasClientOptions, policyKey: number | undefined, extra: Record<string, string> = {}): string {
   const code = Number(Object.entries(COMMAND_CODES).find(([, name]) => name === cmd)?.[0] ?? 255);
   const deviceId = /^([0-9A-Fa-f]{2})+$/.test(o.deviceId) ? Buffer.from(o.deviceId, 'hex') : Buffer.from(o.deviceId);
   const deviceType = Buffer.from(o.deviceType ?? 'ConveneClient', 'latin1');
   const user = Buffer.from(o.user, 'utf8');
+  const key = Buffer.alloc(policyKey === undefined ? 0 : 4);
+  if (policyKey !== undefined) key.writeUInt32LE(policyKey);
   return Buffer.concat([
     Buffer.from([Math.round(Number(o.version ?? '14.1') * 10), code, 0x09, 0x04, deviceId.length]), deviceId,
-    Buffer.from([0, deviceType.length]), deviceType,
+    Buffer.from([key.length]), key, Buffer.from([deviceType.length]), deviceType,
     Buffer.from([8, user.length]), user,
+    ...Object.entries(extra).filter(([name]) => PARAMETER_TAGS[name] !== undefined).flatMap(([name, v]) => {
+      const bytes = Buffer.from(v, 'utf8');
+      return [Buffer.from([PARAMETER_TAGS[name], bytes.length]), bytes];
+    }),
+    // Tag 7 Options: 0x01 SaveInSent, 0x02 AcceptMultiPart.
+    ...(extra.SaveInSent === 'T' || extra.AcceptMultiPart === 'T'
+      ? [Buffer.from([7, 1, (extra.SaveInSent === 'T' ? 0x01 : 0) | (extra.AcceptMultiPart === 'T' ? 0x02 : 0)])] : []),
   ]).toString('base64');
 }

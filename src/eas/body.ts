@@ -1,33 +1,35 @@
-// AirSyncBase:Body as a device asked for it (MS-ASAIRS 2.2.2.9 BodyPreference): cut to its
-// TruncationSize with Truncated and EstimatedDataSize, or left out whole when AllOrNone says so.
-// Converting between body types (HTML → plain text, MIME) is the mail layer's job.
-import type { CollectionOptions } from '../store/types.js';
-import { tags, type Element } from '../wbxml/index.js';
+// AirSyncBase:Body of a calendar item, contact, task or note as a device asked for it (MS-ASAIRS
+// 2.2.2.9, 2.2.2.12 BodyPreference): the stored type cut to its TruncationSize with Truncated and
+// EstimatedDataSize, or left without Data when AllOrNone says so. Mail has its own renderer, which
+// also converts between types (src/mail/bodyRender.ts).
+import { cutUtf8 } from '../mail/bodyText.js';
+import type { BodyPreference } from '../mail/bodyRender.js';
+import type { ItemProps, PropNode } from '../store/types.js';
 
-const asb = tags('AirSyncBase');
+export { cutUtf8 };
 
-export function renderBody(body: Element, preferences: CollectionOptions['bodyPreferences'] | undefined): Element {
-  const type = Number(body.childText('Type') ?? 1);
-  const data = body.childText('Data') ?? '';
-  const pref = preferences?.find(p => p.type === type) ?? preferences?.[0];
-  const size = Buffer.byteLength(data, 'utf8');
-  const limit = pref?.truncationSize;
-  const truncated = limit !== undefined && size > limit;
-  const kept = body.children.filter(c => !['Type', 'Data', 'EstimatedDataSize', 'Truncated'].includes(c.name));
-  return asb('Body', [
-    asb('Type', type),
-    asb('EstimatedDataSize', size),
-    truncated && asb('Truncated', 1),
-    !(truncated && pref?.allOrNone) && asb('Data', truncated ? cutUtf8(data, limit) : data),
-    ...kept,
-  ]);
+const A = (n: string) => `AirSyncBase:${n}`;
+
+/** The item with its AirSyncBase:Body (if any) rendered for these preferences. */
+export function withBodyCut(props: ItemProps, preferences: BodyPreference[] | undefined): ItemProps {
+  return props.map(node => (node[0] === A('Body') && Array.isArray(node[1]) ? cutBody(node[1], preferences) : node));
 }
 
-/** The longest prefix of `s` whose UTF-8 form fits in `bytes`, never splitting a character. */
-export function cutUtf8(s: string, bytes: number): string {
-  const buf = Buffer.from(s, 'utf8');
-  if (buf.length <= bytes) return s;
-  let end = bytes;
-  while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
-  return buf.subarray(0, end).toString('utf8');
+export function cutBody(body: ItemProps, preferences: BodyPreference[] | undefined): PropNode {
+  const text = (name: string) => { const v = body.find(p => p[0] === name)?.[1]; return typeof v === 'string' ? v : undefined; };
+  const type = Number(text(A('Type')) ?? 1);
+  const data = text(A('Data')) ?? '';
+  const pref = preferences?.find(p => p.type === type) ?? preferences?.[0];
+  // A body cut before keeps what it said of the whole, so cutting twice changes nothing.
+  const size = Number(text(A('EstimatedDataSize')) ?? Buffer.byteLength(data, 'utf8'));
+  const limit = pref?.truncationSize;
+  const truncated = text(A('Truncated')) === '1' || (limit !== undefined && size > limit);
+  const kept = body.filter(p => ![A('Type'), A('Data'), A('EstimatedDataSize'), A('Truncated')].includes(p[0]));
+  return [A('Body'), [
+    [A('Type'), String(type)],
+    [A('EstimatedDataSize'), String(size)],
+    ...(truncated ? [[A('Truncated'), '1'] as PropNode] : []),
+    ...(truncated && pref?.allOrNone ? [] : [[A('Data'), limit !== undefined ? cutUtf8(data, limit) : data] as PropNode]),
+    ...kept,
+  ]];
 }

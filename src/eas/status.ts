@@ -4,6 +4,7 @@ export const CommonStatus = {
   InvalidContent: 101,
   InvalidWBXML: 102,
   InvalidXML: 103,
+  InvalidDateTime: 104,
   InvalidCombinationOfIds: 105,
   InvalidIds: 106,
   InvalidMIME: 107,
@@ -23,6 +24,8 @@ export const CommonStatus = {
   AccessDenied: 130,
   CommandNotSupported: 137,
   VersionNotSupported: 138,
+  DeviceNotFullyProvisionable: 139,
+  RemoteWipeRequested: 140,
   DeviceNotProvisioned: 142,
   PolicyRefresh: 143,
   InvalidPolicyKey: 144,
@@ -31,6 +34,9 @@ export const CommonStatus = {
   UnexpectedItemClass: 147,
   ItemNotFound: 150,
   DeviceInformationRequired: 165,
+  // 16.0+: SmartForward's two request forms (MIME, or airsyncbase:Body + Forwardees) mixed, or bad Forwardees.
+  InvalidMimeBodyCombination: 178,
+  InvalidSmartForwardParameters: 179,
 } as const;
 export type CommonStatusValue = (typeof CommonStatus)[keyof typeof CommonStatus];
 

@@ -23,6 +23,7 @@ export interface Composition {
   headers?: Record<string, string> | undefined;
   messageId?: string | undefined;
   date?: Date | undefined;
+  attachments?: ComposedAttachment[] | undefined;
 }
 
 export const CALENDAR_MESSAGE_CLASS = 'urn:content-classes:calendarmessage';
@@ -31,7 +32,7 @@ export function composeMessage(m: Composition): Promise<Buffer> {
   const headers = { ...m.headers, ...(m.icalEvent ? { 'Content-Class': CALENDAR_MESSAGE_CLASS } : {}) };
   const composer = new MailComposer({
     from: m.from, to: m.to, cc: m.cc?.length ? m.cc : undefined, subject: m.subject,
-    text: m.text, html: m.html, headers, messageId: m.messageId, date: m.date,
+    text: m.text, html: m.html, headers, messageId: m.messageId, date: m.date, attachments: m.attachments?.map(composerAttachment),
     // MailComposer adds the object twice: the text/calendar alternative (method= from here) and
     // an application/ics attachment for clients that only offer attachments.
     icalEvent: m.icalEvent && { method: m.icalEvent.method.toUpperCase(), content: m.icalEvent.content, filename: 'invite.ics' },
@@ -39,6 +40,59 @@ export function composeMessage(m: Composition): Promise<Buffer> {
     newline: 'win',
   });
   return composer.compile().build();
+}
+
+const STRUCTURAL = /^(mime-version|content-[a-z-]+)\s*:/i;
+
+/** A part of a message being rebuilt; `content` goes out byte for byte (base64 on the wire). */
+export interface ComposedAttachment {
+  filename: string;
+  contentType: string;
+  contentId?: string | undefined;
+  inline: boolean;
+  content: Buffer;
+}
+
+/** The content of a message the server rebuilds: its texts, its parts, an iMIP object. */
+export interface MessageParts {
+  text?: string | undefined;
+  html?: string | undefined;
+  attachments: ComposedAttachment[];
+  icalEvent?: { method: string; content: string } | undefined;
+}
+
+function composerAttachment(a: ComposedAttachment) {
+  const contentDisposition = a.inline ? 'inline' as const : 'attachment' as const;
+  return { filename: a.filename, content: a.content, contentType: a.contentType, cid: a.contentId, contentDisposition };
+}
+
+/**
+ * A message made of `fields` — header lines kept exactly as given (a device's own From, To,
+ * Subject, Message-ID …) — and a MIME body MailComposer builds from `parts`. Only the body's
+ * structural fields (MIME-Version, Content-*) come from the composer.
+ */
+export async function composeWithFields(fields: Buffer[], parts: MessageParts): Promise<Buffer> {
+  const composer = new MailComposer({
+    text: parts.text, html: parts.html,
+    attachments: parts.attachments.map(composerAttachment),
+    icalEvent: parts.icalEvent && { method: parts.icalEvent.method.toUpperCase(), content: parts.icalEvent.content, filename: 'invite.ics' },
+    headers: parts.icalEvent ? { 'Content-Class': CALENDAR_MESSAGE_CLASS } : undefined,
+    disableFileAccess: true, disableUrlAccess: true, newline: 'win',
+  });
+  const built = await composer.compile().build();
+  const end = headerEnd(built);
+  const structural = built.subarray(0, end).toString('latin1').split(/(?<=\n)/)
+    .reduce<string[]>((kept, line) => {
+      if (/^[ \t]/.test(line)) {
+        if (kept.length) kept[kept.length - 1] += line;
+      } else kept.push(line);
+      return kept;
+    }, [])
+    .filter(f => STRUCTURAL.test(f));
+  // Latin-1 maps bytes one to one, so only the line ends change (to CRLF, like the rest).
+  const own = fields.map(f => f.toString('latin1')).filter(f => !STRUCTURAL.test(f))
+    .map(f => Buffer.from(f.replace(/\r?\n/g, '\r\n').replace(/([^\n])$/, '$1\r\n'), 'latin1'));
+  return Buffer.concat([...own, Buffer.from(structural.join(''), 'latin1'), built.subarray(end)]);
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ParsedMessage {
   cc: string[];
   bcc: string[];
   replyTo: string[];
+  /** To, Cc and Reply-To with their display names, for showing them (the lists above are bare addresses). */
+  named?: { to: NamedAddress[]; cc: NamedAddress[]; replyTo: NamedAddress[] } | undefined;
   subject: string;
   text?: string | undefined;
   html?: string | undefined;
@@ -40,6 +42,11 @@ export interface ParsedMessage {
   importance: 0 | 1 | 2;
   /** Every header, lower-case names, in order. */
   headers: { key: string; value: string }[];
+}
+
+export interface NamedAddress {
+  address: string;
+  name?: string | undefined;
 }
 
 export class MimeError extends Error {}
@@ -63,6 +70,7 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     from: addresses(mail.from ? [mail.from] : [])[0],
     fromName: from?.name || undefined,
     to: addresses(mail.to), cc: addresses(mail.cc), bcc: addresses(mail.bcc), replyTo: addresses(mail.replyTo),
+    named: { to: named(mail.to), cc: named(mail.cc), replyTo: named(mail.replyTo) },
     subject: mail.subject ?? '', text: mail.text, html: mail.html,
     attachments: mail.attachments.map((a, i) => ({
       filename: a.filename || defaultName(a.mimeType, i),
@@ -101,6 +109,12 @@ function importanceOf(headers: { key: string; value: string }[]): 0 | 1 | 2 {
   if (priority === 1 || priority === 2) return 2;
   if (priority === 4 || priority === 5) return 0;
   return 1;
+}
+
+function named(list: Address[] | undefined): NamedAddress[] {
+  return (list ?? []).flatMap(a => (a.group ? a.group : [a]))
+    .filter(a => !!a.address?.trim())
+    .map(a => ({ address: a.address!.trim().toLowerCase(), name: a.name?.trim() || undefined }));
 }
 
 function addresses(list: Address[] | undefined): string[] {

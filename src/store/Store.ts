@@ -3,7 +3,8 @@
 import type { CalendarEvent } from '../calendar/model.js';
 import type { ChangeFeed } from './changes.js';
 import type {
-  CollectionState, Device, Folder, FolderTypeValue, HierarchySnapshot, Item, ItemChange, ItemClass, ItemProps, User,
+  CollectionState, Device, DeviceInformation, DeviceWipe, Folder, FolderTypeValue, HierarchySnapshot, Item, ItemChange, ItemClass,
+  ItemProps, OofSettings, User,
 } from './types.js';
 
 export interface NewItem {
@@ -51,6 +52,22 @@ export interface Store {
   /** Registers the device on first sight and refreshes what it reports on every request. */
   recordDevice(sighting: DeviceSighting): Promise<Device>;
   listDevices(userId: number): Promise<Device[]>;
+  /** Forgets a device of this user with all its state (a wiped device that comes back starts over). */
+  removeDevice(userId: number, deviceId: string): Promise<boolean>;
+
+  // Provisioning (docs/provisioning.md).
+  /** The temporary key a Provision handed out, valid for its acknowledgement only. */
+  setPendingPolicyKey(devicePk: number, key: number): Promise<void>;
+  /** Replaces the temporary key by the final one; false when `temporaryKey` is not the one handed out. */
+  acknowledgePolicyKey(devicePk: number, temporaryKey: number, finalKey: number, policyHash: string): Promise<boolean>;
+  setDeviceInformation(devicePk: number, info: DeviceInformation): Promise<void>;
+  /** Marks the device for a remote wipe; it is told on its next request. */
+  requestWipe(devicePk: number, kind: DeviceWipe['kind']): Promise<void>;
+  /** A requested wipe's progress: the directive went out, or the device acknowledged it. */
+  recordWipe(devicePk: number, status: 'sent' | 'done' | 'failed'): Promise<void>;
+  /** An account's Out of Office settings (Settings Oof); stored and returned only. */
+  getOof(userId: number): Promise<OofSettings | undefined>;
+  setOof(userId: number, oof: OofSettings): Promise<void>;
 
   listFolders(userId: number): Promise<Folder[]>;
   createFolder(userId: number, folder: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder>;
@@ -135,6 +152,35 @@ export interface Store {
   watchOutbound(onQueued: () => void): Promise<() => Promise<void>>;
   /** Forgets sent and failed messages last changed before `before`; returns how many. */
   purgeOutbound(before: number): Promise<number>;
+
+  // Search, the directory and free/busy (docs/search.md). Text conditions here are coarse
+  // (case-insensitive substrings of the stored text); src/search decides exactly what matches.
+  /** The user's live items that may match, newest first (mail by received time), as references. */
+  findItemCandidates(userId: number, query: ItemSearch): Promise<ItemRef[]>;
+  /** Live items of the user by reference, in the order given (those gone since are left out). */
+  getItemsInOrder(userId: number, refs: ItemRef[]): Promise<Item[]>;
+  /** Accounts whose display name or address contains every term, ordered by display name. */
+  findUserCandidates(terms: string[]): Promise<User[]>;
+  /** Live items of the user's calendar folders with an occurrence that may end after `from`. */
+  listCalendarItems(userId: number, from: number): Promise<Item[]>;
+}
+
+/** An item by id and folder: what a search finds before it reads the items themselves. */
+export interface ItemRef {
+  id: number;
+  folderId: number;
+}
+
+/** What a mailbox search narrows by in the store (docs/search.md). */
+export interface ItemSearch {
+  /** Only these folders (undefined: every folder of the user). */
+  folderIds?: number[] | undefined;
+  classes?: ItemClass[] | undefined;
+  /** Each must occur in the item's stored text, in any case. */
+  terms: string[];
+  /** Mail received strictly after / before (ms); other classes have no received time and drop out. */
+  receivedAfter?: number | undefined;
+  receivedBefore?: number | undefined;
 }
 
 export type StoreErrorCode = 'USER_EXISTS' | 'NOT_FOUND';

@@ -54,6 +54,48 @@ export interface Device {
   protocolVersion: string;
   firstSeen: number;
   lastSeen: number;
+  /** MS-ASPROV: the policy key the device acknowledged last, and the policy it was for. */
+  policyKey: number | null;
+  policyHash: string | null;
+  /** The temporary key of a Provision still waiting for its acknowledgement. */
+  pendingPolicyKey: number | null;
+  wipe: DeviceWipe | null;
+  /** What the device said about itself (settings:DeviceInformation), if it did. */
+  information: DeviceInformation | null;
+}
+
+/** A remote wipe an administrator asked for (docs/provisioning.md). */
+export interface DeviceWipe {
+  /** full: the whole device (RemoteWipe); account: this account only (AccountOnlyRemoteWipe, 16.1). */
+  kind: 'full' | 'account';
+  /** requested → sent (the directive went out) → done | failed (the device acknowledged). */
+  status: 'requested' | 'sent' | 'done' | 'failed';
+  requestedAt: number;
+  updatedAt: number;
+}
+
+/** MS-ASCMD 2.2.3.45 DeviceInformation, keyed by element name. */
+export const DEVICE_INFORMATION_FIELDS = [
+  'Model', 'IMEI', 'FriendlyName', 'OS', 'OSLanguage', 'PhoneNumber', 'UserAgent', 'EnableOutboundSMS', 'MobileOperator',
+] as const;
+export type DeviceInformation = Partial<Record<(typeof DEVICE_INFORMATION_FIELDS)[number], string>>;
+
+/** An account's Out of Office settings (MS-ASCMD 2.2.3.122 Oof), stored and returned, not acted on. */
+export interface OofSettings {
+  /** MS-ASCMD 2.2.3.124 OofState: 0 disabled, 1 global, 2 time-based. */
+  state: 0 | 1 | 2;
+  startTime: number | null;
+  endTime: number | null;
+  messages: Partial<Record<OofAudience, OofMessage>>;
+}
+
+/** AppliesToInternal, AppliesToExternalKnown, AppliesToExternalUnknown. */
+export type OofAudience = 'Internal' | 'ExternalKnown' | 'ExternalUnknown';
+
+export interface OofMessage {
+  enabled: boolean;
+  replyMessage: string;
+  bodyType: 'Text' | 'HTML';
 }
 
 export interface Folder {

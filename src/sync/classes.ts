@@ -38,20 +38,27 @@ export function parseEasDate(s: string): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-/** What a device may change on an email (MS-ASEMAIL: flags, read state, categories). */
+/**
+ * What a device may change on an email (MS-ASEMAIL 2.2.2.34 Flag with its Tasks-page children,
+ * 2.2.2.58 Read, 2.2.2.14 Categories, 14.0's last-verb properties). Each replaces the stored one
+ * whole; an empty Flag clears the flag.
+ */
 const EMAIL_CHANGEABLE = new Set(['Email:Read', 'Email:Flag', 'Email:Categories', 'Email2:LastVerbExecuted', 'Email2:LastVerbExecutionTime']);
 
 /**
  * MS-ASCMD 2.2.3.172 Supported: a Change replaces the properties it carries; a property it omits is
  * removed only when the device manages it (listed in Supported, or no Supported list was given);
- * otherwise it is ghosted, kept as it is. On email only the changeable properties move.
+ * otherwise it is ghosted, kept as it is. On email only the changeable properties move; others a
+ * device sends along are ignored — except ConversationId, which MS-ASEMAIL 2.2.2.21 answers with
+ * Status 6 (undefined here).
  */
 export function mergeChange(cls: ItemClass, stored: ItemProps, incoming: ItemProps, supported: string[] | undefined): ItemProps | undefined {
   if (cls === 'Email') {
-    const changes = incoming.filter(p => EMAIL_CHANGEABLE.has(p[0]));
-    if (changes.length !== incoming.length) return undefined;
-    const names = new Set(changes.map(p => p[0]));
-    return [...stored.filter(p => !names.has(p[0])), ...changes];
+    if (incoming.some(p => p[0] === 'Email2:ConversationId')) return undefined;
+    const changes = new Map(incoming.filter(p => EMAIL_CHANGEABLE.has(p[0])).map(p => [p[0], p]));
+    // In place, so the item keeps its element order; what it did not have goes at the end.
+    const merged = stored.map(p => changes.get(p[0]) ?? p);
+    return [...merged, ...[...changes.values()].filter(p => !stored.some(s => s[0] === p[0]))];
   }
   const present = new Set(incoming.map(p => p[0]));
   const managed = supported && new Set(supported);

@@ -28,7 +28,7 @@ export async function applyCommand(ctx: SyncContext, folder: Folder, options: Co
     case 'Add': return add(ctx, folder, options, cmd);
     case 'Change': return change(ctx, folder, options, cmd);
     case 'Delete': return remove(ctx, folder, options, cmd);
-    case 'Fetch': return fetch(ctx, folder, cmd);
+    case 'Fetch': return fetch(ctx, folder, options, cmd);
   }
 }
 
@@ -100,11 +100,21 @@ async function remove(ctx: SyncContext, folder: Folder, options: CollectionOptio
   return { ...base, outcome: 'OK' };
 }
 
-async function fetch(ctx: SyncContext, folder: Folder, cmd: { serverId: string }): Promise<CommandResponse> {
+/**
+ * MS-ASCMD 2.2.3.67.2 Fetch: the item whole — the body in the collection's preferred types, but
+ * not cut (a device fetches what a Sync truncated; MS-ASEMAIL 2.2.2.50: the complete MIME).
+ */
+async function fetch(ctx: SyncContext, folder: Folder, options: CollectionOptions, cmd: { serverId: string }): Promise<CommandResponse> {
   const id = itemIdOf(cmd.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
   if (!item || item.folderId !== folder.id) return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'NOT_FOUND' };
-  const props = convert(() => codecFor(item.class).toDevice(item, ctx.version));
+  const body = { bodyPreferences: options.bodyPreferences.map(p => ({ type: p.type, preview: p.preview })), mimeSupport: options.mimeSupport };
+  let props: ItemProps | undefined;
+  try {
+    props = await codecFor(item.class).toDevice(item, { version: ctx.version, body, store: ctx.store });
+  } catch (e) {
+    if (!(e instanceof ItemConversionError)) throw e;
+  }
   if (!props) return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'INVALID_ITEM' };
   return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'OK', props };
 }

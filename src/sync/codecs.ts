@@ -9,7 +9,10 @@ import type { CalendarEvent, Exception } from '../calendar/model.js';
 import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
 import { TimeZoneError } from '../calendar/timezone.js';
 import { eventFilterTime, zoneLookup } from '../calendar/window.js';
+import type { BodyRequest } from '../mail/bodyRender.js';
+import { withBodyCut } from '../eas/body.js';
 import { emailToDevice } from '../mail/eas.js';
+import type { Store } from '../store/Store.js';
 import type { Item, ItemClass, ItemProps } from '../store/types.js';
 import { filterTimeOf, mergeChange } from './classes.js';
 
@@ -22,11 +25,20 @@ export interface Stored {
 /** A device's item could not be understood; answered with Status 6, nothing stored. */
 export class ItemConversionError extends Error {}
 
+/** Who an item is rendered for: the device's version and what it asked for. */
+export interface RenderContext {
+  version: number;
+  /** Email: BodyPreference, MIMESupport, MIMETruncation (Sync's collection Options, or a Fetch's). */
+  body?: BodyRequest | undefined;
+  /** Email: where the stored message behind a mail item comes from (Type 4 bodies). */
+  store: Pick<Store, 'getItemContent'>;
+}
+
 export interface ItemCodec {
   fromDevice(props: ItemProps, version: number): Stored;
   /** A device's Change of a whole item; undefined when the change is not allowed. */
   merge(item: Item, props: ItemProps, supported: string[] | undefined, version: number): Stored | undefined;
-  toDevice(item: Item, version: number): ItemProps;
+  toDevice(item: Item, ctx: RenderContext): Promise<ItemProps>;
 }
 
 const propsCodec = (cls: ItemClass): ItemCodec => ({
@@ -36,7 +48,9 @@ const propsCodec = (cls: ItemClass): ItemCodec => ({
     // A meeting e-mail keeps its meeting when the device marks it read or flags it.
     return merged && { props: merged, event: item.event, filterTime: filterTimeOf(cls, merged) };
   },
-  toDevice: (item, version) => (cls === 'Email' ? emailToDevice(item, version) : item.props),
+  toDevice: async (item, ctx) => (cls === 'Email'
+    ? emailToDevice(item, { version: ctx.version, body: ctx.body, content: () => ctx.store.getItemContent(item.userId, item.id) })
+    : withBodyCut(item.props, ctx.body?.bodyPreferences)),
 });
 
 const calendarCodec: ItemCodec = {
@@ -54,7 +68,7 @@ const calendarCodec: ItemCodec = {
     if (version >= 16) next.exceptions = keptExceptions(existing, next);
     return stored(next);
   },
-  toDevice: (item, version) => (item.event ? eventToEas(item.event, version) : item.props),
+  toDevice: async (item, ctx) => withBodyCut(item.event ? eventToEas(item.event, ctx.version) : item.props, ctx.body?.bodyPreferences),
 };
 
 export function codecFor(cls: ItemClass): ItemCodec {

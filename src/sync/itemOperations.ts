@@ -1,11 +1,16 @@
 // The mailbox side of MS-ASCMD 2.2.1.10 ItemOperations: Fetch of one item (by CollectionId and
 // ServerId) or of one attachment (by FileReference), and EmptyFolderContents. Nothing here knows
 // WBXML or Status numbers; ItemOperations.ts turns the outcomes into both. docs/sync.md has the
-// FileReference format and the rules.
+// FileReference format and the rules. GetAttachment (≤12.1) reads attachments the same way.
+import { attachmentAt, attachmentFromMime, type AttachmentBytes } from '../mail/attachments.js';
+import type { BodyRequest } from '../mail/bodyRender.js';
+import { parseFileReference, type FileReference } from '../mail/fileReference.js';
 import type { Store } from '../store/Store.js';
-import type { Device, Folder, ItemClass, ItemProps, PropNode, User } from '../store/types.js';
+import type { Device, Folder, ItemClass, ItemProps, User } from '../store/types.js';
 import { codecFor } from './codecs.js';
 import { itemIdOf } from './collection.js';
+
+export { formatFileReference, parseFileReference, type FileReference } from '../mail/fileReference.js';
 
 export interface OperationsContext {
   store: Store;
@@ -15,69 +20,70 @@ export interface OperationsContext {
   version: number;
 }
 
-export type FetchFailure = 'NOT_FOUND' | 'ATTACHMENT_INVALID' | 'ATTACHMENT_UNAVAILABLE';
+export type FetchFailure = 'NOT_FOUND' | 'ATTACHMENT_INVALID' | 'ATTACHMENT_UNAVAILABLE' | 'RANGE_INVALID';
 
 export type FetchOutcome =
   | { ok: true; kind: 'item'; class: ItemClass; props: ItemProps }
-  | { ok: true; kind: 'attachment'; contentType: string; data: Buffer }
+  | { ok: true; kind: 'attachment'; contentType: string; data: Buffer; total: number; range?: { start: number; end: number } | undefined }
   | { ok: false; reason: FetchFailure };
 
-/** An item of one of the account's folders, whole. Another account's item is simply not found. */
-export async function fetchItem(ctx: OperationsContext, req: { collectionId: string; serverId: string }): Promise<FetchOutcome> {
+/** An item of one of the account's folders, its body as `body` asks. Another account's item is simply not found. */
+export async function fetchItem(ctx: OperationsContext, req: { collectionId: string; serverId: string; body?: BodyRequest | undefined }): Promise<FetchOutcome> {
   const folder = await folderOf(ctx, req.collectionId);
   const id = folder && itemIdOf(req.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
   if (!folder || !item || item.folderId !== folder.id) return { ok: false, reason: 'NOT_FOUND' };
-  return { ok: true, kind: 'item', class: item.class, props: codecFor(item.class).toDevice(item, ctx.version) };
+  const props = await codecFor(item.class).toDevice(item, { version: ctx.version, body: req.body, store: ctx.store });
+  return { ok: true, kind: 'item', class: item.class, props };
 }
 
 // ---- Attachments -------------------------------------------------------------------------------
 
-export interface FileReference {
-  folderId: number;
-  itemId: number;
-  /** Position (from 0) among the item's AirSyncBase:Attachment nodes. */
-  index: number;
-}
-
-/** `${folderId}:${itemId}:${index}`: what the server puts in AirSyncBase:FileReference. */
-export function formatFileReference(ref: FileReference): string {
-  return `${ref.folderId}:${ref.itemId}:${ref.index}`;
-}
-
-/** Reads a FileReference as sent back; a percent-encoded one (`1%3a2%3a0`) is accepted too. */
-export function parseFileReference(text: string): FileReference | undefined {
-  let plain: string;
-  try { plain = decodeURIComponent(text.trim()); } catch { return undefined; }
-  const m = /^(\d{1,15}):(\d{1,15}):(\d{1,4})$/.exec(plain);
-  return m ? { folderId: Number(m[1]), itemId: Number(m[2]), index: Number(m[3]) } : undefined;
-}
-
-/** Where attachment bytes come from. Convene keeps none yet, so the default source has nothing. */
+/** Where attachment bytes come from: by default the message the item was filed from. */
 export interface AttachmentContent {
-  read(userId: number, ref: FileReference, attachment: ItemProps): Promise<{ contentType: string; data: Buffer } | undefined>;
+  read(userId: number, ref: FileReference, attachment: ItemProps): Promise<AttachmentBytes | undefined>;
 }
 
-export const NO_ATTACHMENT_STORE: AttachmentContent = { read: async () => undefined };
+export function storedMessageAttachments(store: Pick<Store, 'getItemContent'>): AttachmentContent {
+  return {
+    read: async (userId, ref, attachment) => {
+      const mime = await store.getItemContent(userId, ref.itemId);
+      return mime && attachmentFromMime(mime, ref.index, attachment);
+    },
+  };
+}
+
+/**
+ * MS-ASCMD 2.2.3.143.2 Range "m-n" (zero-based, m ≤ n); undefined: not a range. The answer is best
+ * effort: a range past the end is cut at the end; one that starts past it is invalid (Status 8).
+ */
+export function parseRange(text: string): { start: number; end: number } | undefined {
+  const m = /^\s*(\d{1,15})\s*-\s*(\d{1,15})\s*$/.exec(text);
+  if (!m || Number(m[1]) > Number(m[2])) return undefined;
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
 
 export async function fetchAttachment(ctx: OperationsContext, fileReference: string,
-  content: AttachmentContent = NO_ATTACHMENT_STORE): Promise<FetchOutcome> {
+  content: AttachmentContent = storedMessageAttachments(ctx.store), opts: { range?: string | undefined } = {}): Promise<FetchOutcome> {
   const ref = parseFileReference(fileReference);
-  const attachment = ref && await attachmentAt(ctx, ref);
+  const attachment = ref && await describedAttachment(ctx, ref);
   if (!ref || !attachment) return { ok: false, reason: 'ATTACHMENT_INVALID' };
+  const range = opts.range === undefined ? undefined : parseRange(opts.range);
+  if (opts.range !== undefined && !range) return { ok: false, reason: 'RANGE_INVALID' };
   const found = await content.read(ctx.user.id, ref, attachment);
   if (!found) return { ok: false, reason: 'ATTACHMENT_UNAVAILABLE' };
-  return { ok: true, kind: 'attachment', ...found };
+  const total = found.data.length;
+  if (!range || total === 0) return { ok: true, kind: 'attachment', contentType: found.contentType, data: found.data, total };
+  if (range.start >= total) return { ok: false, reason: 'RANGE_INVALID' };
+  const end = Math.min(range.end, total - 1);
+  return { ok: true, kind: 'attachment', contentType: found.contentType, data: found.data.subarray(range.start, end + 1), total, range: { start: range.start, end } };
 }
 
-/** The index-th AirSyncBase:Attachment of the item's AirSyncBase:Attachments, if there is one. */
-async function attachmentAt(ctx: OperationsContext, ref: FileReference): Promise<ItemProps | undefined> {
+/** The index-th AirSyncBase:Attachment of one of the account's own items, if there is one. */
+async function describedAttachment(ctx: OperationsContext, ref: FileReference): Promise<ItemProps | undefined> {
   const item = await ctx.store.getItem(ctx.user.id, ref.itemId);
   if (!item || item.folderId !== ref.folderId) return undefined;
-  const list = item.props.find(p => p[0] === 'AirSyncBase:Attachments')?.[1];
-  const attachments = Array.isArray(list) ? list.filter((n: PropNode) => n[0] === 'AirSyncBase:Attachment') : [];
-  const node = attachments[ref.index]?.[1];
-  return Array.isArray(node) ? node : undefined;
+  return attachmentAt(item.props, ref.index);
 }
 
 // ---- EmptyFolderContents -----------------------------------------------------------------------

@@ -70,23 +70,24 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
 export async function collectChanges(ctx: SyncContext, folder: Folder & { modseq: number }, options: CollectionOptions,
   from: number, window: number): Promise<Changes> {
   const scan = await scanChanges(ctx, folder, options, from, window);
-  return { commands: await materialise(ctx, folder, scan.decided), watermark: scan.watermark, moreAvailable: scan.moreAvailable };
+  return { commands: await materialise(ctx, folder, options, scan.decided), watermark: scan.watermark, moreAvailable: scan.moreAvailable };
 }
 
 /** Loads what the decisions send and records what the device now holds. */
-async function materialise(ctx: SyncContext, folder: Folder, decided: Decision[]): Promise<ServerCommand[]> {
+async function materialise(ctx: SyncContext, folder: Folder, options: CollectionOptions, decided: Decision[]): Promise<ServerCommand[]> {
   const sending = decided.filter(d => d.kind === 'Add' || d.kind === 'Change');
   const items = new Map((await ctx.store.getItems(folder.id, sending.map(d => d.id))).map(i => [i.id, i]));
   await ctx.store.holdVersions(ctx.device.id, folder.id, sending.map(d => [d.id, d.modseq]));
   await ctx.store.releaseItems(ctx.device.id, folder.id, decided.filter(d => d.kind === 'Delete' || d.kind === 'SoftDelete').map(d => d.id));
-  return decided.map(d => ({
-    kind: d.kind,
-    serverId: serverIdOf(folder.id, d.id),
-    props: d.kind === 'Add' || d.kind === 'Change' ? deviceView(items.get(d.id), ctx.version) : undefined,
-  }));
+  const out: ServerCommand[] = [];
+  for (const d of decided) {
+    const sends = d.kind === 'Add' || d.kind === 'Change';
+    out.push({ kind: d.kind, serverId: serverIdOf(folder.id, d.id), props: sends ? await deviceView(ctx, items.get(d.id), options) : undefined });
+  }
+  return out;
 }
 
-/** The item as this device's protocol version shows it. */
-function deviceView(item: Item | undefined, version: number): ItemProps | undefined {
-  return item && codecFor(item.class).toDevice(item, version);
+/** The item as this device's protocol version shows it, its body as the collection's Options ask. */
+async function deviceView(ctx: SyncContext, item: Item | undefined, options: CollectionOptions): Promise<ItemProps | undefined> {
+  return item && codecFor(item.class).toDevice(item, { version: ctx.version, body: options, store: ctx.store });
 }

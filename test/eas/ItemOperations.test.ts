@@ -101,7 +101,7 @@ for (const backend of BACKENDS) {
         mailbox(ref(inbox, plain.id, 0)), // 15: the item has no attachments
         mailbox(ref(inbox, attached.id, 1)), // 15: it has one, not two
         mailbox(ref(bobInbox, bobs.id, 0)), // 15: another account's attachment
-        mailbox(ref(inbox, attached.id, 0)), // 15: a real attachment, but no attachment store keeps its bytes yet
+        mailbox(ref(inbox, attached.id, 0)), // 15: a listed attachment, but the item has no stored message to read it from
       ]);
       assert.equal(status, '1');
       assert.ok(answers.every(a => a.name === 'Fetch'));
@@ -123,7 +123,7 @@ for (const backend of BACKENDS) {
         }),
       };
       const found = await fetchAttachment(ctx, encodeURIComponent(text), source);
-      assert.deepEqual(found, { ok: true, kind: 'attachment', contentType: 'application/pdf', data: Buffer.from('report.pdf') });
+      assert.deepEqual(found, { ok: true, kind: 'attachment', contentType: 'application/pdf', data: Buffer.from('report.pdf'), total: 10 });
       assert.deepEqual(await fetchAttachment(ctx, `${inbox}:${attached.id}:1`, source), { ok: false, reason: 'ATTACHMENT_INVALID' });
     });
 

@@ -96,8 +96,8 @@ function text(props: ItemProps, name: string): string | undefined {
  * form for that version (calendar items are kept as events), the body whole with its
  * EstimatedDataSize in UTF-8 bytes (MS-ASAIRS 2.2.2.9).
  */
-function visible(item: Item): ItemProps {
-  return codecFor(item.class).toDevice(item, VERSION).map(([name, value]): PropNode => {
+async function visible(store: Store, item: Item): Promise<ItemProps> {
+  return (await codecFor(item.class).toDevice(item, { version: VERSION, store })).map(([name, value]): PropNode => {
     if (name !== 'AirSyncBase:Body' || !Array.isArray(value)) return [name, value];
     const data = text(value, 'AirSyncBase:Data') ?? '';
     const rest = value.filter(p => !['AirSyncBase:Type', 'AirSyncBase:Data', 'AirSyncBase:EstimatedDataSize', 'AirSyncBase:Truncated'].includes(p[0]));
@@ -372,7 +372,7 @@ class Simulation {
     if (item.class === 'Calendar') {
       // As another device's Sync would: through the calendar codec, which keeps the event's UID.
       const props = this.rng.chance(0.5) ? this.randomEvent()
-        : codecFor('Calendar').toDevice(item, VERSION).map(([n, v]): PropNode => (n === 'Calendar:Subject' ? [n, this.subject()] : [n, v]));
+        : (await codecFor('Calendar').toDevice(item, { version: VERSION, store: this.t.store })).map(([n, v]): PropNode => (n === 'Calendar:Subject' ? [n, this.subject()] : [n, v]));
       change = codecFor('Calendar').merge(item, props, undefined, VERSION)!;
     } else {
       const what = this.rng.weighted([['read', 5], ['flag', 2], ['subject', 1], ['received', 1.5]] as const);
@@ -666,7 +666,7 @@ class Simulation {
     else {
       const item = await this.serverItem(folderId, c.serverId);
       p.allowed = item ? [1] : [8];
-      p.fetchExpect = item ? canon(visible(item)) : null;
+      p.fetchExpect = item ? canon(await visible(this.t.store, item)) : null;
     }
   }
 
@@ -759,11 +759,12 @@ class Simulation {
       const filter = folderId === this.f.inbox ? dev.filter : 0;
       this.ok(filter === dev.wantFilter || folderId !== this.f.inbox, `${dev.name} asked for FilterType ${dev.wantFilter} but has ${filter}`);
       const items = await store.getItems(folderId, await store.liveItemIds(folderId));
-      const expected = new Map(items.filter(i => !i.deleted && inWindow(i.props, filter, now)).map(i => {
+      const expected = new Map<string, { canon: string; modseq: number }>();
+      for (const i of items.filter(x => !x.deleted && inWindow(x.props, filter, now))) {
         const serverId = `${folderId}:${i.id}`;
-        const props = visible(i);
-        return [serverId, { canon: canon(dev.own.has(serverId) ? props.filter(p => !SERVER_ASSIGNED.has(p[0])) : props), modseq: i.modseq }];
-      }));
+        const props = await visible(store, i);
+        expected.set(serverId, { canon: canon(dev.own.has(serverId) ? props.filter(p => !SERVER_ASSIGNED.has(p[0])) : props), modseq: i.modseq });
+      }
       const missing = [...expected.keys()].filter(id => !m.items.has(id));
       const extra = [...m.items.keys()].filter(id => !expected.has(id));
       const differ = [...m.items.entries()].filter(([id, props]) => expected.has(id) && canon(props) !== expected.get(id)!.canon);

@@ -82,11 +82,11 @@ describe('EAS HTTP transport', () => {
 
   it('an unknown Cmd gets 501; a known command not implemented gets Status 137 (14.0+) or 501', async () => {
     assert.equal((await t.client('alice@example.com').send('Teleport', folderSync0)).status, 501);
-    const r14 = await t.client('alice@example.com').send('Search', tags('Search')('Search'));
+    const r14 = await t.client('alice@example.com').send('ValidateCert', tags('ValidateCert')('ValidateCert'));
     assert.equal(r14.status, 200);
-    assert.equal(r14.body?.name, 'Search');
+    assert.equal(r14.body?.name, 'ValidateCert');
     assert.equal(r14.body?.childText('Status'), '137');
-    assert.equal((await t.client('alice@example.com', { version: '12.1' }).send('Search')).status, 501);
+    assert.equal((await t.client('alice@example.com', { version: '12.1' }).send('ValidateCert')).status, 501);
   });
 
   it('an unsupported or missing MS-ASProtocolVersion gets 400 with the supported list', async () => {

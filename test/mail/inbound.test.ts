@@ -104,7 +104,7 @@ describe('inbound SMTP (an MX for the accounts here)', () => {
     assert.deepEqual(info.accepted, ['bob@example.com']);
     const [stored] = await mailOf('bob@example.com', 'IPM.Note');
     assert.equal(text(stored?.props, 'Email:Subject'), 'Hello from afar');
-    assert.equal(text(stored?.props, 'Email:From'), 'someone@elsewhere.example');
+    assert.equal(text(stored?.props, 'Email:From'), '"Someone" <someone@elsewhere.example>', 'the From header\'s display name is kept');
     const { collection } = await syncedDevice(t, 'bob@example.com', String(await folder('bob@example.com', FolderType.Inbox)));
     const seen = [...collection.items.values()].find(p => text(p, 'Email:Subject') === 'Hello from afar');
     assert.equal(text(seen, 'Email:MessageClass'), 'IPM.Note');

@@ -223,6 +223,49 @@ for (const makeBackend of BACKENDS) {
       ]);
     });
 
+    it('narrows a search: items by text, folder, class and received time; accounts by name; calendars by time (docs/search.md)', async () => {
+      const sam = await store.createUser({ email: 'sam.search@example.com', displayName: 'Sam Ärger', passwordHash: 'h' });
+      const other = await store.createUser({ email: 'sue.search@example.com', displayName: 'Sue Searcher', passwordHash: 'h' });
+      const f = Object.fromEntries((await store.listFolders(sam.id)).map(x => [x.type, x.id]));
+      const mail = (folder: number, subject: string, received: number) => store.addItem(sam.id, folder, {
+        class: 'Email', filterTime: received, props: [['Email:Subject', subject], ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', 'Größe 100%']]]],
+      });
+      const old = (await mail(f[2], 'Zebra crossing', 1000))!;
+      const fresh = (await mail(f[2], 'ZEBRA "stripes"', 3000))!;
+      const sent = (await mail(f[5], 'zebra sent', 2000))!;
+      const gone = (await mail(f[2], 'zebra deleted', 4000))!;
+      await store.deleteItem(sam.id, gone.id);
+      const cal = (await store.addItem(sam.id, f[8], { class: 'Calendar', props: [], filterTime: 5000,
+        event: { uid: 'zebra-event', start: 4000, end: 5000, allDay: false, timeZone: 'UTC', subject: 'Zebra meeting' } }))!;
+      await store.addItem(other.id, (await store.listFolders(other.id))[0].id, { class: 'Email', props: [['Email:Subject', 'zebra']] });
+      const ids = async (q: Parameters<Store['findItemCandidates']>[1]) => (await store.findItemCandidates(sam.id, q)).map(r => r.id);
+      // Text in any case (ä/Ä too), newest received first, tombstones and other accounts left out.
+      assert.deepEqual(await ids({ terms: ['zebra'] }), [cal.id, fresh.id, sent.id, old.id]);
+      assert.deepEqual(await ids({ terms: ['größe', 'zebra'], classes: ['Email'] }), [fresh.id, sent.id, old.id]);
+      assert.deepEqual(await ids({ terms: ['GRÖßE'], classes: ['Email'] }), [fresh.id, sent.id, old.id]);
+      assert.deepEqual(await ids({ terms: ['"stripes"'] }), [fresh.id]);
+      assert.deepEqual(await ids({ terms: ['100%'], folderIds: [f[5]] }), [sent.id]);
+      assert.deepEqual(await ids({ terms: ['1_0'] }), []);
+      assert.deepEqual(await ids({ terms: [], folderIds: [f[2]], receivedAfter: 1000, receivedBefore: 3001 }), [fresh.id]);
+      assert.deepEqual(await ids({ terms: [], folderIds: [] }), []);
+      const items = await store.getItemsInOrder(sam.id, [{ id: old.id, folderId: f[2] }, { id: sent.id, folderId: f[5] }, { id: gone.id, folderId: f[2] }]);
+      assert.deepEqual(items.map(i => i.id), [old.id, sent.id]);
+      assert.deepEqual(await store.getItemsInOrder(other.id, [{ id: old.id, folderId: f[2] }]), []);
+      // Accounts: every term in the name or the address, in name order.
+      assert.deepEqual((await store.findUserCandidates(['search'])).map(u => u.email), ['sam.search@example.com', 'sue.search@example.com']);
+      assert.deepEqual((await store.findUserCandidates(['SEARCH', 'äRGER'])).map(u => u.displayName), ['Sam Ärger']);
+      assert.deepEqual(await store.findUserCandidates(['search', '%']), []);
+      // Calendars: items that end after the time asked, endless series included, Deleted Items not.
+      const endless = (await store.addItem(sam.id, f[8], { class: 'Calendar', props: [], filterTime: null,
+        event: { uid: 'weekly', start: 0, end: 10, allDay: false, timeZone: 'UTC', recurrence: { type: 1, interval: 1, dayOfWeek: 2 } } }))!;
+      await store.addItem(sam.id, f[4], { class: 'Calendar', props: [], filterTime: 9000, event: { uid: 'binned', start: 8000, end: 9000, allDay: false, timeZone: 'UTC' } });
+      assert.deepEqual((await store.listCalendarItems(sam.id, 4999)).map(i => i.id), [cal.id, endless.id]);
+      assert.deepEqual((await store.listCalendarItems(sam.id, 5000)).map(i => i.id), [endless.id]);
+      assert.equal((await store.listCalendarItems(sam.id, 0))[0]!.event?.subject, 'Zebra meeting');
+      await store.removeUser(sam.id);
+      await store.removeUser(other.id);
+    });
+
     it('removes an account with its folders and devices', async () => {
       const alice = (await store.findUserByEmail('alice@example.com'))!;
       assert.equal(await store.removeUser(alice.id), true);
@@ -230,6 +273,45 @@ for (const makeBackend of BACKENDS) {
       assert.deepEqual(await store.listFolders(alice.id), []);
       assert.deepEqual(await store.listDevices(alice.id), []);
       assert.equal(await store.removeUser(alice.id), false);
+    });
+
+    it('keeps policy keys, device information, remote wipes and Out of Office settings (docs/provisioning.md)', async () => {
+      const dora = await store.createUser({ email: 'dora@example.com', displayName: 'Dora', passwordHash: 'h' });
+      const sighting = { userId: dora.id, deviceId: 'DORA1', deviceType: 'iPhone', userAgent: 'ua', protocolVersion: '16.1' };
+      const fresh = await store.recordDevice(sighting);
+      assert.deepEqual([fresh.policyKey, fresh.pendingPolicyKey, fresh.policyHash, fresh.wipe, fresh.information], [null, null, null, null, null]);
+      // A temporary key is swapped for the final one once; a second or wrong acknowledgement fails.
+      await store.setPendingPolicyKey(fresh.id, 4_000_000_000);
+      assert.equal(await store.acknowledgePolicyKey(fresh.id, 123, 77, 'hash'), false);
+      assert.equal(await store.acknowledgePolicyKey(fresh.id, 4_000_000_000, 4_294_967_295, 'hash1'), true);
+      assert.equal(await store.acknowledgePolicyKey(fresh.id, 4_000_000_000, 5, 'hash2'), false);
+      await store.setDeviceInformation(fresh.id, { Model: 'iPhone16,2', FriendlyName: 'Dora’s' });
+      // Every sighting hands back all of it.
+      const seen = await store.recordDevice(sighting);
+      assert.deepEqual([seen.policyKey, seen.pendingPolicyKey, seen.policyHash], [4_294_967_295, null, 'hash1']);
+      assert.deepEqual(seen.information, { Model: 'iPhone16,2', FriendlyName: 'Dora’s' });
+      await store.requestWipe(fresh.id, 'account');
+      let [device] = await store.listDevices(dora.id);
+      assert.deepEqual([device.wipe?.kind, device.wipe?.status], ['account', 'requested']);
+      for (const status of ['sent', 'done'] as const) await store.recordWipe(fresh.id, status);
+      [device] = await store.listDevices(dora.id);
+      assert.equal(device.wipe?.status, 'done');
+      assert.ok(device.wipe!.updatedAt >= device.wipe!.requestedAt);
+      // Progress is only recorded for a device a wipe was requested for.
+      const other = await store.recordDevice({ ...sighting, deviceId: 'DORA2' });
+      await store.recordWipe(other.id, 'done');
+      assert.equal((await store.recordDevice({ ...sighting, deviceId: 'DORA2' })).wipe, null);
+      assert.equal(await store.removeDevice(dora.id, 'DORA1'), true);
+      assert.equal(await store.removeDevice(dora.id, 'DORA1'), false);
+      assert.deepEqual((await store.listDevices(dora.id)).map(d => d.deviceId), ['DORA2']);
+      // Out of Office: one record per account, replaced whole, gone with the account.
+      assert.equal(await store.getOof(dora.id), undefined);
+      const oof = { state: 2 as const, startTime: 1, endTime: 2, messages: { Internal: { enabled: true, replyMessage: 'Away ✈', bodyType: 'Text' as const } } };
+      await store.setOof(dora.id, oof);
+      await store.setOof(dora.id, { ...oof, state: 1 });
+      assert.deepEqual(await store.getOof(dora.id), { ...oof, state: 1 });
+      await store.removeUser(dora.id);
+      assert.equal(await store.getOof(dora.id), undefined);
     });
   });
 }

@@ -1,11 +1,13 @@
 // MS-ASCMD 2.2.1.10 ItemOperations: Fetch, EmptyFolderContents and Move, run in request order, each
 // answered with its own Status inside Response. The top-level Status is 1 unless the request
-// itself is malformed (2). Multipart responses (MS-ASAcceptMultiPart) are not offered yet.
+// itself is malformed (2). A client that accepts multipart (MS-ASAcceptMultiPart: T, or the base64
+// query's flag) gets attachment bytes and fetched bodies as parts after the WBXML instead of Data.
+import type { BodyPreference } from '../../mail/bodyRender.js';
 import { emptyFolder, fetchAttachment, fetchItem, type FetchFailure, type FetchOutcome, type OperationsContext } from '../../sync/itemOperations.js';
-import type { CollectionOptions, ItemProps } from '../../store/types.js';
-import { tags, type Element } from '../../wbxml/index.js';
-import { renderBody } from '../body.js';
+import type { ItemProps } from '../../store/types.js';
+import { encode, tags, type Element } from '../../wbxml/index.js';
 import { toElements } from '../props.js';
+import { acceptsMultipart, multipartBody, MULTIPART_CONTENT_TYPE } from './multipart.js';
 import type { CommandContext, CommandResult } from './types.js';
 
 const io = tags('ItemOperations');
@@ -18,6 +20,7 @@ export const ItemOperationsStatus = {
   Success: 1,
   ProtocolError: 2,
   ObjectNotFound: 6,
+  ByteRangeInvalid: 8,
   StoreUnknown: 9,
   AttachmentInvalid: 15,
 } as const;
@@ -26,12 +29,13 @@ const FETCH_STATUS: Record<FetchFailure, number> = {
   // 6 is worded for document libraries but scoped to items too: "not found or access denied".
   NOT_FOUND: ItemOperationsStatus.ObjectNotFound,
   ATTACHMENT_INVALID: ItemOperationsStatus.AttachmentInvalid,
-  // A FileReference that names an attachment whose bytes the server does not keep (no attachment
-  // store yet): for the device it is as unusable as an invalid one.
+  // A FileReference whose bytes cannot be read (an item made without its message, or a message
+  // whose part no longer matches): for the device it is as unusable as an invalid one.
   ATTACHMENT_UNAVAILABLE: ItemOperationsStatus.AttachmentInvalid,
+  RANGE_INVALID: ItemOperationsStatus.ByteRangeInvalid,
 };
 
-type BodyPreferences = CollectionOptions['bodyPreferences'];
+type BodyPreferences = BodyPreference[];
 
 interface FetchRequest {
   kind: 'Fetch';
@@ -41,6 +45,9 @@ interface FetchRequest {
   fileReference?: string | undefined;
   longId?: string | undefined;
   bodyPreferences: BodyPreferences;
+  mimeSupport?: number | undefined;
+  /** Options/Range "m-n" (attachments). */
+  range?: string | undefined;
   /** Options/Schema: only these properties ("Email:Subject"); undefined: all. */
   schema?: Set<string> | undefined;
 }
@@ -53,13 +60,17 @@ export async function itemOperations(ctx: CommandContext): Promise<CommandResult
   if (!operations) return { body: io('ItemOperations', [io('Status', ItemOperationsStatus.ProtocolError)]) };
   const answers: Element[] = [];
   const octx = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version) };
-  for (const op of operations) answers.push(await run(octx, op));
-  return { body: io('ItemOperations', [io('Status', ItemOperationsStatus.Success), io('Response', answers)]) };
+  // Multipart: part 0 is the WBXML, parts 1… the bytes the Part elements point at.
+  const parts: Buffer[] | undefined = acceptsMultipart(ctx) ? [] : undefined;
+  for (const op of operations) answers.push(await run(octx, op, parts));
+  const body = io('ItemOperations', [io('Status', ItemOperationsStatus.Success), io('Response', answers)]);
+  if (!parts) return { body };
+  return { raw: { contentType: MULTIPART_CONTENT_TYPE, data: multipartBody([Buffer.from(encode(body)), ...parts]) } };
 }
 
-async function run(ctx: OperationsContext, op: Operation): Promise<Element> {
+async function run(ctx: OperationsContext, op: Operation, parts: Buffer[] | undefined): Promise<Element> {
   switch (op.kind) {
-    case 'Fetch': return fetch(ctx, op);
+    case 'Fetch': return fetch(ctx, op, parts);
     case 'EmptyFolderContents': {
       if (!op.collectionId) return io('EmptyFolderContents', [io('Status', ItemOperationsStatus.ProtocolError)]);
       const outcome = await emptyFolder(ctx, { collectionId: op.collectionId, deleteSubFolders: op.deleteSubFolders });
@@ -74,7 +85,7 @@ async function run(ctx: OperationsContext, op: Operation): Promise<Element> {
   }
 }
 
-async function fetch(ctx: OperationsContext, op: FetchRequest): Promise<Element> {
+async function fetch(ctx: OperationsContext, op: FetchRequest, parts: Buffer[] | undefined): Promise<Element> {
   const echo = [
     op.collectionId !== undefined && as('CollectionId', op.collectionId),
     op.serverId !== undefined && as('ServerId', op.serverId),
@@ -86,23 +97,43 @@ async function fetch(ctx: OperationsContext, op: FetchRequest): Promise<Element>
   if (!op.store) return answer(ItemOperationsStatus.ProtocolError);
   if (op.store.toLowerCase() !== 'mailbox') return answer(ItemOperationsStatus.StoreUnknown);
   let outcome: FetchOutcome;
-  if (op.fileReference !== undefined) outcome = await fetchAttachment(ctx, op.fileReference);
-  else if (op.collectionId && op.serverId) outcome = await fetchItem(ctx, { collectionId: op.collectionId, serverId: op.serverId });
+  if (op.fileReference !== undefined) outcome = await fetchAttachment(ctx, op.fileReference, undefined, { range: op.range });
+  else if (op.collectionId && op.serverId) {
+    const body = { bodyPreferences: op.bodyPreferences, mimeSupport: op.mimeSupport };
+    outcome = await fetchItem(ctx, { collectionId: op.collectionId, serverId: op.serverId, body });
+  }
   // Search results (LongId) are not offered by this server, so none can name anything.
   else if (op.longId !== undefined) outcome = { ok: false, reason: 'NOT_FOUND' };
   else return answer(ItemOperationsStatus.ProtocolError);
   if (!outcome.ok) return answer(FETCH_STATUS[outcome.reason]);
   if (outcome.kind === 'attachment') {
+    const { range } = outcome;
+    // MS-ASCMD 2.2.3.139.2 Properties: Range and Total when the device asked for a range.
     return answer(ItemOperationsStatus.Success, [io('Properties', [
-      asb('ContentType', outcome.contentType), io('Data', outcome.data.toString('base64')),
+      asb('ContentType', outcome.contentType),
+      range && io('Range', `${range.start}-${range.end}`),
+      (range || op.range !== undefined) && io('Total', outcome.total),
+      parts ? io('Part', parts.push(outcome.data)) : io('Data', outcome.data.toString('base64')),
     ])]);
   }
-  return answer(ItemOperationsStatus.Success, [as('Class', outcome.class), io('Properties', properties(outcome.props, op))]);
+  return answer(ItemOperationsStatus.Success, [as('Class', outcome.class), io('Properties', properties(outcome.props, op, parts))]);
 }
 
-function properties(props: ItemProps, op: FetchRequest): Element[] {
-  const wanted = op.schema ? props.filter(p => op.schema!.has(p[0])) : props;
-  return toElements(wanted).map(el => (el.name === 'Body' && el.namespace === 'AirSyncBase' ? renderBody(el, op.bodyPreferences) : el));
+/**
+ * The item as rendered for the Fetch's Options (bodies included); Schema narrows what is sent. In a
+ * multipart response the body's Data travels as a part, named by Part (MS-ASCMD 2.2.3.130).
+ */
+function properties(props: ItemProps, op: FetchRequest, parts: Buffer[] | undefined): Element[] {
+  const elements = toElements(op.schema ? props.filter(p => op.schema!.has(p[0])) : props);
+  if (!parts) return elements;
+  for (const body of elements.filter(e => e.name === 'Body' && e.namespace === 'AirSyncBase')) {
+    body.content = body.children.map(c => {
+      if (c.name !== 'Data') return c;
+      const bytes = c.bytes ?? new Uint8Array();
+      return io('Part', parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+    });
+  }
+  return elements;
 }
 
 // ---- Request ------------------------------------------------------------------------------------
@@ -131,6 +162,8 @@ function parseFetch(el: Element): FetchRequest | { kind: 'Malformed'; name: 'Fet
     if (type === null || truncationSize === null || preview === null) return { kind: 'Malformed', name: 'Fetch' };
     bodyPreferences.push({ type: type ?? 1, truncationSize, preview, allOrNone: p.childText('AllOrNone') === '1' || undefined });
   }
+  const mimeSupport = options ? int(options, 'MIMESupport') : undefined;
+  if (mimeSupport === null) return { kind: 'Malformed', name: 'Fetch' };
   const schema = options?.child('Schema', 'ItemOperations');
   return {
     kind: 'Fetch',
@@ -140,6 +173,8 @@ function parseFetch(el: Element): FetchRequest | { kind: 'Malformed'; name: 'Fet
     fileReference: el.childText('FileReference', 'AirSyncBase'),
     longId: el.childText('LongId', 'Search'),
     bodyPreferences,
+    mimeSupport,
+    range: options?.childText('Range', 'ItemOperations'),
     schema: schema && new Set(schema.children.map(c => `${c.namespace}:${c.name}`)),
   };
 }

@@ -2,14 +2,22 @@
 // list and the implementation cannot drift apart.
 import { tags, type Element } from '../../wbxml/index.js';
 import type { ProtocolVersion } from '../version.js';
+import { find } from './Find.js';
 import { folderCreate, folderDelete, folderUpdate } from './FolderChanges.js';
 import { folderSync } from './FolderSync.js';
+import { getAttachment } from './GetAttachment.js';
 import { getItemEstimate } from './GetItemEstimate.js';
 import { itemOperations } from './ItemOperations.js';
 import { moveItems } from './MoveItems.js';
 import { meetingResponse } from './MeetingResponse.js';
 import { ping } from './Ping.js';
+import { provision } from './Provision.js';
+import { resolveRecipients } from './ResolveRecipients.js';
+import { search } from './Search.js';
 import { sendMail } from './SendMail.js';
+import { smartForward } from './SmartForward.js';
+import { smartReply } from './SmartReply.js';
+import { settings } from './Settings.js';
 import { sync } from './Sync/index.js';
 import type { Handler } from './types.js';
 
@@ -27,9 +35,9 @@ export interface CommandDef {
 export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   Sync: { root: ['AirSync', 'Sync'], handler: sync },
   SendMail: { root: ['ComposeMail', 'SendMail'], handler: sendMail },
-  SmartForward: { root: ['ComposeMail', 'SmartForward'] },
-  SmartReply: { root: ['ComposeMail', 'SmartReply'] },
-  GetAttachment: {},
+  SmartForward: { root: ['ComposeMail', 'SmartForward'], handler: smartForward },
+  SmartReply: { root: ['ComposeMail', 'SmartReply'], handler: smartReply },
+  GetAttachment: { handler: getAttachment },
   FolderSync: { root: ['FolderHierarchy', 'FolderSync'], handler: folderSync, needsBody: true },
   FolderCreate: { root: ['FolderHierarchy', 'FolderCreate'], handler: folderCreate, needsBody: true },
   FolderDelete: { root: ['FolderHierarchy', 'FolderDelete'], handler: folderDelete, needsBody: true },
@@ -37,14 +45,14 @@ export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   MoveItems: { root: ['Move', 'MoveItems'], handler: moveItems, needsBody: true },
   GetItemEstimate: { root: ['GetItemEstimate', 'GetItemEstimate'], handler: getItemEstimate, needsBody: true },
   MeetingResponse: { root: ['MeetingResponse', 'MeetingResponse'], handler: meetingResponse, needsBody: true },
-  Search: { root: ['Search', 'Search'] },
-  Settings: { root: ['Settings', 'Settings'] },
+  Search: { root: ['Search', 'Search'], handler: search, needsBody: true },
+  Settings: { root: ['Settings', 'Settings'], handler: settings, minVersion: '12.0', needsBody: true },
   Ping: { root: ['Ping', 'Ping'], handler: ping },
   ItemOperations: { root: ['ItemOperations', 'ItemOperations'], handler: itemOperations, minVersion: '12.0' },
-  Provision: { root: ['Provision', 'Provision'] },
-  ResolveRecipients: { root: ['ResolveRecipients', 'ResolveRecipients'] },
+  Provision: { root: ['Provision', 'Provision'], handler: provision, needsBody: true },
+  ResolveRecipients: { root: ['ResolveRecipients', 'ResolveRecipients'], handler: resolveRecipients, needsBody: true },
   ValidateCert: { root: ['ValidateCert', 'ValidateCert'] },
-  Find: { root: ['Find', 'Find'], minVersion: '16.1' },
+  Find: { root: ['Find', 'Find'], handler: find, minVersion: '16.1', needsBody: true },
 };
 
 export function implementedCommands(): string[] {

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { DeviceWaits } from '../../push/waitForChange.js';
 import type { Store } from '../../store/Store.js';
+import type { ProvisioningSettings } from '../provisioning/gate.js';
 import type { Device, User } from '../../store/types.js';
 import type { Element } from '../../wbxml/index.js';
 import type { RequestLine } from '../query.js';
@@ -24,11 +25,17 @@ export interface CommandContext {
   waits: DeviceWaits;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** The device policy and whether it is enforced (docs/provisioning.md). */
+  provisioning: ProvisioningSettings;
+  /** Largest message SendMail/SmartReply/SmartForward may send, the original included (`--max-body`). */
+  maxMessageBytes?: number | undefined;
 }
 
 export interface CommandResult {
   /** A WBXML response; undefined answers 200 with an empty body. */
   body?: Element | undefined;
+  /** A response that is not plain WBXML (GetAttachment's bytes, a multipart ItemOperations); wins over `body`. */
+  raw?: { contentType: string; data: Buffer } | undefined;
   headers?: Record<string, string>;
 }
 

@@ -7,6 +7,7 @@ import type { Device, User } from '../../store/types.js';
 import { decode, encode, WbxmlError, type Element } from '../../wbxml/index.js';
 import { parseBasic } from '../auth.js';
 import { COMMANDS, statusBody, type CommandDef } from '../commands/index.js';
+import { checkProvisioning } from '../provisioning/gate.js';
 import { parseQuery, QueryError, type RequestLine } from '../query.js';
 import { CommonStatus, EasError } from '../status.js';
 import { atLeast, parseVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../version.js';
@@ -46,6 +47,7 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Pr
     if (!def) throw new EasError(501, `unknown command ${line.cmd}`);
     checkCommand(def, line.cmd, version);
     const device = await recordDevice(ctx, user, line, req, version);
+    checkProvisioning(ctx.provisioning, line.cmd, device, line, req.headers, version);
     requestBody = await readBody(req, ctx.maxBodyBytes);
     const body = decodeBody(requestBody, req, def);
     const log = ctx.log.child({ cmd: line.cmd, user: user.email, device: device.deviceId });
@@ -54,8 +56,12 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Pr
     req.socket.once('close', onClose);
     const result = await def.handler!({
       store: ctx.store, user, device, version, line, headers: req.headers, body, rawBody: requestBody, log,
-      waits: ctx.waits, signal: gone.signal,
+      waits: ctx.waits, signal: gone.signal, provisioning: ctx.provisioning, maxMessageBytes: ctx.maxBodyBytes,
     }).finally(() => req.socket.off('close', onClose));
+    if (result.raw) {
+      const headers = { ...result.headers, 'Content-Type': result.raw.contentType };
+      return { http: 200, headers, body: result.raw.data, requestBody, account: user.email, deviceId: line.deviceId };
+    }
     return respond(200, result.headers ?? {}, result.body, requestBody, user, line);
   } catch (e) {
     if (!(e instanceof EasError)) throw e;

@@ -1,6 +1,7 @@
 // The EAS endpoint (MS-ASHTTP): OPTIONS for discovery and POST for every command, behind one gate
-// that checks, in order, the query, the protocol version, the credentials, the User, the device and
-// the body. Commands see a decoded request and return a tree; nothing here knows a command's rules.
+// that checks, in order, the query, the protocol version, the credentials, the User, the device, its
+// provisioning and the body. Commands see a decoded request and return a tree; nothing here knows a
+// command's rules. Autodiscover (plain XML) has its own path.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,9 @@ import { DeviceWaits } from '../../push/waitForChange.js';
 import { EasError } from '../status.js';
 import { SERVER_VERSION, SUPPORTED_VERSIONS } from '../version.js';
 import { implementedCommands } from '../commands/index.js';
+import { provisioningSettings, type ProvisioningSettings } from '../provisioning/gate.js';
+import type { DevicePolicy } from '../provisioning/policy.js';
+import { AUTODISCOVER_PATH, autodiscover } from './autodiscover.js';
 import { handlePost, type PostOutcome } from './post.js';
 
 export const EAS_PATH = '/microsoft-server-activesync';
@@ -27,6 +31,12 @@ export interface EasServerOptions {
   maxBodyBytes?: number;
   /** Directory for per-device protocol logs; undefined turns them off. */
   protocolLogDir?: string | undefined;
+  /** Refuse devices without the current policy key (docs/provisioning.md); off by default. */
+  requireProvisioning?: boolean | undefined;
+  /** The policy Provision hands out; Convene's permissive default when absent. */
+  policy?: DevicePolicy | undefined;
+  /** The address devices reach this server at (https://mail.example.com), for Autodiscover. */
+  publicUrl?: string | undefined;
 }
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
@@ -38,6 +48,7 @@ export function createEasServer(options: EasServerOptions): Server {
     waits: new DeviceWaits(),
     protocolLog: options.protocolLogDir ? new ProtocolLog(options.protocolLogDir) : undefined,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    provisioning: provisioningSettings({ required: options.requireProvisioning, policy: options.policy }),
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     route(ctx, req, res).catch(e => fail(ctx.log, res, e));
@@ -56,6 +67,8 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   waits: DeviceWaits;
   protocolLog: ProtocolLog | undefined;
   maxBodyBytes: number;
+  provisioning: ProvisioningSettings;
+  publicUrl?: string | undefined;
   behindProxy?: boolean | undefined;
   tls?: EasServerOptions['tls'];
 };
@@ -65,11 +78,12 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   const path = url.pathname.toLowerCase().replace(/\/+$/, '');
   res.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
   if (path === '/healthz') return send(res, 200, { 'Content-Type': 'text/plain' }, 'ok\n');
-  if (path !== EAS_PATH) return send(res, 404, {}, '');
+  if (path !== EAS_PATH && path !== AUTODISCOVER_PATH) return send(res, 404, {}, '');
   if (!ctx.tls && !ctx.behindProxy && !isLoopback(req) && req.headers.authorization) {
     return send(res, 403, { 'Content-Type': 'text/plain' },
       'Convene refuses passwords over plain HTTP from the network: start it with --tls or behind a TLS proxy (--behind-proxy).\n');
   }
+  if (path === AUTODISCOVER_PATH) return autodiscover(ctx, req, res);
   if (req.method === 'OPTIONS') return options(ctx, req, res);
   if (req.method !== 'POST') return send(res, 405, { Allow: 'OPTIONS,POST' }, '');
   const started = Date.now();
@@ -96,7 +110,7 @@ async function options(ctx: ServerContext, req: IncomingMessage, res: ServerResp
 
 export const UNAUTHORIZED_HEADERS = { 'WWW-Authenticate': 'Basic realm="Convene ActiveSync"' };
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+export function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
   if (res.headersSent) return;
   res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(body);

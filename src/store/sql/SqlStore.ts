@@ -5,13 +5,17 @@ import type {
 } from '../Store.js';
 import { StoreError } from '../Store.js';
 import {
-  DEFAULT_FOLDERS, type CollectionState, type Device, type Folder, type FolderTypeValue, type HierarchySnapshot, type Item,
-  type ItemChange, type ItemProps, type User,
+  DEFAULT_FOLDERS, type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderTypeValue,
+  type HierarchySnapshot, type Item, type ItemChange, type ItemProps, type OofSettings, type User,
 } from '../types.js';
+import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
+import * as devices from './devices.js';
 import type { SqlDriver } from './driver.js';
 import * as items from './items.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
+import * as search from './search.js';
+import type { ItemRef, ItemSearch } from '../Store.js';
 import * as state from './syncState.js';
 
 const CHANNEL = 'convene_changes';
@@ -23,14 +27,9 @@ interface Shared {
 }
 
 interface UserRow { id: number; email: string; display_name: string; password_hash: string; created_at: number }
-interface DeviceRow {
-  id: number; user_id: number; device_id: string; device_type: string; user_agent: string;
-  protocol_version: string; first_seen: number; last_seen: number;
-}
 interface FolderRow { id: number; user_id: number; parent_id: number; display_name: string; type: number; modseq?: number }
 
 const USER_COLUMNS = 'id, email, display_name, password_hash, created_at';
-const DEVICE_COLUMNS = 'id, user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen';
 
 export async function openSqlStore(db: SqlDriver): Promise<Store> {
   await migrate(db);
@@ -137,6 +136,39 @@ class SqlStore implements Store {
   async listDevices(userId: number): Promise<Device[]> {
     const rows = await this.db.all<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY device_id`, [userId]);
     return rows.map(toDevice);
+  }
+
+  // Provisioning (src/store/sql/devices.ts, docs/provisioning.md).
+  setPendingPolicyKey(devicePk: number, key: number): Promise<void> {
+    return devices.setPendingPolicyKey(this.db, devicePk, key);
+  }
+
+  acknowledgePolicyKey(devicePk: number, temporaryKey: number, finalKey: number, policyHash: string): Promise<boolean> {
+    return devices.acknowledgePolicyKey(this.db, devicePk, temporaryKey, finalKey, policyHash);
+  }
+
+  setDeviceInformation(devicePk: number, info: DeviceInformation): Promise<void> {
+    return devices.setInformation(this.db, devicePk, info);
+  }
+
+  requestWipe(devicePk: number, kind: DeviceWipe['kind']): Promise<void> {
+    return devices.requestWipe(this.db, devicePk, kind);
+  }
+
+  recordWipe(devicePk: number, status: 'sent' | 'done' | 'failed'): Promise<void> {
+    return devices.recordWipe(this.db, devicePk, status);
+  }
+
+  removeDevice(userId: number, deviceId: string): Promise<boolean> {
+    return devices.removeDevice(this.db, userId, deviceId);
+  }
+
+  getOof(userId: number): Promise<OofSettings | undefined> {
+    return devices.getOof(this.db, userId);
+  }
+
+  setOof(userId: number, oof: OofSettings): Promise<void> {
+    return devices.setOof(this.db, userId, oof);
   }
 
   async listFolders(userId: number): Promise<Folder[]> {
@@ -370,6 +402,23 @@ class SqlStore implements Store {
     return outbound.purge(this.db, before);
   }
 
+  // Search, the directory and free/busy (src/store/sql/search.ts).
+  findItemCandidates(userId: number, query: ItemSearch): Promise<ItemRef[]> {
+    return search.itemCandidates(this.db, userId, query);
+  }
+
+  async getItemsInOrder(userId: number, refs: ItemRef[]): Promise<Item[]> {
+    return (await search.itemsInOrder(this.db, refs)).filter(i => i.userId === userId);
+  }
+
+  findUserCandidates(terms: string[]): Promise<User[]> {
+    return search.userCandidates(this.db, terms);
+  }
+
+  listCalendarItems(userId: number, from: number): Promise<Item[]> {
+    return search.calendarItemsFrom(this.db, userId, from);
+  }
+
   private async mustChange(sql: string, params: (string | number)[]): Promise<void> {
     if ((await this.db.run(sql, params)).changes === 0) throw new StoreError('NOT_FOUND', 'no such account');
   }
@@ -389,9 +438,3 @@ function toFolder(r: FolderRow): Folder {
   return { id: r.id, userId: r.user_id, parentId: r.parent_id, displayName: r.display_name, type: r.type as FolderTypeValue };
 }
 
-function toDevice(r: DeviceRow): Device {
-  return {
-    id: r.id, userId: r.user_id, deviceId: r.device_id, deviceType: r.device_type, userAgent: r.user_agent,
-    protocolVersion: r.protocol_version, firstSeen: r.first_seen, lastSeen: r.last_seen,
-  };
-}

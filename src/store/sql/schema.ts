@@ -132,6 +132,24 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     `CREATE INDEX items_deleted_at ON items (deleted_at)`,
     `ALTER TABLE folders ADD COLUMN purged_modseq BIGINT NOT NULL DEFAULT 0`,
   ],
+  // Provisioning (docs/provisioning.md): each device's acknowledged and temporary policy keys, the
+  // policy it acknowledged, a remote wipe and its progress, what it said about itself; and each
+  // account's Out of Office settings (Settings Oof), stored as given.
+  () => [
+    `ALTER TABLE devices ADD COLUMN policy_key BIGINT`,
+    `ALTER TABLE devices ADD COLUMN policy_hash TEXT`,
+    `ALTER TABLE devices ADD COLUMN pending_policy_key BIGINT`,
+    `ALTER TABLE devices ADD COLUMN wipe_kind TEXT`,
+    `ALTER TABLE devices ADD COLUMN wipe_status TEXT`,
+    `ALTER TABLE devices ADD COLUMN wipe_requested_at BIGINT`,
+    `ALTER TABLE devices ADD COLUMN wipe_updated_at BIGINT`,
+    `ALTER TABLE devices ADD COLUMN information TEXT`,
+    `CREATE TABLE oof_settings (
+      user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+      settings TEXT NOT NULL,
+      updated_at BIGINT NOT NULL
+    )`,
+  ],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {

@@ -1,9 +1,7 @@
 // Sync results → the MS-ASCMD 2.2.1.21 response tree. Status numbers live here, nowhere else.
-import type { CollectionOptions, ItemProps } from '../../../store/types.js';
 import type { CollectionResult, Outcome } from '../../../sync/collection.js';
 import { tags, type Element } from '../../../wbxml/index.js';
 import { toElements } from '../../props.js';
-import { renderBody } from '../../body.js';
 
 const as = tags('AirSync');
 
@@ -35,14 +33,15 @@ const STATUS: Record<Outcome, number> = {
 };
 
 export function buildSync(results: CollectionResult[], version: number): Element {
-  return as('Sync', [as('Collections', results.map(r => buildCollection(r, r.options, version)))]);
+  return as('Sync', [as('Collections', results.map(r => buildCollection(r, version)))]);
 }
 
 export function syncStatusOnly(status: number, limit?: number): Element {
   return as('Sync', [as('Status', status), limit !== undefined && as('Limit', limit)]);
 }
 
-function buildCollection(r: CollectionResult, options: CollectionOptions | undefined, version: number): Element {
+// Items arrive rendered for the device, bodies cut as it asked (src/sync/codecs.ts toDevice).
+function buildCollection(r: CollectionResult, version: number): Element {
   const ok = r.outcome === 'OK';
   return as('Collection', [
     version < 12.1 && r.class && as('Class', r.class),
@@ -58,17 +57,14 @@ function buildCollection(r: CollectionResult, options: CollectionOptions | undef
         x.serverId !== undefined && as('ServerId', x.serverId),
         x.instanceId !== undefined && tags('AirSyncBase')('InstanceId', x.instanceId),
         as('Status', STATUS[x.outcome]),
-        x.props && as('ApplicationData', render(x.props, undefined)),
+        x.props && as('ApplicationData', toElements(x.props)),
       ])];
     })),
     ok && r.moreAvailable && as('MoreAvailable'),
     ok && r.commands.length > 0 && as('Commands', r.commands.map(c => as(c.kind, [
       as('ServerId', c.serverId),
-      c.props && as('ApplicationData', render(c.props, options)),
+      c.props && as('ApplicationData', toElements(c.props)),
     ]))),
   ]);
 }
 
-function render(props: ItemProps, options: CollectionOptions | undefined): Element[] {
-  return toElements(props).map(el => (el.name === 'Body' && el.namespace === 'AirSyncBase' ? renderBody(el, options?.bodyPreferences) : el));
-}

@@ -74,6 +74,9 @@ function parseOptions(c: Element): Partial<CollectionOptions> {
       preview: optionalInt(p, 'Preview'),
     }));
   }
+  // 2.5 has no BodyPreference: its Truncation code becomes a plain-text preference (MS-ASCMD 2.2.3.185).
+  const truncation = optionalInt(o, 'Truncation');
+  if (!prefs.length && truncation !== undefined) out.bodyPreferences = [{ type: 1, truncationSize: TRUNCATION[truncation] }];
   const cls = o.childText('Class');
   if (cls) out.class = cls as ItemClass;
   return out;
@@ -102,6 +105,9 @@ function parseCommand(cmd: Element): ClientCommand {
       throw new SyncParseError(`${cmd.name} is not a Sync command`);
   }
 }
+
+/** MS-ASCMD 2.2.3.185 Truncation codes → bytes; 9 (or any other code) keeps the whole body. */
+const TRUNCATION = [0, 512, 1024, 2048, 5120, 10240, 20480, 51200, 102400];
 
 function optionalInt(el: Element, name: string): number | undefined {
   const text = el.childText(name)?.trim();

@@ -1,0 +1,80 @@
+// `convene device list|wipe|remove`: an account's devices, and remote wipe (docs/provisioning.md).
+import { AccountError } from '../accounts/accounts.js';
+import { describeDevice } from '../eas/deviceInformation.js';
+import { atLeast, parseVersion } from '../eas/version.js';
+import type { Store } from '../store/Store.js';
+import type { Device, User } from '../store/types.js';
+import { parse, STORE_FLAGS, UsageError, withStore } from './options.js';
+
+export const DEVICE_HELP = `convene device list ADDRESS
+convene device wipe ADDRESS DEVICEID [--account-only]
+convene device remove ADDRESS DEVICEID
+  wipe: the device is told to erase itself on its next request and reports back (see "list");
+  --account-only erases only this account's data (devices speaking EAS 16.1).
+  remove: forgets the device and its sync state; after a wipe, this lets it connect again.
+  Each takes --data DIR / --db URL (CONVENE_DATA / CONVENE_DB) to choose the store.`;
+
+const FLAGS = { ...STORE_FLAGS, 'account-only': { type: 'boolean' } } as const;
+
+export async function deviceCommand(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parse(rest, FLAGS);
+  if (values.help || !action || action === 'help' || action === '--help' || action === '-h') return console.log(DEVICE_HELP);
+  const [address, deviceId] = positionals;
+  if (!address) throw new UsageError(`an address is needed\n${DEVICE_HELP}`);
+  if (action !== 'list' && !deviceId) throw new UsageError(`a DeviceId is needed (see "convene device list ${address}")`);
+  await withStore(values, async store => {
+    const user = await store.findUserByEmail(address);
+    if (!user) throw new AccountError(`no account ${address}`);
+    switch (action) {
+      case 'list': return list(store, user);
+      case 'wipe': return wipe(store, user, deviceId!, values['account-only'] ?? false);
+      case 'remove': return remove(store, user, deviceId!);
+      default: throw new UsageError(`unknown action "device ${action}"\n${DEVICE_HELP}`);
+    }
+  });
+}
+
+async function list(store: Store, user: User): Promise<void> {
+  const devices = await store.listDevices(user.id);
+  if (devices.length === 0) return console.log(`${user.email} has no devices yet.`);
+  for (const d of devices) {
+    const seen = new Date(d.lastSeen).toISOString().replace(/\.\d+Z$/, 'Z');
+    console.log([d.deviceId, d.deviceType, `EAS ${d.protocolVersion}`, `last seen ${seen}`, state(d), describeDevice(d.information)]
+      .filter(Boolean).join('\t'));
+  }
+}
+
+function state(d: Device): string {
+  if (d.wipe) {
+    const what = d.wipe.kind === 'account' ? 'account wipe' : 'wipe';
+    const when = new Date(d.wipe.updatedAt).toISOString().replace(/\.\d+Z$/, 'Z');
+    const progress = { requested: 'requested', sent: 'sent to the device', done: 'done', failed: 'failed' }[d.wipe.status];
+    return `${what} ${progress} (${when})`;
+  }
+  return d.policyKey !== null ? 'provisioned' : 'not provisioned';
+}
+
+async function wipe(store: Store, user: User, deviceId: string, accountOnly: boolean): Promise<void> {
+  const device = await findDevice(store, user, deviceId);
+  // MS-ASPROV 2.2.2.1: AccountOnlyRemoteWipe exists in protocol 16.1 only.
+  const version = parseVersion(device.protocolVersion);
+  if (accountOnly && !(version && atLeast(version, '16.1'))) {
+    throw new AccountError(`${deviceId} speaks EAS ${device.protocolVersion}; an account-only wipe needs 16.1 (a full wipe works)`);
+  }
+  await store.requestWipe(device.id, accountOnly ? 'account' : 'full');
+  console.log(`${accountOnly ? 'Account-only wipe' : 'Wipe'} of ${deviceId} (${user.email}) requested: the device is told on its `
+    + `next request. Follow it with "convene device list ${user.email}".`);
+}
+
+async function remove(store: Store, user: User, deviceId: string): Promise<void> {
+  await findDevice(store, user, deviceId);
+  await store.removeDevice(user.id, deviceId);
+  console.log(`Forgot ${deviceId} of ${user.email}; if it connects again it starts afresh.`);
+}
+
+async function findDevice(store: Store, user: User, deviceId: string): Promise<Device> {
+  const device = (await store.listDevices(user.id)).find(d => d.deviceId === deviceId || d.deviceId === deviceId.toUpperCase());
+  if (!device) throw new AccountError(`${user.email} has no device ${deviceId} (see "convene device list ${user.email}")`);
+  return device;
+}

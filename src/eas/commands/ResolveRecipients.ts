@@ -1,0 +1,90 @@
+// MS-ASCMD 2.2.1.15 ResolveRecipients: for each To, who it is (src/directory/resolve.ts), and on
+// request the recipient's availability (MergedFreeBusy), certificates and photo. Every To gets a
+// Response in request order, echoing it; a request outside the limits is Status 5 as a whole.
+// docs/directory.md.
+import { mergedFreeBusyOf } from '../../directory/availability.js';
+import { resolveRecipient, type Recipient, type Resolution } from '../../directory/resolve.js';
+import type { TimeWindow } from '../../calendar/freeBusy.js';
+import { tags, type Element } from '../../wbxml/index.js';
+import { CommonStatus, EasError } from '../status.js';
+import { parseResolveRecipients, ResolveStatus, type ResolveRequest } from './resolveRequest.js';
+import type { CommandContext, CommandResult } from './types.js';
+
+const rr = tags('ResolveRecipients');
+
+/** MS-ASCMD 2.2.3.177.12 Status (ResolveRecipients) of a Response. */
+const ResponseStatus = { Resolved: 1, Ambiguous: 2, AmbiguousPartial: 3, Unresolved: 4 } as const;
+/** … of Availability: success, and the MS-ASCMD 2.2.2 codes 160 and 163. */
+const AvailabilityStatus = { Success: 1, TooManyRecipients: 160, Failure: 163 } as const;
+/** … of Certificates: 7, no valid certificate (Convene keeps none). */
+const NO_VALID_CERTIFICATE = 7;
+/** … of Picture: 173, no contact photo (Convene keeps none). */
+const NO_PICTURE = 173;
+/** MS-ASCMD 2.2.3.183: free/busy for at most 100 recipients per request; later ones get 160. */
+const MAX_AVAILABILITY = 100;
+
+export async function resolveRecipients(ctx: CommandContext): Promise<CommandResult> {
+  const req = parseResolveRecipients(ctx.body, ctx.version);
+  if (req === undefined) throw new EasError(400, 'ResolveRecipients: the root is not ResolveRecipients', CommonStatus.InvalidXML);
+  if (req === 'PROTOCOL_ERROR') return { body: rr('ResolveRecipients', [rr('Status', ResolveStatus.ProtocolError)]) };
+  const answers: Element[] = [];
+  const availability = new Availability(ctx, req.availability);
+  for (const to of req.to) {
+    const resolution = await resolveRecipient(ctx.store, ctx.user.id, to, { maxAmbiguous: req.maxAmbiguous });
+    answers.push(await response(to, resolution, req, availability));
+  }
+  return { body: rr('ResolveRecipients', [rr('Status', ResolveStatus.Success), ...answers]) };
+}
+
+async function response(to: string, r: Resolution, req: ResolveRequest, availability: Availability): Promise<Element> {
+  const head = [rr('To', to)];
+  switch (r.status) {
+    case 'UNRESOLVED':
+      return rr('Response', [...head, rr('Status', ResponseStatus.Unresolved), rr('RecipientCount', 0)]);
+    case 'AMBIGUOUS':
+      // MS-ASCMD 2.2.3.183: suggestions carry no free/busy, 2.2.3.177.12: and no certificates.
+      return rr('Response', [...head,
+        rr('Status', r.total > r.suggestions.length ? ResponseStatus.AmbiguousPartial : ResponseStatus.Ambiguous),
+        rr('RecipientCount', r.total),
+        ...r.suggestions.map(s => recipient(s, [req.picture && picture()])),
+      ]);
+    case 'RESOLVED':
+      return rr('Response', [...head, rr('Status', ResponseStatus.Resolved), rr('RecipientCount', 1), recipient(r.recipient, [
+        req.availability && await availability.of(r.recipient),
+        req.certificates && rr('Certificates', [rr('Status', NO_VALID_CERTIFICATE), rr('CertificateCount', 0)]),
+        req.picture && picture(),
+      ])]);
+  }
+}
+
+/** MS-ASCMD 2.2.3.186.5 Type: 1 a directory (GAL) entry, 2 a contact. */
+function recipient(r: Recipient, extra: (Element | false | undefined)[]): Element {
+  return rr('Recipient', [
+    rr('Type', r.kind === 'GAL' ? 1 : 2), rr('DisplayName', r.displayName), rr('EmailAddress', r.emailAddress), ...extra,
+  ]);
+}
+
+function picture(): Element {
+  return rr('Picture', [rr('Status', NO_PICTURE)]);
+}
+
+/** Availability answers for one request: counted against the limit, each account computed once. */
+class Availability {
+  private served = 0;
+  private readonly cache = new Map<number, string>();
+
+  constructor(private readonly ctx: CommandContext, private readonly window: TimeWindow | undefined) {}
+
+  async of(r: Recipient): Promise<Element> {
+    const status = (n: number) => rr('Status', n);
+    if (++this.served > MAX_AVAILABILITY) return rr('Availability', [status(AvailabilityStatus.TooManyRecipients)]);
+    // Someone known only as a contact has a calendar elsewhere, which this server cannot read.
+    if (r.userId === undefined || !this.window) return rr('Availability', [status(AvailabilityStatus.Failure)]);
+    let merged = this.cache.get(r.userId);
+    if (merged === undefined) {
+      merged = await mergedFreeBusyOf(this.ctx.store, r.userId, this.window);
+      this.cache.set(r.userId, merged);
+    }
+    return rr('Availability', [status(AvailabilityStatus.Success), rr('MergedFreeBusy', merged)]);
+  }
+}

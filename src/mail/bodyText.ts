@@ -1,0 +1,54 @@
+// A message body in the forms a device can ask for (MS-ASAIRS 2.2.2.9 Body): plain text from HTML
+// with html-to-text, HTML from plain text, a short preview, and cuts that never split a character.
+import { compile } from 'html-to-text';
+
+// Phones wrap lines themselves; images have no text; a link shows its address unless its text is it.
+const toPlain = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: 'img', format: 'skip' },
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true, ignoreHref: false } },
+  ],
+});
+
+/** The plain-text form of an HTML body. */
+export function htmlToPlain(html: string): string {
+  return toPlain(html);
+}
+
+/** An HTML form of a plain-text body: escaped, line breaks kept. */
+export function plainToHtml(text: string): string {
+  const escaped = text.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  return `<html><body><div style="white-space: pre-wrap">${escaped.replace(/\r?\n/g, '<br>\n')}</div></body></html>`;
+}
+
+/** MS-ASAIRS 2.2.2.35.4 Preview: at most `chars` characters of plain text, whitespace folded. */
+export function previewOf(text: string, chars: number): string {
+  const folded = text.slice(0, chars * 4 + 64).replace(/\s+/g, ' ').trim();
+  return [...folded].slice(0, chars).join('');
+}
+
+/** The longest prefix of `s` whose UTF-8 form fits in `bytes`, never splitting a character. */
+export function cutUtf8(s: string, bytes: number): string {
+  // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, two units, is 4).
+  if (s.length * 3 <= bytes) return s;
+  // Walk only as far as the cut: a 500-byte cut of a long body reads 500 characters, not the body.
+  let used = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const next = s.charCodeAt(i + 1);
+    const pair = c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
+    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+    if (used + size > bytes) return s.slice(0, i);
+    used += size;
+    if (pair) i++;
+  }
+  return s;
+}
+
+/** The largest offset ≤ `at` that does not fall inside a UTF-8 sequence of `buf`. */
+export function utf8Boundary(buf: Uint8Array, at: number): number {
+  let end = Math.min(at, buf.length);
+  while (end > 0 && end < buf.length && (buf[end] & 0xc0) === 0x80) end--;
+  return end;
+}

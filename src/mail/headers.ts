@@ -1,0 +1,67 @@
+// The header block of a device's message, read byte for byte (RFC 5322 2.2): the fields as they
+// came, so a message the server rebuilds keeps them exactly, and a check that they are headers at
+// all. Raw 8-bit bytes are allowed only as UTF-8 (RFC 6532); anything else cannot be decoded
+// without guessing a charset, so the message is refused rather than sent on mangled.
+
+export interface HeaderField {
+  /** Lower-case field name. */
+  name: string;
+  /** The field with its folded lines and line ends, as the device sent it. */
+  raw: Buffer;
+}
+
+export type HeaderProblem = 'NO_HEADER' | 'NOT_A_FIELD' | 'NOT_UTF8' | 'NUL';
+
+const FIELD_NAME = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
+
+/** Offset just past the blank line that ends the header block (the buffer's length when none). */
+function bodyOffset(mime: Buffer): number {
+  const crlf = mime.indexOf('\r\n\r\n');
+  const lf = mime.indexOf('\n\n');
+  const ends = [crlf < 0 ? -1 : crlf + 4, lf < 0 ? -1 : lf + 2].filter(n => n >= 0);
+  return ends.length ? Math.min(...ends) : mime.length;
+}
+
+/** The top-level header fields, in order; the body starts at `bodyStart`. */
+export function headerFields(mime: Buffer): { fields: HeaderField[]; bodyStart: number } {
+  const bodyStart = bodyOffset(mime);
+  const fields: HeaderField[] = [];
+  let pos = 0;
+  while (pos < bodyStart) {
+    const nl = mime.indexOf(0x0a, pos);
+    const next = nl < 0 || nl >= bodyStart ? bodyStart : nl + 1;
+    const line = mime.subarray(pos, next);
+    pos = next;
+    if (line.length === 0 || line[0] === 0x0d || line[0] === 0x0a) break;
+    if ((line[0] === 0x20 || line[0] === 0x09) && fields.length) {
+      const last = fields[fields.length - 1]!;
+      last.raw = Buffer.concat([last.raw, line]);
+      continue;
+    }
+    const name = FIELD_NAME.exec(line.toString('latin1'))?.[1]?.toLowerCase() ?? '';
+    fields.push({ name, raw: Buffer.from(line) });
+  }
+  return { fields, bodyStart };
+}
+
+/** Why the header block is not one a message can go out with, or undefined when it is fine. */
+export function headerProblem(mime: Buffer): HeaderProblem | undefined {
+  const { fields, bodyStart } = headerFields(mime);
+  if (fields.length === 0) return 'NO_HEADER';
+  if (fields.some(f => f.name === '')) return 'NOT_A_FIELD';
+  const block = mime.subarray(0, bodyStart);
+  if (block.includes(0)) return 'NUL';
+  if (block.some(b => b >= 0x80)) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(block);
+    } catch {
+      return 'NOT_UTF8';
+    }
+  }
+  return undefined;
+}
+
+/** A header line ready to go in a block: long lists folded at their spaces (RFC 5322 2.2.3). */
+export function headerLine(name: string, values: string[]): Buffer {
+  return Buffer.from(`${name}: ${values.join('\r\n ')}\r\n`, 'utf8');
+}

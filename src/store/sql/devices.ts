@@ -1,0 +1,73 @@
+// Devices beyond their sighting: policy keys, remote wipes and what a device says about itself
+// (docs/provisioning.md); and each account's Out of Office settings.
+import type { Device, DeviceInformation, DeviceWipe, OofSettings } from '../types.js';
+import type { SqlDriver } from './driver.js';
+
+export interface DeviceRow {
+  id: number; user_id: number; device_id: string; device_type: string; user_agent: string;
+  protocol_version: string; first_seen: number; last_seen: number;
+  policy_key: number | null; policy_hash: string | null; pending_policy_key: number | null;
+  wipe_kind: string | null; wipe_status: string | null; wipe_requested_at: number | null; wipe_updated_at: number | null;
+  information: string | null;
+}
+
+export const DEVICE_COLUMNS = `id, user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen,
+  policy_key, policy_hash, pending_policy_key, wipe_kind, wipe_status, wipe_requested_at, wipe_updated_at, information`;
+
+export function toDevice(r: DeviceRow): Device {
+  return {
+    id: r.id, userId: r.user_id, deviceId: r.device_id, deviceType: r.device_type, userAgent: r.user_agent,
+    protocolVersion: r.protocol_version, firstSeen: r.first_seen, lastSeen: r.last_seen,
+    policyKey: r.policy_key, policyHash: r.policy_hash, pendingPolicyKey: r.pending_policy_key,
+    wipe: r.wipe_kind && r.wipe_status ? {
+      kind: r.wipe_kind as DeviceWipe['kind'], status: r.wipe_status as DeviceWipe['status'],
+      requestedAt: r.wipe_requested_at ?? 0, updatedAt: r.wipe_updated_at ?? 0,
+    } : null,
+    information: r.information ? (JSON.parse(r.information) as DeviceInformation) : null,
+  };
+}
+
+export async function setPendingPolicyKey(db: SqlDriver, devicePk: number, key: number): Promise<void> {
+  await db.run('UPDATE devices SET pending_policy_key = ? WHERE id = ?', [key, devicePk]);
+}
+
+/** Swaps the temporary key for the final one in one statement, so two acknowledgements cannot both win. */
+export async function acknowledgePolicyKey(db: SqlDriver, devicePk: number, temporaryKey: number, finalKey: number, policyHash: string): Promise<boolean> {
+  const res = await db.run(
+    'UPDATE devices SET policy_key = ?, policy_hash = ?, pending_policy_key = NULL WHERE id = ? AND pending_policy_key = ?',
+    [finalKey, policyHash, devicePk, temporaryKey]);
+  return res.changes > 0;
+}
+
+export async function setInformation(db: SqlDriver, devicePk: number, info: DeviceInformation): Promise<void> {
+  await db.run('UPDATE devices SET information = ? WHERE id = ?', [JSON.stringify(info), devicePk]);
+}
+
+export async function requestWipe(db: SqlDriver, devicePk: number, kind: DeviceWipe['kind']): Promise<void> {
+  const now = Date.now();
+  await db.run(
+    `UPDATE devices SET wipe_kind = ?, wipe_status = 'requested', wipe_requested_at = ?, wipe_updated_at = ? WHERE id = ?`,
+    [kind, now, now, devicePk]);
+}
+
+/** Moves a requested wipe on; a device with no wipe requested stays as it is. */
+export async function recordWipe(db: SqlDriver, devicePk: number, status: Exclude<DeviceWipe['status'], 'requested'>): Promise<void> {
+  await db.run('UPDATE devices SET wipe_status = ?, wipe_updated_at = ? WHERE id = ? AND wipe_kind IS NOT NULL',
+    [status, Date.now(), devicePk]);
+}
+
+export async function removeDevice(db: SqlDriver, userId: number, deviceId: string): Promise<boolean> {
+  return (await db.run('DELETE FROM devices WHERE user_id = ? AND device_id = ?', [userId, deviceId])).changes > 0;
+}
+
+export async function getOof(db: SqlDriver, userId: number): Promise<OofSettings | undefined> {
+  const row = await db.get<{ settings: string }>('SELECT settings FROM oof_settings WHERE user_id = ?', [userId]);
+  return row && (JSON.parse(row.settings) as OofSettings);
+}
+
+export async function setOof(db: SqlDriver, userId: number, oof: OofSettings): Promise<void> {
+  await db.run(
+    `INSERT INTO oof_settings (user_id, settings, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`,
+    [userId, JSON.stringify(oof), Date.now()]);
+}
