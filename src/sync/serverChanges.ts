@@ -38,11 +38,13 @@ export interface Scan {
 const BATCH = 256;
 
 /** Decides, read-only, what a Sync would send after `from`: at most `window` changes. */
-export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, folder: Folder & { modseq: number },
+export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, folder: Folder & { modseq: number; purgedModseq?: number },
   options: Pick<CollectionOptions, 'filterType'>, from: number, window: number): Promise<Scan> {
   if (folder.modseq <= from) return { decided: [], watermark: from, moreAvailable: false };
   const cutoff = filterCutoff(options.filterType);
-  const decided: Decision[] = [];
+  const decided: Decision[] = from < (folder.purgedModseq ?? 0) ? await vanished(ctx, folder.id, from) : [];
+  if (decided.length >= window) return { decided: decided.slice(0, window), watermark: from, moreAvailable: true };
+  const reconciled = decided.length > 0 || from < (folder.purgedModseq ?? 0);
   let watermark = from;
   let moreAvailable = false;
   scan: for (;;) {
@@ -63,7 +65,26 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
     }
     if (batch.length < BATCH) break;
   }
+  if (!reconciled) {
+    // A purge that committed while the log was read may have taken tombstones this scan never saw.
+    const purged = (await ctx.store.getFolder(ctx.device.userId, folder.id))?.purgedModseq ?? 0;
+    if (from < purged) {
+      const known = new Set(decided.map(d => d.id));
+      const extra = (await vanished(ctx, folder.id, from)).filter(d => !known.has(d.id));
+      // Over the window: keep the watermark where it was, so the next round starts with them.
+      if (decided.length + extra.length <= window) decided.push(...extra);
+      else return { decided, watermark: from, moreAvailable: true };
+    }
+  }
   return { decided, watermark, moreAvailable };
+}
+
+/**
+ * Deletes the log can no longer tell (their tombstones expired, store/tombstoneExpiry.ts): what the
+ * device holds in the folder that exists no more. The device keeps its SyncKey; no resync.
+ */
+async function vanished(ctx: Pick<SyncContext, 'store' | 'device'>, folderId: number, from: number): Promise<Decision[]> {
+  return (await ctx.store.vanishedItems(ctx.device.id, folderId)).map(id => ({ kind: 'Delete' as const, id, modseq: from }));
 }
 
 /** Sync's side: the scan, then the items it sends, with the device's holdings brought up to date. */

@@ -182,11 +182,12 @@ interface LossPlan {
 
 type Op = 'srvAddEvent' | 'srvChangeEvent' | 'srvDeleteEvent' | 'srvMoveEvent' | 'srvDeliver' | 'srvChangeMail' | 'srvDeleteMail'
   | 'srvMoveMail' | 'srvEmptyTrash' | 'devAdd' | 'devChange' | 'devDelete' | 'devFetch' | 'conflict' | 'otherDevice' | 'lose'
-  | 'reset' | 'stale' | 'filter' | 'emptySync';
+  | 'reset' | 'stale' | 'filter' | 'emptySync' | 'srvPurge';
 
 const SERVER_OPS: readonly (readonly [Op, number])[] = [
   ['srvAddEvent', 8], ['srvChangeEvent', 6], ['srvDeleteEvent', 3], ['srvMoveEvent', 3],
   ['srvDeliver', 8], ['srvChangeMail', 5], ['srvDeleteMail', 3], ['srvMoveMail', 3], ['srvEmptyTrash', 1],
+  ['srvPurge', 1.5],
 ];
 const OPS: readonly (readonly [Op, number])[] = [
   ...SERVER_OPS,
@@ -291,6 +292,11 @@ class Simulation {
       case 'srvDeleteMail': return this.serverDelete(this.rng.pick([this.f.inbox, this.f.archive, this.f.trash]));
       case 'srvMoveMail': return this.serverMove(this.f.inbox, this.f.archive);
       case 'srvEmptyTrash': return this.serverEmptyTrash();
+      case 'srvPurge': {
+        // Tombstone expiry at its harshest: every tombstone goes, also those no device has seen yet.
+        const removed = await this.t.store.purgeTombstones(Date.now() + 1);
+        return this.log(`server purges ${removed} tombstones`);
+      }
       case 'devAdd': return this.queue(a, 'Add', this.rng.pick([this.f.cal, this.f.cal2]));
       case 'devChange': return this.queue(a, 'Change', this.rng.pick([this.f.cal, this.f.cal2, this.f.inbox, this.f.archive]));
       case 'devDelete': return this.queue(a, 'Delete', this.rng.pick(a.folders));
