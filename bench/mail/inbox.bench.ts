@@ -3,23 +3,19 @@
 // Two Inboxes in the same run: messages filed from MIME (HTML + text + an attachment, as SendMail
 // and SMTP deliver them) against the reference of server-made mail kept as properties only (a
 // plain-text body, no MIME). The ratio says what reading real mail costs over the simplest item.
-import { pino } from 'pino';
-import type { AddressInfo } from 'node:net';
+import { onEachBackend, serverMs } from '../helpers.js';
 import { createAccount } from '../../src/accounts/accounts.js';
 import { CollectionMirror } from '../../src/client/collection.js';
 import { EasClient } from '../../src/client/EasClient.js';
-import { createEasServer } from '../../src/eas/http/server.js';
 import { fileMessage } from '../../src/mail/item.js';
 import { parseMessage } from '../../src/mail/parse.js';
 import { FolderType, type User } from '../../src/store/types.js';
 import type { Store } from '../../src/store/Store.js';
 import { tags } from '../../src/wbxml/index.js';
-import { BACKENDS } from '../../test/helpers/stores.js';
 import { email } from '../../test/helpers/items.js';
 
 const asb = tags('AirSyncBase');
 const COUNT = 10_000;
-const serverMs = (headers: Record<string, unknown>): number => Number(/dur=([\d.]+)/.exec(String(headers['server-timing']))?.[1] ?? NaN);
 
 const PARAGRAPH = 'The quarterly numbers are in, and they look better than the forecast we made in spring. ';
 
@@ -64,28 +60,16 @@ async function initialSync(url: string, store: Store, user: User): Promise<{ ms:
 }
 
 export default async function run(): Promise<void> {
-  for (const makeBackend of BACKENDS) {
-    const backend = await makeBackend();
-    const store = await backend.open();
-    const server = createEasServer({ store, log: pino({ level: 'silent' }) });
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const reference = await createAccount(store, { email: 'reference@example.com', password: 'bench-password' });
-      const filed = await createAccount(store, { email: 'filed@example.com', password: 'bench-password' });
-      await fill(store, reference, false);
-      await fill(store, filed, true);
-      const ref = await initialSync(url, store, reference);
-      const real = await initialSync(url, store, filed);
-      const us = (r: { ms: number }) => (r.ms / COUNT * 1000).toFixed(1);
-      console.log(`[${backend.name}] initial Sync of a 10,000-message Inbox, Type 1 TruncationSize 500, WindowSize 100: ` +
-        `filed MIME mail ${real.ms.toFixed(0)} ms server time (${us(real)} µs/item, ${real.items} items), ` +
-        `properties-only reference ${ref.ms.toFixed(0)} ms (${us(ref)} µs/item), ratio ${(real.ms / ref.ms).toFixed(2)}`);
-    } finally {
-      server.closeAllConnections();
-      await new Promise(r => server.close(r));
-      await store.close();
-      await backend.dispose();
-    }
-  }
+  await onEachBackend(async ({ backend, store, url }) => {
+    const reference = await createAccount(store, { email: 'reference@example.com', password: 'bench-password' });
+    const filed = await createAccount(store, { email: 'filed@example.com', password: 'bench-password' });
+    await fill(store, reference, false);
+    await fill(store, filed, true);
+    const ref = await initialSync(url, store, reference);
+    const real = await initialSync(url, store, filed);
+    const us = (r: { ms: number }) => (r.ms / COUNT * 1000).toFixed(1);
+    console.log(`[${backend.name}] initial Sync of a 10,000-message Inbox, Type 1 TruncationSize 500, WindowSize 100: ` +
+      `filed MIME mail ${real.ms.toFixed(0)} ms server time (${us(real)} µs/item, ${real.items} items), ` +
+      `properties-only reference ${ref.ms.toFixed(0)} ms (${us(ref)} µs/item), ratio ${(real.ms / ref.ms).toFixed(2)}`);
+  });
 }

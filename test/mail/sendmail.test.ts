@@ -2,43 +2,28 @@
 // and to an outside address; the local one hears of it through Ping, the outside one arrives at an
 // SMTP listener with the device's MIME, and the copy is in Sent Items.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import PostalMime from 'postal-mime';
-import { SMTPServer } from 'smtp-server';
-import { OutboundMailer } from '../../src/mail/outbound.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
 import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { smtpSink, type Arrival, type SmtpSink } from '../helpers/smtpSink.js';
 
 const cm = tags('ComposeMail');
 const p = tags('Ping');
 
 describe('SendMail to a local and an outside recipient', () => {
   let t: TestServer;
-  let listener: SMTPServer;
-  let mailer: OutboundMailer;
-  const received: { rcpt: string[]; raw: Buffer }[] = [];
+  let sink: SmtpSink;
+  let received: Arrival[];
 
   before(async () => {
     t = await startServer({ users: ['alice@example.com', 'bob@example.com'] });
-    listener = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-      onData(stream, session, done) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => { received.push({ rcpt: session.envelope.rcptTo.map(r => r.address), raw: Buffer.concat(chunks) }); done(); });
-      },
-    });
-    await new Promise<void>(r => listener.listen(0, '127.0.0.1', r));
-    const port = (listener.server.address() as AddressInfo).port;
-    mailer = new OutboundMailer({ store: t.store, relay: `smtp://127.0.0.1:${port}`, log: pino({ level: 'silent' }) });
-    await mailer.start();
+    sink = await smtpSink(t.store);
+    received = sink.received;
   });
   after(async () => {
-    await mailer.stop({ graceMs: 1000 });
-    await new Promise<void>(r => listener.close(() => r()));
+    await sink.close();
     await t.close();
   });
 
