@@ -91,7 +91,7 @@ for (const backend of BACKENDS) {
         byId(inbox, `${inbox}:999999`), // 6: no such item
         byId(bobInbox, `${bobInbox}:${bobs.id}`), // 6: another account's folder and item
         byId(inbox, `${inbox}:${bobs.id}`), // 6: another account's item through one's own folder
-        mailbox(search('LongId', 'RgAAAAD')), // 6: no search results are ever handed out
+        mailbox(search('LongId', 'RgAAAAD')), // 6: not a LongId this server hands out
         io('Fetch', [io('Store', 'DocumentLibrary'), dl('LinkId', '\\\\server\\share\\a.docx')]), // 9
         io('Fetch', [io('Store', 'Elsewhere'), as('CollectionId', String(inbox)), as('ServerId', `${inbox}:${plain.id}`)]), // 9
         io('Fetch', [as('CollectionId', String(inbox)), as('ServerId', `${inbox}:${plain.id}`)]), // 2: no Store

@@ -153,6 +153,14 @@ for (const backend of BACKENDS) {
       const fetch = res.body!.child('Response')!.child('Fetch')!;
       assert.equal(fetch.childText('Status'), '1');
       assert.equal(fetch.child('Properties')!.childText('Subject', 'Email'), 'Invoice 1001');
+      // …and by the LongId itself, as MS-ASCMD 2.2.3.98.3 intends (percent-encoded too).
+      for (const id of [longId, encodeURIComponent(longId)]) {
+        const byLongId = await phone().send('ItemOperations', io('ItemOperations', [io('Fetch', [io('Store', 'Mailbox'), s('LongId', id)])]));
+        const f = byLongId.body!.child('Response')!.child('Fetch')!;
+        assert.equal(f.childText('Status'), '1');
+        assert.equal(f.childText('LongId', 'Search'), id);
+        assert.equal(f.child('Properties')!.childText('Subject', 'Email'), 'Invoice 1001');
+      }
     });
 
     it('MS-ASCMD 2.2.3.80.2: words match subject, sender and the text of HTML bodies (not their markup), all of them', async () => {

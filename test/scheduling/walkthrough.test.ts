@@ -153,6 +153,10 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.equal(missing.body?.child('Result')?.childText('Status'), '4', 'request missing');
     const bad = await bobClient.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [mr('UserResponse', 9), mr('CollectionId', '1'), mr('RequestId', '1:1')])]));
     assert.equal(bad.body?.child('Result')?.childText('Status'), '2', 'malformed');
+    const byLongId = (client: typeof bobClient, longId: string) =>
+      client.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [mr('UserResponse', 1), tags('Search')('LongId', longId), mr('SendResponse')])]));
+    assert.equal((await byLongId(bobClient, 'not-a-long-id')).body?.child('Result')?.childText('Status'), '2', 'a LongId this server never gave');
+    assert.equal((await byLongId(aliceClient, aliceItem)).body?.child('Result')?.childText('Status'), '2', 'the organizer, by LongId');
     // An outdated request: Alice changes the time twice; the first update is outdated by the second.
     await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'o', props: invitation('Outdated') }]);
     const [sid] = [...mirrors.aliceCal.items.entries()].find(([, p]) => text(p, 'Calendar:Subject') === 'Outdated')!;
@@ -164,7 +168,10 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.equal(outdated.body?.child('Result')?.childText('Status'), '4');
     // A time change puts Bob's answer on Alice's copy back to "not responded".
     const [current] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Outdated' && text(nodes(p, 'Email:MeetingRequest'), 'Email2:MeetingMessageType') === '2')!;
-    assert.equal((await respond(bobClient, mirrors.bobInbox.collectionId, current, 1)).body?.child('Result')?.childText('Status'), '1');
+    // Answered by LongId, as after a Search (MS-ASCMD 2.2.3.98.2): no RequestId to repeat.
+    const answered = (await byLongId(bobClient, current)).body?.child('Result');
+    assert.equal(answered?.childText('Status'), '1');
+    assert.equal(answered?.child('RequestId'), undefined);
     const aliceId = (await t.store.findUserByEmail('alice@example.com'))!.id;
     const status = async () => (await t.store.getItem(aliceId, Number(sid.split(':')[1])))?.event?.attendees?.[0]?.status;
     assert.equal(await status(), 3);

@@ -1,4 +1,5 @@
 // MS-ASCMD 2.2.1.11 MeetingResponse: each Request answered on its own with its Result.
+import { formatLongId, parseLongId } from '../../search/longId.js';
 import { answerMeeting, type AnswerFailure, type MeetingAnswer } from '../../scheduling/attendee.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import type { CommandContext, CommandResult } from './types.js';
@@ -15,7 +16,9 @@ const STATUS: Record<AnswerFailure, number> = {
   NOT_ANSWERABLE: MeetingResponseStatus.ServerError,
 };
 
-type Parsed = { answer: Omit<MeetingAnswer, 'version'>; instanceId?: string | undefined } | { invalid: true; requestId?: string | undefined };
+/** `echo`: the RequestId the Result repeats — none when the device named the request by LongId. */
+type Parsed = { answer: Omit<MeetingAnswer, 'version'>; echo: string | undefined; instanceId?: string | undefined }
+  | { invalid: true; requestId?: string | undefined };
 
 export async function meetingResponse(ctx: CommandContext): Promise<CommandResult> {
   const requests = ctx.body?.name === 'MeetingResponse' ? ctx.body.all('Request') : [];
@@ -28,20 +31,25 @@ export async function meetingResponse(ctx: CommandContext): Promise<CommandResul
     }
     const outcome = await answerMeeting(ctx.store, ctx.user, { ...parsed.answer, version: Number(ctx.version) });
     results.push(outcome.ok
-      ? result(parsed.answer.requestId, MeetingResponseStatus.Success, outcome.calendarId, parsed.instanceId)
-      : result(parsed.answer.requestId, STATUS[outcome.reason], undefined, parsed.instanceId));
+      ? result(parsed.echo, MeetingResponseStatus.Success, outcome.calendarId, parsed.instanceId)
+      : result(parsed.echo, STATUS[outcome.reason], undefined, parsed.instanceId));
   }
   return { body: mr('MeetingResponse', results) };
 }
 
 function parse(r: Element | undefined): Parsed {
-  const requestId = r?.childText('RequestId')?.trim();
-  const collectionId = r?.childText('CollectionId')?.trim();
+  // MS-ASCMD 2.2.3.98.2: a request found by Search is named by its LongId instead (docs/search.md).
+  const longId = r?.childText('LongId', 'Search')?.trim();
+  const ref = longId ? parseLongId(longId) : undefined;
+  if (longId && !ref) return { invalid: true };
+  const requestId = ref ? formatLongId({ folderId: ref.folderId, id: ref.itemId }) : r?.childText('RequestId')?.trim();
+  const collectionId = ref ? String(ref.folderId) : r?.childText('CollectionId')?.trim();
   const userResponse = Number(r?.childText('UserResponse'));
   if (!r || !requestId || !collectionId || ![1, 2, 3].includes(userResponse)) return { invalid: true, requestId };
   const send = r.child('SendResponse');
   const instanceId = r.childText('InstanceId')?.trim();
   return {
+    echo: ref ? undefined : requestId,
     answer: {
       userResponse: userResponse as 1 | 2 | 3, collectionId, requestId, instanceId,
       sendResponse: send ? { body: send.child('Body', 'AirSyncBase')?.childText('Data'), proposal: proposalOf(send) } : undefined,
