@@ -6,6 +6,7 @@ import { CalendarError } from '../calendar/errors.js';
 import { routeSubmittedItip } from '../scheduling/itip.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
+import { stripBcc } from './compose.js';
 import { headerProblem } from './headers.js';
 import { fileMessage, mailbox } from './item.js';
 import { queueMail } from './outbound.js';
@@ -74,9 +75,11 @@ export interface Delivery {
 export async function deliverSubmitted(tx: Store, user: User, d: Delivery): Promise<string[]> {
   const handled = d.handled ?? await routeItip(tx, user, d.message, d.recipients, d.log);
   const remote: string[] = [];
+  // RFC 5322 3.6.3: recipients never see the Bcc field; only the sender's own copy keeps it.
+  const delivered = d.message.bcc.length ? { ...d.message, raw: stripBcc(d.message.raw), bcc: [] } : d.message;
   for (const recipient of d.recipients.filter(r => !handled.has(r))) {
     const local = await tx.findUserByEmail(recipient);
-    if (local) await fileMessage(tx, local, FolderType.Inbox, d.message, { from: mailbox(user.email, user.displayName) });
+    if (local) await fileMessage(tx, local, FolderType.Inbox, delivered, { from: mailbox(user.email, user.displayName) });
     else remote.push(recipient);
   }
   if (d.saveInSent) await fileMessage(tx, user, FolderType.SentItems, d.message, { from: mailbox(user.email, user.displayName), read: true });

@@ -61,4 +61,28 @@ describe('SendMail to a local and an outside recipient', () => {
     await new Promise(r => setTimeout(r, 300));
     assert.equal(received.length, 1, 'the same ClientId sends nothing');
   });
+
+  it('RFC 5322 3.6.3: a blind copy stays blind — no Bcc in what a local recipient or the outside world receives; the sender keeps it', async () => {
+    const alice = t.client('alice@example.com', { deviceId: 'ALICE' });
+    const mime = Buffer.from([
+      'From: alice@example.com', 'To: carol@elsewhere.example', 'Bcc: bob@example.com, dave@elsewhere.example', 'Subject: Blind',
+      'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'psst', '',
+    ].join('\r\n'));
+    const before = received.length;
+    const res = await alice.send('SendMail', cm('SendMail', [cm('ClientId', 'bcc1'), cm('SaveInSentItems'), cm('MIME', mime)]));
+    assert.equal(res.status, 200);
+    const stored = async (email: string, type: number) => {
+      const user = (await t.store.findUserByEmail(email))!;
+      const folder = await folderId(t, email, type);
+      const items = await t.store.getItems(Number(folder), await t.store.liveItemIds(Number(folder)));
+      const item = items.find(i => i.props.some(x => x[0] === 'Email:Subject' && x[1] === 'Blind'))!;
+      return (await t.store.getItemContent(user.id, item.id))!.toString('utf8');
+    };
+    assert.doesNotMatch(await stored('bob@example.com', FolderType.Inbox), /^bcc:/im);
+    assert.match(await stored('alice@example.com', FolderType.SentItems), /^Bcc: bob@example.com, dave@elsewhere.example/m);
+    for (let i = 0; i < 100 && received.length === before; i++) await new Promise(r => setTimeout(r, 50));
+    const out = received.slice(before);
+    assert.deepEqual(out.flatMap(m => m.rcpt).sort(), ['carol@elsewhere.example', 'dave@elsewhere.example']);
+    assert.ok(out.every(m => !/^bcc:/im.test(m.raw.toString('utf8'))));
+  });
 });
