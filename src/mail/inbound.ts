@@ -9,6 +9,7 @@ import { CalendarError } from '../calendar/errors.js';
 import { receiveItip } from '../scheduling/incoming.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
+import { replyIfAway } from './autoReply.js';
 import { fileMessage } from './item.js';
 import { MimeError, parseMessage, type ParsedMessage } from './parse.js';
 
@@ -141,7 +142,10 @@ export async function deliverInbound(store: Store, envelope: Envelope, raw: Buff
         log(`unreadable iCalendar part from ${envelope.mailFrom || '<>'}: ${e.message}; delivered as plain mail`);
       }
     }
-    for (const user of recipients.filter(u => !handled.has(u.email))) await fileMessage(tx, user, FolderType.Inbox, message, { from: message.from ?? '' });
+    for (const user of recipients.filter(u => !handled.has(u.email))) {
+      await fileMessage(tx, user, FolderType.Inbox, message, { from: message.from ?? '' });
+      await replyIfAway(tx, user, message, { mailFrom: envelope.mailFrom }, log);
+    }
   });
 }
 

@@ -275,6 +275,8 @@ export class OutboundMailer {
 
   /** A non-delivery report (REPORT.IPM.Note.NDR) in the sender's Inbox. */
   private async bounce(tx: Store, entry: OutboundEntry, failures: OutboundFailure[]): Promise<void> {
+    // RFC 5321 4.5.5: mail sent with the null return path (automatic replies) is never bounced.
+    if (!entry.from) return void this.log.info({ outboundId: entry.id }, 'no delivery report: the message had the null return path');
     const inbox = (await tx.listFolders(entry.userId)).find(f => f.type === FolderType.Inbox);
     if (!inbox) return void this.log.warn({ outboundId: entry.id }, 'bounce dropped: the sender has no Inbox');
     const subject = await parseMessage(entry.mime).then(m => m.subject, () => '');

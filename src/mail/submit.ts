@@ -6,6 +6,7 @@ import { CalendarError } from '../calendar/errors.js';
 import { routeSubmittedItip } from '../scheduling/itip.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
+import { replyIfAway } from './autoReply.js';
 import { stripBcc } from './compose.js';
 import { headerProblem } from './headers.js';
 import { fileMessage, mailbox } from './item.js';
@@ -79,8 +80,10 @@ export async function deliverSubmitted(tx: Store, user: User, d: Delivery): Prom
   const delivered = d.message.bcc.length ? { ...d.message, raw: stripBcc(d.message.raw), bcc: [] } : d.message;
   for (const recipient of d.recipients.filter(r => !handled.has(r))) {
     const local = await tx.findUserByEmail(recipient);
-    if (local) await fileMessage(tx, local, FolderType.Inbox, delivered, { from: mailbox(user.email, user.displayName) });
-    else remote.push(recipient);
+    if (local) {
+      await fileMessage(tx, local, FolderType.Inbox, delivered, { from: mailbox(user.email, user.displayName) });
+      await replyIfAway(tx, local, delivered, { account: user }, d.log);
+    } else remote.push(recipient);
   }
   if (d.saveInSent) await fileMessage(tx, user, FolderType.SentItems, d.message, { from: mailbox(user.email, user.displayName), read: true });
   // Everyone elsewhere: the message as it is, through the outbound queue.

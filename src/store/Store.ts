@@ -65,9 +65,15 @@ export interface Store {
   requestWipe(devicePk: number, kind: DeviceWipe['kind']): Promise<void>;
   /** A requested wipe's progress: the directive went out, or the device acknowledged it. */
   recordWipe(devicePk: number, status: 'sent' | 'done' | 'failed'): Promise<void>;
-  /** An account's Out of Office settings (Settings Oof); stored and returned only. */
+  /** An account's Out of Office settings (Settings Oof); src/mail/autoReply.ts answers mail with them. */
   getOof(userId: number): Promise<OofSettings | undefined>;
+  /** Replaces the settings and starts a new Out of Office period: every sender may get a reply again. */
   setOof(userId: number, oof: OofSettings): Promise<void>;
+  /**
+   * Records that the current Out of Office period answered `sender` (one automatic reply per
+   * sender, RFC 3834 2); false when it had already, or when the account has no settings.
+   */
+  rememberAutoReply(userId: number, sender: string): Promise<boolean>;
 
   listFolders(userId: number): Promise<Folder[]>;
   createFolder(userId: number, folder: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder>;

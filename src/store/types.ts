@@ -80,7 +80,7 @@ export const DEVICE_INFORMATION_FIELDS = [
 ] as const;
 export type DeviceInformation = Partial<Record<(typeof DEVICE_INFORMATION_FIELDS)[number], string>>;
 
-/** An account's Out of Office settings (MS-ASCMD 2.2.3.122 Oof), stored and returned, not acted on. */
+/** An account's Out of Office settings (MS-ASCMD 2.2.3.122 Oof); src/mail/autoReply.ts sends the replies. */
 export interface OofSettings {
   /** MS-ASCMD 2.2.3.124 OofState: 0 disabled, 1 global, 2 time-based. */
   state: 0 | 1 | 2;

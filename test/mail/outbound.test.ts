@@ -257,6 +257,21 @@ describe('outbound mailer', () => {
     }
   });
 
+  it('RFC 5321 4.5.5: a message sent with the null return path (an automatic reply) fails without a report', async () => {
+    const smtp = await listen({ rcpt: () => ({ code: 550, message: '5.1.1 no such user' }) });
+    try {
+      await start({ relay: `smtp://127.0.0.1:${smtp.port}` });
+      const before = (await inbox(store, alice)).length;
+      const queued = await queueMail(store, alice.id, { from: '', recipients: ['gone@example.net'], mime: plain('Automatic reply: hi', ['gone@example.net']) });
+      const done = await settled(queued.id);
+      assert.deepEqual([done.status, done.failed.map(f => f.recipient)], ['failed', ['gone@example.net']]);
+      assert.equal((await inbox(store, alice)).length, before, 'no delivery report');
+    } finally {
+      await mailer!.stop();
+      await smtp.close();
+    }
+  });
+
   it('gives up after the last allowed attempt and bounces with the last error', async () => {
     const smtp = await listen({ rcpt: () => ({ code: 452, message: '4.2.2 mailbox full' }) });
     try {

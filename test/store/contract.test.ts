@@ -313,5 +313,31 @@ for (const makeBackend of BACKENDS) {
       await store.removeUser(dora.id);
       assert.equal(await store.getOof(dora.id), undefined);
     });
+
+    it('remembers each sender an Out of Office period answered; a new Set starts a new period (docs/mail.md)', async () => {
+      const eve = await store.createUser({ email: 'eve@example.com', displayName: 'Eve', passwordHash: 'h' });
+      const fay = await store.createUser({ email: 'fay@example.com', displayName: 'Fay', passwordHash: 'h' });
+      assert.equal(await store.rememberAutoReply(eve.id, 'sam@elsewhere.example'), false, 'no settings, no period');
+      const oof = { state: 1 as const, startTime: null, endTime: null, messages: {} };
+      await store.setOof(eve.id, oof);
+      await store.setOof(fay.id, oof);
+      assert.equal(await store.rememberAutoReply(eve.id, 'sam@elsewhere.example'), true);
+      assert.equal(await store.rememberAutoReply(eve.id, 'Sam@Elsewhere.example'), false, 'once per sender, whatever the case');
+      assert.equal(await store.rememberAutoReply(eve.id, 'tim@elsewhere.example'), true);
+      assert.equal(await store.rememberAutoReply(fay.id, 'sam@elsewhere.example'), true, 'each account answers on its own');
+      // A rolled-back delivery did not answer.
+      await assert.rejects(store.transaction(async tx => {
+        assert.equal(await tx.rememberAutoReply(eve.id, 'uma@elsewhere.example'), true);
+        throw new Error('delivery failed');
+      }), /delivery failed/);
+      assert.equal(await store.rememberAutoReply(eve.id, 'uma@elsewhere.example'), true);
+      await store.setOof(eve.id, { ...oof, state: 0 });
+      assert.equal(await store.rememberAutoReply(eve.id, 'sam@elsewhere.example'), true, 'a new period');
+      assert.equal(await store.rememberAutoReply(eve.id, 'sam@elsewhere.example'), false);
+      assert.equal(await store.rememberAutoReply(fay.id, 'sam@elsewhere.example'), false, "another account's period goes on");
+      await store.removeUser(eve.id);
+      await store.removeUser(fay.id);
+      assert.equal(await store.rememberAutoReply(eve.id, 'sam@elsewhere.example'), false);
+    });
   });
 }

@@ -1,6 +1,6 @@
 // MS-ASCMD 2.2.3.122 Oof (Settings): an account's Out of Office state, schedule and messages per
-// audience. Convene stores them and gives them back; sending the automatic replies is not done
-// here (docs/provisioning.md).
+// audience. Stored and given back here (docs/provisioning.md); src/mail/autoReply.ts sends the
+// automatic replies with them (docs/mail.md).
 import { htmlToPlain, plainToHtml } from '../../mail/bodyText.js';
 import type { OofAudience, OofMessage, OofSettings } from '../../store/types.js';
 import { tags, type Element } from '../../wbxml/index.js';

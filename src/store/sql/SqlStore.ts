@@ -8,6 +8,7 @@ import {
   DEFAULT_FOLDERS, type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderTypeValue,
   type HierarchySnapshot, type Item, type ItemChange, type ItemProps, type OofSettings, type User,
 } from '../types.js';
+import * as autoReplies from './autoReplies.js';
 import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import type { SqlDriver } from './driver.js';
@@ -168,7 +169,14 @@ class SqlStore implements Store {
   }
 
   setOof(userId: number, oof: OofSettings): Promise<void> {
-    return devices.setOof(this.db, userId, oof);
+    return this.db.transaction(async tx => {
+      await devices.setOof(tx, userId, oof);
+      await autoReplies.startPeriod(tx, userId);
+    });
+  }
+
+  rememberAutoReply(userId: number, sender: string): Promise<boolean> {
+    return autoReplies.rememberAutoReply(this.db, userId, sender);
   }
 
   async listFolders(userId: number): Promise<Folder[]> {

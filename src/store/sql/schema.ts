@@ -150,6 +150,18 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
       updated_at BIGINT NOT NULL
     )`,
   ],
+  // Out of Office automatic replies (docs/mail.md): each Settings Oof Set starts a new period of
+  // the account's settings; a sender gets one reply per period (RFC 3834 2).
+  () => [
+    `ALTER TABLE oof_settings ADD COLUMN period BIGINT NOT NULL DEFAULT 0`,
+    `CREATE TABLE oof_replies (
+      user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      sender TEXT NOT NULL,
+      period BIGINT NOT NULL,
+      created_at BIGINT NOT NULL,
+      PRIMARY KEY (user_id, sender, period)
+    )`,
+  ],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {
