@@ -6,7 +6,7 @@ import { createEasServer, DEFAULT_MAX_BODY } from '../eas/http/server.js';
 import { loadTls, selfSignedTls, type TlsMaterial } from '../eas/http/tls.js';
 import { InboundSmtp } from '../mail/inbound.js';
 import { OutboundMailer } from '../mail/outbound.js';
-import { startTombstoneExpiry } from '../store/tombstoneExpiry.js';
+import { startExpiry } from '../store/expiry.js';
 import { openStore } from '../store/open.js';
 import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
 
@@ -63,7 +63,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const mailHostname = values['mail-hostname'] ?? env('MAIL_HOSTNAME') ?? hostname();
   const outbound = new OutboundMailer({ store, relay: values['smtp-relay'] ?? env('SMTP_RELAY'), hostname: mailHostname, log: log.child({ part: 'smtp-out' }) });
   await outbound.start();
-  const expiry = startTombstoneExpiry(store, { log: msg => log.info({ part: 'store' }, msg) });
+  const expiry = startExpiry(store, { log: msg => log.info({ part: 'store' }, msg) });
   const smtpPortText = values['smtp-port'] ?? env('SMTP_PORT');
   const inbound = smtpPortText === undefined ? undefined
     : new InboundSmtp({ store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg) });

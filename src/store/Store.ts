@@ -137,6 +137,8 @@ export interface Store {
   rememberClientId(userId: number, clientId: string): Promise<boolean>;
   /** Records a received message's Message-ID for the account; false when it had it already. */
   rememberReceived(userId: number, messageId: string): Promise<boolean>;
+  /** Forgets ClientIds and Message-IDs remembered before `before` (ms); returns how many (store/expiry.ts). */
+  forgetRememberedIds(before: number): Promise<number>;
 
   close(): Promise<void>;
 

@@ -80,7 +80,7 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
 }
 
 /**
- * Deletes the log can no longer tell (their tombstones expired, store/tombstoneExpiry.ts): what the
+ * Deletes the log can no longer tell (their tombstones expired, store/expiry.ts): what the
  * device holds in the folder that exists no more. The device keeps its SyncKey; no resync.
  */
 async function vanished(ctx: Pick<SyncContext, 'store' | 'device'>, folderId: number, from: number): Promise<Decision[]> {

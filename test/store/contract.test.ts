@@ -158,6 +158,18 @@ for (const makeBackend of BACKENDS) {
       assert.deepEqual(await store.vanishedItems(device.id, drafts.id), [a.id]);
     });
 
+    it('remembers ClientIds and Message-IDs once, and forgets those older than asked', async () => {
+      const bob = (await store.findUserByEmail('bob@example.com'))!;
+      assert.equal(await store.rememberClientId(bob.id, 'expiry-c1'), true);
+      assert.equal(await store.rememberClientId(bob.id, 'expiry-c1'), false);
+      assert.equal(await store.rememberReceived(bob.id, '<expiry@x>'), true);
+      assert.equal(await store.rememberReceived(bob.id, '<expiry@x>'), false);
+      assert.equal(await store.forgetRememberedIds(Date.now() - 60_000), 0);
+      assert.ok(await store.forgetRememberedIds(Date.now() + 1) >= 2);
+      assert.equal(await store.rememberClientId(bob.id, 'expiry-c1'), true);
+      assert.equal(await store.rememberReceived(bob.id, '<expiry@x>'), true);
+    });
+
     it("keeps a mail item's message through a move, drops it with the item, and shows it to its owner only", async () => {
       const alice = (await store.findUserByEmail('alice@example.com'))!;
       const bob = (await store.findUserByEmail('bob@example.com'))!;

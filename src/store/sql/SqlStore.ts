@@ -334,6 +334,14 @@ class SqlStore implements Store {
     return this.rememberOnce('received_message_ids', 'message_id', userId, messageId);
   }
 
+  forgetRememberedIds(before: number): Promise<number> {
+    return this.db.transaction(async tx => {
+      const sent = await tx.run('DELETE FROM sent_client_ids WHERE created_at < ?', [before]);
+      const received = await tx.run('DELETE FROM received_message_ids WHERE created_at < ?', [before]);
+      return sent.changes + received.changes;
+    });
+  }
+
   /** Inserts (user, key) unless present; true when it was new. */
   private async rememberOnce(table: string, column: string, userId: number, key: string): Promise<boolean> {
     const res = await this.db.run(

@@ -1,0 +1,35 @@
+// What the store keeps only for a while. Tombstones keep a deleted item's place in its folder's
+// change log until devices have heard of the delete; devices that stay away longer are reconciled
+// from the versions they hold instead (src/sync/serverChanges.ts), so old tombstones can go
+// (docs/sync.md). Remembered SendMail ClientIds and received Message-IDs only guard against
+// retries, which never come weeks later.
+import type { Store } from './Store.js';
+
+export const RETENTION_DAYS = 30;
+const DAY = 86_400_000;
+
+export interface Expiry {
+  /** Purges once now; resolves with the number of rows removed. */
+  runOnce(): Promise<number>;
+  stop(): void;
+}
+
+/**
+ * Purges what is older than the retention every `everyMs` (and once at start). Several nodes over
+ * one PostgreSQL may all run it: the purges are idempotent and take each folder's row lock.
+ */
+export function startExpiry(store: Store, o: { retentionDays?: number; everyMs?: number; log?: (msg: string) => void } = {}): Expiry {
+  const retention = (o.retentionDays ?? RETENTION_DAYS) * DAY;
+  const runOnce = async () => {
+    const before = Date.now() - retention;
+    const tombstones = await store.purgeTombstones(before);
+    const ids = await store.forgetRememberedIds(before);
+    if (tombstones || ids) o.log?.(`purged ${tombstones} tombstones and ${ids} remembered ids older than ${retention / DAY} days`);
+    return tombstones + ids;
+  };
+  const tick = () => void runOnce().catch(e => o.log?.(`expiry failed: ${(e as Error).message}`));
+  const timer = setInterval(tick, o.everyMs ?? 6 * 3600_000);
+  timer.unref();
+  tick();
+  return { runOnce, stop: () => clearInterval(timer) };
+}
