@@ -42,9 +42,9 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
   options: Pick<CollectionOptions, 'filterType'>, from: number, window: number): Promise<Scan> {
   if (folder.modseq <= from) return { decided: [], watermark: from, moreAvailable: false };
   const cutoff = filterCutoff(options.filterType);
-  const decided: Decision[] = from < (folder.purgedModseq ?? 0) ? await vanished(ctx, folder.id, from) : [];
+  const markAtStart = folder.purgedModseq ?? 0;
+  const decided: Decision[] = from < markAtStart ? await vanished(ctx, folder.id, from) : [];
   if (decided.length >= window) return { decided: decided.slice(0, window), watermark: from, moreAvailable: true };
-  const reconciled = decided.length > 0 || from < (folder.purgedModseq ?? 0);
   let watermark = from;
   let moreAvailable = false;
   scan: for (;;) {
@@ -65,16 +65,15 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
     }
     if (batch.length < BATCH) break;
   }
-  if (!reconciled) {
-    // A purge that committed while the log was read may have taken tombstones this scan never saw.
-    const purged = (await ctx.store.getFolder(ctx.device.userId, folder.id))?.purgedModseq ?? 0;
-    if (from < purged) {
-      const known = new Set(decided.map(d => d.id));
-      const extra = (await vanished(ctx, folder.id, from)).filter(d => !known.has(d.id));
-      // Over the window: keep the watermark where it was, so the next round starts with them.
-      if (decided.length + extra.length <= window) decided.push(...extra);
-      else return { decided, watermark: from, moreAvailable: true };
-    }
+  // A purge that committed while the log was read may have taken tombstones this scan never saw:
+  // if the mark rose meanwhile, ask again what the device holds that is gone.
+  const purged = (await ctx.store.getFolder(ctx.device.userId, folder.id))?.purgedModseq ?? 0;
+  if (from < purged && purged > markAtStart) {
+    const known = new Set(decided.map(d => d.id));
+    const extra = (await vanished(ctx, folder.id, from)).filter(d => !known.has(d.id));
+    // Over the window: keep the watermark where it was, so the next round starts with them.
+    if (decided.length + extra.length <= window) decided.push(...extra);
+    else return { decided, watermark: from, moreAvailable: true };
   }
   return { decided, watermark, moreAvailable };
 }

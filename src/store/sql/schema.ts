@@ -128,7 +128,8 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
   // versions it holds instead.
   () => [
     `ALTER TABLE items ADD COLUMN deleted_at BIGINT`,
-    `UPDATE items SET deleted_at = created_at WHERE deleted = 1`,
+    // Tombstones from before this version count from the upgrade, not from their item's creation.
+    `UPDATE items SET deleted_at = ${Date.now()} WHERE deleted = 1`,
     `CREATE INDEX items_deleted_at ON items (deleted_at)`,
     `ALTER TABLE folders ADD COLUMN purged_modseq BIGINT NOT NULL DEFAULT 0`,
   ],
