@@ -22,6 +22,8 @@ const NO_VALID_CERTIFICATE = 7;
 const NO_PICTURE = 173;
 /** MS-ASCMD 2.2.3.183: free/busy for at most 100 recipients per request; later ones get 160. */
 const MAX_AVAILABILITY = 100;
+/** Suggestions in one response, all To together: a bound on the work one request can cause. */
+const SUGGESTION_BUDGET = 500;
 
 export async function resolveRecipients(ctx: CommandContext): Promise<CommandResult> {
   const req = parseResolveRecipients(ctx.body, ctx.version);
@@ -29,8 +31,17 @@ export async function resolveRecipients(ctx: CommandContext): Promise<CommandRes
   if (req === 'PROTOCOL_ERROR') return { body: rr('ResolveRecipients', [rr('Status', ResolveStatus.ProtocolError)]) };
   const answers: Element[] = [];
   const availability = new Availability(ctx, req.availability);
+  // Each distinct To is looked up once, and one response lists at most SUGGESTION_BUDGET
+  // suggestions in all, however many ambiguous To and MaxAmbiguousRecipients ask for.
+  const resolved = new Map<string, Resolution>();
+  let budget = SUGGESTION_BUDGET;
   for (const to of req.to) {
-    const resolution = await resolveRecipient(ctx.store, ctx.user.id, to, { maxAmbiguous: req.maxAmbiguous });
+    let resolution = resolved.get(to) ?? await resolveRecipient(ctx.store, ctx.user.id, to, { maxAmbiguous: req.maxAmbiguous });
+    resolved.set(to, resolution);
+    if (resolution.status === 'AMBIGUOUS') {
+      resolution = { ...resolution, suggestions: resolution.suggestions.slice(0, budget) };
+      budget -= resolution.suggestions.length;
+    }
     answers.push(await response(to, resolution, req, availability));
   }
   return { body: rr('ResolveRecipients', [rr('Status', ResolveStatus.Success), ...answers]) };

@@ -24,7 +24,8 @@ export interface ResolveRequest {
 
 /** MS-ASCMD 2.2.3.183: a To is at most 256 characters; more than 1,000 of them is refused. */
 const MAX_TO_LENGTH = 256;
-const MAX_TO = 1000;
+/** MS-ASCMD 2.2.3.183 To: at most 100 per request (XSD maxOccurs 100); more is a protocol error. */
+const MAX_TO = 100;
 /** MS-ASCMD 2.2.3.100, 2.2.3.101: MaxAmbiguousRecipients and MaxCertificates are 0–9999. */
 const MAX_COUNT = 9999;
 /** Suggestions per ambiguous To when the device sets no MaxAmbiguousRecipients (as GAL search's 100). */
@@ -53,7 +54,7 @@ export function parseResolveRecipients(body: Element | undefined, version: Proto
 
 function parse(body: Element, version: ProtocolVersion): ResolveRequest {
   const to = body.all('To', 'ResolveRecipients').map(el => el.text?.trim() ?? '');
-  if (to.length === 0 || to.length > MAX_TO) refuse('one to 1,000 To');
+  if (to.length === 0 || to.length > MAX_TO) refuse('one to 100 To');
   if (to.some(t => t === '' || [...t].length > MAX_TO_LENGTH)) refuse('a To of 1–256 characters');
   const optionsList = body.all('Options', 'ResolveRecipients');
   if (optionsList.length > 1 || body.children.length !== to.length + optionsList.length) refuse('To and one Options only');
