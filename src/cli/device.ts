@@ -68,13 +68,18 @@ async function wipe(store: Store, user: User, deviceId: string, accountOnly: boo
 }
 
 async function remove(store: Store, user: User, deviceId: string): Promise<void> {
-  await findDevice(store, user, deviceId);
-  await store.removeDevice(user.id, deviceId);
-  console.log(`Forgot ${deviceId} of ${user.email}; if it connects again it starts afresh.`);
+  const device = await findDevice(store, user, deviceId);
+  await store.removeDevice(user.id, device.deviceId);
+  console.log(`Forgot ${device.deviceId} of ${user.email}; if it connects again it starts afresh.`);
 }
 
+/** The device with exactly this DeviceId; else the only one that differs in letter case alone. */
 async function findDevice(store: Store, user: User, deviceId: string): Promise<Device> {
-  const device = (await store.listDevices(user.id)).find(d => d.deviceId === deviceId || d.deviceId === deviceId.toUpperCase());
-  if (!device) throw new AccountError(`${user.email} has no device ${deviceId} (see "convene device list ${user.email}")`);
-  return device;
+  const devices = await store.listDevices(user.id);
+  const exact = devices.find(d => d.deviceId === deviceId);
+  if (exact) return exact;
+  const alike = devices.filter(d => d.deviceId.toLowerCase() === deviceId.toLowerCase());
+  if (alike.length > 1) throw new AccountError(`${deviceId} is ambiguous: ${alike.map(d => d.deviceId).join(', ')} — give it exactly`);
+  if (!alike[0]) throw new AccountError(`${user.email} has no device ${deviceId} (see "convene device list ${user.email}")`);
+  return alike[0];
 }

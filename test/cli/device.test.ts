@@ -110,6 +110,21 @@ describe('convene device', () => {
     assert.match((await convene('--help')).out, /convene device wipe ADDRESS DEVICEID \[--account-only\]/);
   });
 
+  it('a DeviceId is matched exactly first; letter case alone decides only when one device fits', async () => {
+    for (const deviceId of ['CaseA', 'casea', 'Lonely']) {
+      assert.equal((await t.client('alice@example.com', { deviceId }).send('FolderSync', folderSync0)).status, 200);
+    }
+    assert.equal((await convene('wipe', 'alice@example.com', 'CASEA')).code, 1, 'two devices differ from CASEA in case only');
+    assert.equal((await convene('wipe', 'alice@example.com', 'casea')).code, 0);
+    const listed = (await convene('list', 'alice@example.com')).out;
+    assert.match(listed, /^casea\t.*wipe requested/m);
+    assert.doesNotMatch(listed, /^CaseA\t.*wipe/m);
+    const removed = await convene('remove', 'alice@example.com', 'LONELY');
+    assert.equal(removed.code, 0);
+    assert.match(removed.out, /Forgot Lonely/);
+    assert.doesNotMatch((await convene('list', 'alice@example.com')).out, /^Lonely\t/m);
+  });
+
   it('serve refuses a --public-url that is not an http(s) address, before opening anything', async () => {
     for (const url of ['mail.example.com', 'ftp://mail.example.com']) {
       const r = await run(['serve', '--public-url', url, '--port', '0']);

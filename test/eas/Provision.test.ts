@@ -220,6 +220,10 @@ describe('Remote wipe through Provision (MS-ASPROV 3.2.5.1.2.2)', () => {
 
   it('a failed wipe is answered Status 2 with the directive again; an acknowledgement nobody asked for changes nothing', async () => {
     const { client, state } = await wiped('WIPEFAIL', '12.1');
+    // Acknowledged before the directive went out: not believed; the directive is what it gets.
+    const early = await client.send('Provision', prov('Provision', [prov('RemoteWipe', [prov('Status', '1')])]));
+    assert.ok(early.body?.has('RemoteWipe'));
+    assert.equal((await state())?.status, 'sent', 'that answer carried the directive; nothing was recorded as done');
     const res = await client.send('Provision', prov('Provision', [prov('RemoteWipe', [prov('Status', '2')])]));
     assert.deepEqual(res.body?.children.map(c => c.name), ['Status', 'RemoteWipe']);
     assert.equal(res.body?.childText('Status'), '2');

@@ -121,6 +121,13 @@ async function acknowledgeWipe(ctx: CommandContext, ack: NonNullable<ProvisionRe
     ctx.log.warn({ ack }, 'wipe acknowledgement without a wipe requested; ignored');
     return;
   }
+  // Only a directive that went out can be acknowledged; a "done" is final (a device repeating
+  // itself, or a stray failure afterwards, does not undo it).
+  if (wipe.status === 'requested' || wipe.status === 'done') {
+    ctx.log.warn({ ack, state: wipe.status }, 'wipe acknowledgement before the directive was sent, or after it was done; ignored');
+    if (wipe.status === 'requested') await directWipe(ctx, result);
+    return;
+  }
   const done = ack.status === WIPE_DONE;
   await ctx.store.recordWipe(ctx.device.id, done ? 'done' : 'failed');
   ctx.log.info({ kind: wipe.kind, done }, 'remote wipe acknowledged');
