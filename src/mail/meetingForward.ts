@@ -38,18 +38,22 @@ export function forwardeesOf(meeting: MeetingSource, forwarder: User, recipients
  * the REQUEST the forward carries to recipients on other servers.
  */
 export async function forwardMeeting(tx: Store, forwarder: User, meeting: MeetingSource, forwardees: Forwardee[]):
-  Promise<{ handled: Set<string>; ics: string }> {
+  Promise<{ handled: Set<string>; ics: string } | undefined> {
   const handled = new Set<string>();
   const { recurrenceId } = meeting;
   let event = withAttendees(asOrganizerSent(meeting.event), forwardees, recurrenceId);
   const organizer = meeting.event.organizer && (await tx.findUserByEmail(meeting.event.organizer.email.toLowerCase()));
-  if (organizer && forwardees.length) {
+  if (organizer) {
+    // A meeting organized here is the organizer's: only its organizer and its attendees may pass it
+    // on. Anyone else's calendar item that merely names its UID is forwarded as plain mail, and the
+    // organizer's meeting is neither shown nor changed.
     const own = await organizerCopy(tx, organizer, meeting.event.uid);
-    if (own?.event) {
+    if (!own?.event || !(organizer.id === forwarder.id || invites(own.event, forwarder.email))) return undefined;
+    if (forwardees.length) {
       event = withAttendees(own.event, forwardees, recurrenceId);
       await tx.updateItem(organizer.id, own.id, { props: [], event, filterTime: own.filterTime });
+      if (organizer.id !== forwarder.id) await notifyOrganizer(tx, organizer, forwarder, event, forwardees, recurrenceId);
     }
-    if (organizer.id !== forwarder.id) await notifyOrganizer(tx, organizer, forwarder, event, forwardees, recurrenceId);
   }
   for (const f of forwardees) {
     const attendee = await tx.findUserByEmail(f.email);
@@ -67,6 +71,12 @@ export async function forwardMeeting(tx: Store, forwarder: User, meeting: Meetin
 async function organizerCopy(tx: Store, organizer: User, uid: string) {
   const calendar = (await tx.listFolders(organizer.id)).find(f => f.type === FolderType.Calendar)!;
   return (await tx.findItemsByUid(organizer.id, uid)).find(i => i.folderId === calendar.id && i.event);
+}
+
+/** Whether `email` is an attendee of the series or of any of its occurrences. */
+function invites(event: CalendarEvent, email: string): boolean {
+  const named = (list: Attendee[] | undefined) => (list ?? []).some(a => a.email.toLowerCase() === email);
+  return named(event.attendees) || (event.exceptions ?? []).some(x => named(x.overrides.attendees));
 }
 
 /** The forwardees as optional attendees, of the series or of that one occurrence. */

@@ -81,12 +81,18 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     })),
     calendar: calendarText && method ? { method: method.toUpperCase(), text: calendarText } : undefined,
     date: Number.isFinite(date) ? date : undefined,
-    messageId: mail.messageId?.trim() || undefined,
-    inReplyTo: mail.inReplyTo?.trim() || undefined,
-    references: (mail.references ?? '').match(/<[^<>\s]+>/g) ?? [],
+    // Only msg-id tokens (RFC 5322 3.6.4) survive: these values are written into headers of replies
+    // and forwards, and postal-mime decodes encoded-words, which could smuggle in CR LF and a field.
+    messageId: msgIds(mail.messageId)[0],
+    inReplyTo: msgIds(mail.inReplyTo)[0],
+    references: msgIds(mail.references),
     importance: importanceOf(headers),
     headers,
   };
+}
+
+function msgIds(value: string | undefined): string[] {
+  return value?.match(/<[^<>\s]+>/g) ?? [];
 }
 
 function contentOf(c: ArrayBuffer | Uint8Array | string): Buffer {

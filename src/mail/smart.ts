@@ -70,10 +70,8 @@ async function fromDevice(tx: Store, user: User, device: ParsedMessage, o: Origi
   const forward = s.kind === 'forward';
   let handled: Set<string> | undefined;
   let invitation: { method: string; content: string } | undefined;
-  if (forward && o.meeting) {
-    const names = new Map([...(device.named?.to ?? []), ...(device.named?.cc ?? [])].map(a => [a.address.toLowerCase(), a.name]));
-    const recipients = recipientsOf(device).map(email => ({ email, name: names.get(email) }));
-    const done = await forwardMeeting(tx, user, o.meeting, forwardeesOf(o.meeting, user, recipients));
+  const done = forward && o.meeting ? await forwardMeeting(tx, user, o.meeting, forwardeesOf(o.meeting, user, visibleRecipients(device))) : undefined;
+  if (done) {
     handled = done.handled;
     invitation = { method: 'REQUEST', content: done.ics };
   } else if (forward && o.appointment) {
@@ -99,8 +97,8 @@ async function forwardToForwardees(tx: Store, user: User, o: Original, s: SmartS
   const forwardees = s.forwardees ?? [];
   let handled: Set<string> | undefined;
   let icalEvent: { method: string; content: string } | undefined;
-  if (o.meeting) {
-    const done = await forwardMeeting(tx, user, o.meeting, forwardeesOf(o.meeting, user, forwardees));
+  const done = o.meeting && await forwardMeeting(tx, user, o.meeting, forwardeesOf(o.meeting, user, forwardees));
+  if (done) {
     handled = done.handled;
     icalEvent = { method: 'REQUEST', content: done.ics };
   } else if (o.appointment) icalEvent = { method: 'PUBLISH', content: eventsToIcs([o.appointment], { method: 'PUBLISH' }) };
@@ -112,6 +110,15 @@ async function forwardToForwardees(tx: Store, user: User, o: Original, s: SmartS
     messageId: `<${randomUUID()}@${user.email.split('@')[1] ?? 'convene'}>`, date: new Date(),
   });
   return { mime, handled };
+}
+
+/**
+ * To and Cc of the device's message, with their names. Blind copies are never made attendees: the
+ * invitation everyone receives lists the attendees (RFC 5322 3.6.3 keeps Bcc recipients unseen).
+ */
+function visibleRecipients(device: ParsedMessage): Forwardee[] {
+  const names = new Map([...(device.named?.to ?? []), ...(device.named?.cc ?? [])].map(a => [a.address.toLowerCase(), a.name]));
+  return [...new Set([...device.to, ...device.cc])].map(email => ({ email, name: names.get(email) }));
 }
 
 /** RFC 5322 3.6.4: a reply names the original in In-Reply-To and References; a forward in References. */
