@@ -96,7 +96,7 @@ export async function composeWithFields(fields: Buffer[], parts: MessageParts): 
 }
 
 /**
- * The message without its Bcc header fields (RFC 5322 3.6.3): blind recipients are in the SMTP
+ * The message without its Bcc and Resent-Bcc header fields (RFC 5322 3.6.3, 3.6.6): blind recipients are in the SMTP
  * envelope only. Only the top-level header block is touched; the body stays byte for byte.
  */
 export function stripBcc(mime: Buffer): Buffer {
@@ -107,7 +107,7 @@ export function stripBcc(mime: Buffer): Buffer {
   let dropping = false;
   for (const line of lines) {
     const folded = line.startsWith(' ') || line.startsWith('\t');
-    if (!folded) dropping = /^bcc\s*:/i.test(line);
+    if (!folded) dropping = /^(resent-)?bcc\s*:/i.test(line);
     if (!dropping) kept.push(line);
   }
   if (kept.length === lines.length) return mime;

@@ -83,7 +83,9 @@ async function fromDevice(tx: Store, user: User, device: ParsedMessage, o: Origi
   if (s.replaceMime && (!invitation || device.calendar)) return { mime: device.raw, handled };
   const texts = s.replaceMime ? device : forward ? forwardTexts(device, o) : replyTexts(device, o);
   const own = device.attachments.filter(a => !(device.calendar && /^(text\/calendar|application\/ics)$/.test(a.contentType)));
-  const added = s.replaceMime ? [] : forward ? o.attachments : inlineImagesOf(o, texts.html);
+  // A new invitation replaces the original's own calendar part: one text/calendar per message.
+  const originals = invitation ? o.attachments.filter(a => !/^(text\/calendar|application\/ics)$/.test(a.contentType)) : o.attachments;
+  const added = s.replaceMime ? [] : forward ? originals : inlineImagesOf(o, texts.html);
   const fields = headerFields(device.raw).fields.map(f => f.raw);
   if (!s.replaceMime) fields.push(...threading(device, o, forward));
   const mime = await composeWithFields(fields, { text: texts.text, html: texts.html, attachments: [...own, ...added], icalEvent });

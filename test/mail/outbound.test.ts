@@ -398,6 +398,8 @@ describe('compose', () => {
     assert.equal(stripBcc(raw).toString(), 'From: a@x\r\nTo: d@x\r\n\r\nBcc: stays in the body\r\n');
     const none = Buffer.from('From: a@x\n\nbody');
     assert.equal(stripBcc(none), none);
+    const resent = Buffer.from('Resent-From: a@x\r\nResent-Bcc: e@x\r\nSubject: s\r\n\r\nx');
+    assert.equal(stripBcc(resent).toString(), 'Resent-From: a@x\r\nSubject: s\r\n\r\nx', 'RFC 5322 3.6.6: Resent-Bcc too');
   });
 });
 
