@@ -9,19 +9,21 @@ import { findItems } from './items.js';
 
 /**
  * A LIKE pattern that finds `term` inside stored JSON text, whatever its case. The term is written
- * as JSON writes it (quotes and backslashes escaped); letters whose case the engine cannot fold
- * (SQLite folds ASCII only) become `_`, which matches any one character, so the pattern stays a
- * superset. `!` escapes LIKE's own wildcards. Only the term's first characters are used: still a
- * superset, and a long term cannot make the scan quadratic.
+ * as JSON writes it (quotes and backslashes escaped); every non-ASCII character becomes `%`, since
+ * neither its case folding (SQLite folds ASCII only; `İ` lowercases to two characters) nor its
+ * normal form (é as one character or e + accent) need agree with the stored text — the pattern
+ * stays a superset. `!` escapes LIKE's own wildcards. Only the term's first characters are used:
+ * still a superset, and a long term cannot make the scan quadratic.
  */
 export function likePattern(term: string): string {
-  const json = JSON.stringify([...term.toLowerCase()].slice(0, LIKE_CHARS).join('')).slice(1, -1);
+  const json = JSON.stringify([...term.normalize('NFC').toLowerCase()].slice(0, LIKE_CHARS).join('')).slice(1, -1);
   let out = '';
   for (const ch of json) {
     if (ch === '!' || ch === '%' || ch === '_') out += `!${ch}`;
-    else out += ch > '\x7f' && ch.toLowerCase() !== ch.toUpperCase() ? '_' : ch;
+    else if (ch > '\x7f') out += out.endsWith('%') && !out.endsWith('!%') ? '' : '%';
+    else out += ch;
   }
-  return `%${out}%`;
+  return `%${out}%`.replace(/^%%/, '%');
 }
 
 const LIKE_CHARS = 32;
