@@ -1,19 +1,35 @@
 // A message body in the forms a device can ask for (MS-ASAIRS 2.2.2.9 Body): plain text from HTML
 // with html-to-text, HTML from plain text, a short preview, and cuts that never split a character.
 import { compile } from 'html-to-text';
+import { htmlToText } from '../calendar/ical.js';
+
+// html-to-text walks the element tree recursively: ~2,500 nested elements (15 KB of '<div>')
+// overflow the stack. Past MAX_DEPTH it puts DEEPER where the deeper nodes were; seeing it, we
+// convert with the linear tag stripper instead, so a hostile document keeps its text and can
+// never make filing or rendering throw. Real mail nests a few dozen levels, long threads of
+// nested quotes a few hundred.
+const MAX_DEPTH = 500;
+const DEEPER = '\uFDD0'; // a Unicode noncharacter; a body that has one merely gets the stripper
 
 // Phones wrap lines themselves; images have no text; a link shows its address unless its text is it.
 const toPlain = compile({
   wordwrap: false,
+  limits: { maxDepth: MAX_DEPTH, ellipsis: DEEPER },
   selectors: [
     { selector: 'img', format: 'skip' },
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true, ignoreHref: false } },
   ],
 });
 
-/** The plain-text form of an HTML body. */
+/** The plain-text form of an HTML body; never throws. */
 export function htmlToPlain(html: string): string {
-  return toPlain(html);
+  try {
+    const plain = toPlain(html);
+    if (!plain.includes(DEEPER)) return plain;
+  } catch {
+    // Whatever html-to-text cannot walk, the stripper below still reads.
+  }
+  return htmlToText(html);
 }
 
 /** An HTML form of a plain-text body: escaped, line breaks kept. */

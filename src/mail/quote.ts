@@ -4,6 +4,7 @@
 // date, subject and recipients. When either side is HTML the result has an HTML part as well, so
 // the original's formatting survives (as Exchange does, putting plain device text in a <pre>-like div).
 import { htmlToText } from '../calendar/ical.js';
+import { bodyContent, insertBeforeBodyEnd } from './htmlDocument.js';
 import type { Original } from './original.js';
 
 export interface Texts {
@@ -40,7 +41,7 @@ export function forwardTexts(device: Texts, o: Original): Texts {
 /** The device's text with the addition below it; a device that wrote only HTML gets no text part. */
 function textWith(device: Texts, addition: string, html: string | undefined): string | undefined {
   if (device.text === undefined && device.html !== undefined && html !== undefined) return undefined;
-  const own = (device.text ?? '').replace(/\s+$/, '');
+  const own = (device.text ?? '').trimEnd();
   return own ? `${own}\n\n${addition}\n` : `${addition}\n`;
 }
 
@@ -49,28 +50,17 @@ function wantsHtml(device: Texts, o: Original): boolean {
 }
 
 function plainOf(o: Original): string {
-  return (o.text ?? (o.html !== undefined ? htmlToText(o.html) : '')).replace(/\r\n/g, '\n').replace(/\s+$/, '');
+  return (o.text ?? (o.html !== undefined ? htmlToText(o.html) : '')).replace(/\r\n/g, '\n').trimEnd();
 }
 
 function htmlOf(device: Texts): string {
   if (device.html !== undefined) return device.html;
-  return device.text ? `<div style="white-space:pre-wrap">${escapeHtml(device.text.replace(/\s+$/, ''))}</div>` : '';
+  return device.text ? `<div style="white-space:pre-wrap">${escapeHtml(device.text.trimEnd())}</div>` : '';
 }
 
 function originalHtml(o: Original): string {
   if (o.html !== undefined) return bodyContent(o.html);
   return `<div style="white-space:pre-wrap">${escapeHtml(plainOf(o))}</div>`;
-}
-
-/** The content of an HTML document's body (the whole text when it has no <body>). */
-function bodyContent(html: string): string {
-  const body = /<body[^>]*>([\s\S]*)<\/body\s*>/i.exec(html);
-  return body ? body[1]! : html.replace(/<!doctype[^>]*>|<\/?html[^>]*>|<head[^>]*>[\s\S]*?<\/head\s*>/gi, '');
-}
-
-function insertBeforeBodyEnd(html: string, addition: string): string {
-  const at = html.search(/<\/body\s*>(?![\s\S]*<\/body\s*>)/i);
-  return at < 0 ? `${html}${addition}` : `${html.slice(0, at)}${addition}${html.slice(at)}`;
 }
 
 export function escapeHtml(s: string): string {
