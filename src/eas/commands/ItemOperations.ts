@@ -2,7 +2,7 @@
 // answered with its own Status inside Response. The top-level Status is 1 unless the request
 // itself is malformed (2). A client that accepts multipart (MS-ASAcceptMultiPart: T, or the base64
 // query's flag) gets attachment bytes and fetched bodies as parts after the WBXML instead of Data.
-import { formatLongId, parseLongId } from '../../search/longId.js';
+import { longIdAsServerId } from '../../search/longId.js';
 import type { BodyPreference } from '../../mail/bodyRender.js';
 import { emptyFolder, fetchAttachment, fetchItem, type FetchFailure, type FetchOutcome, type OperationsContext } from '../../sync/itemOperations.js';
 import type { ItemProps } from '../../store/types.js';
@@ -104,10 +104,9 @@ async function fetch(ctx: OperationsContext, op: FetchRequest, parts: Buffer[] |
     outcome = await fetchItem(ctx, { collectionId: op.collectionId, serverId: op.serverId, body });
   } else if (op.longId !== undefined) {
     // A Search result (MS-ASCMD 2.2.3.98.3): Convene's LongId names the item in its folder (docs/search.md).
-    const ref = parseLongId(op.longId);
+    const named = longIdAsServerId(op.longId);
     const body = { bodyPreferences: op.bodyPreferences, mimeSupport: op.mimeSupport };
-    outcome = ref ? await fetchItem(ctx, { collectionId: String(ref.folderId), serverId: formatLongId({ folderId: ref.folderId, id: ref.itemId }), body })
-      : { ok: false, reason: 'NOT_FOUND' };
+    outcome = named ? await fetchItem(ctx, { ...named, body }) : { ok: false, reason: 'NOT_FOUND' };
   } else return answer(ItemOperationsStatus.ProtocolError);
   if (!outcome.ok) return answer(FETCH_STATUS[outcome.reason]);
   if (outcome.kind === 'attachment') {

@@ -1,5 +1,5 @@
 // MS-ASCMD 2.2.1.11 MeetingResponse: each Request answered on its own with its Result.
-import { formatLongId, parseLongId } from '../../search/longId.js';
+import { longIdAsServerId } from '../../search/longId.js';
 import { answerMeeting, type AnswerFailure, type MeetingAnswer } from '../../scheduling/attendee.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import type { CommandContext, CommandResult } from './types.js';
@@ -40,16 +40,16 @@ export async function meetingResponse(ctx: CommandContext): Promise<CommandResul
 function parse(r: Element | undefined): Parsed {
   // MS-ASCMD 2.2.3.98.2: a request found by Search is named by its LongId instead (docs/search.md).
   const longId = r?.childText('LongId', 'Search')?.trim();
-  const ref = longId ? parseLongId(longId) : undefined;
-  if (longId && !ref) return { invalid: true };
-  const requestId = ref ? formatLongId({ folderId: ref.folderId, id: ref.itemId }) : r?.childText('RequestId')?.trim();
-  const collectionId = ref ? String(ref.folderId) : r?.childText('CollectionId')?.trim();
+  const named = longId ? longIdAsServerId(longId) : undefined;
+  if (longId && !named) return { invalid: true };
+  const requestId = named ? named.serverId : r?.childText('RequestId')?.trim();
+  const collectionId = named ? named.collectionId : r?.childText('CollectionId')?.trim();
   const userResponse = Number(r?.childText('UserResponse'));
   if (!r || !requestId || !collectionId || ![1, 2, 3].includes(userResponse)) return { invalid: true, requestId };
   const send = r.child('SendResponse');
   const instanceId = r.childText('InstanceId')?.trim();
   return {
-    echo: ref ? undefined : requestId,
+    echo: named ? undefined : requestId,
     answer: {
       userResponse: userResponse as 1 | 2 | 3, collectionId, requestId, instanceId,
       sendResponse: send ? { body: send.child('Body', 'AirSyncBase')?.childText('Data'), proposal: proposalOf(send) } : undefined,
