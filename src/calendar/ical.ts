@@ -8,6 +8,7 @@
 // importer reads each master VEVENT's raw, unfolded lines beside ical.js's parse, and the exporter
 // writes kept lines (and the RRULE) as they are.
 import ICAL from 'ical.js';
+import { replaceTags } from '../mail/htmlDocument.js';
 import { CalendarError } from './errors.js';
 import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, Sensitivity } from './model.js';
 import { dropUndefined } from './objects.js';
@@ -639,24 +640,6 @@ function mailto(p: ICAL.Property): string {
 
 /** A plain-text rendering of an HTML body (iCalendar DESCRIPTION beside X-ALT-DESC; EAS 2.5). */
 export function htmlToText(html: string): string {
-  return withoutTags(html.replace(/<(br|\/p|\/div)\s*\/?>/gi, '\n')).replace(/&nbsp;/g, ' ')
+  return replaceTags(html.replace(/<(br|\/p|\/div)\s*\/?>/gi, '\n'), '').replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
-}
-
-/**
- * `s.replace(/<[^>]+>/g, '')` in one pass. The regex looks for a '>' from every '<', so a body of
- * many '<' and no '>' took 30 s for 200 KB; here each character is looked at a bounded number of times.
- */
-function withoutTags(s: string): string {
-  let out = '';
-  let from = 0;
-  for (let lt = s.indexOf('<'); lt >= 0; lt = s.indexOf('<', lt + 1)) {
-    const gt = s.indexOf('>', lt + 1);
-    if (gt < 0) break; // no '>' after this '<', so none after any later one either
-    if (gt === lt + 1) continue; // "<>" is not a tag: [^>]+ needs a character
-    out += s.slice(from, lt);
-    from = gt + 1;
-    lt = gt;
-  }
-  return out + s.slice(from);
 }

@@ -1,8 +1,8 @@
-// Where an HTML document's body starts and ends, for quoting one message inside another. Plain
-// scans, not regexes: /<body[^>]*>([\s\S]*)<\/body\s*>/ and its kin search to the end of the text
-// from every candidate tag, so a message of many '<body>' (or '<head>', '</body>') and no closing
-// tag kept the event loop for seconds. These functions give the same results as those regexes
-// (noted on each) and read each character a bounded number of times.
+// Linear scans over HTML, for quoting one message inside another and for reading the text of a
+// body. Plain scans, not regexes: /<body[^>]*>([\s\S]*)<\/body\s*>/, /<[^>]+>/ and their kin
+// search to the end of the text from every candidate '<', so a message of many '<' (or '<body>',
+// '<script') and no closing one kept the event loop for seconds. These functions give the same
+// results as those regexes (noted on each) and read each character a bounded number of times.
 
 /**
  * The content of an HTML document's body; without a <body>, the whole text less its doctype,
@@ -26,6 +26,57 @@ export function bodyContent(html: string): string {
 export function insertBeforeBodyEnd(html: string, addition: string): string {
   const at = lastEndTag(asciiLower(html), 'body', 0);
   return at < 0 ? `${html}${addition}` : `${html.slice(0, at)}${addition}${html.slice(at)}`;
+}
+
+/**
+ * Every tag replaced by `by`: `s.replace(/<[^>]+>/g, by)`, or with `emptyToo` (which counts "<>"
+ * as a tag) `s.replace(/<[^>]*>/g, by)`.
+ */
+export function replaceTags(s: string, by: string, emptyToo = false): string {
+  let out = '';
+  let from = 0;
+  for (let lt = s.indexOf('<'); lt >= 0; lt = s.indexOf('<', lt + 1)) {
+    const gt = s.indexOf('>', lt + 1);
+    if (gt < 0) break; // no '>' after this '<', so none after any later one either
+    if (gt === lt + 1 && !emptyToo) continue;
+    out += s.slice(from, lt) + by;
+    from = gt + 1;
+    lt = gt;
+  }
+  return out + s.slice(from);
+}
+
+/**
+ * Whole elements of these names, from the start tag to the nearest end tag, replaced by `by`:
+ * `html.replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, by)` for ['script', 'style', 'head'].
+ */
+export function replaceElements(html: string, names: string[], by: string): string {
+  const lower = asciiLower(html);
+  const ends = new Map(names.map(name => [name, forwardOnly(from => firstEndTag(lower, name, from))]));
+  let out = '';
+  let from = 0;
+  for (let lt = lower.indexOf('<'); lt >= 0; lt = lower.indexOf('<', lt + 1)) {
+    const name = names.find(n => lower.startsWith(n, lt + 1) && !/\w/.test(lower[lt + 1 + n.length] ?? ''));
+    const close = name === undefined ? -1 : ends.get(name)!(lt + 1 + name.length);
+    if (close < 0) continue;
+    out += html.slice(from, lt) + by;
+    from = closeEnd(lower, close + 2 + name!.length);
+    lt = from - 1;
+  }
+  return out + html.slice(from);
+}
+
+/** Comments replaced by `by`: `html.replace(/<!--[\s\S]*?-->/g, by)`. */
+export function replaceComments(html: string, by: string): string {
+  let out = '';
+  let from = 0;
+  for (let open = html.indexOf('<!--'); open >= 0; open = html.indexOf('<!--', from)) {
+    const close = html.indexOf('-->', open + 4);
+    if (close < 0) break; // unclosed, and so is every later one
+    out += html.slice(from, open) + by;
+    from = close + 3;
+  }
+  return out + html.slice(from);
 }
 
 function withoutDocumentParts(html: string, lower: string): string {

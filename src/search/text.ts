@@ -1,5 +1,6 @@
 // Text as search compares it: one case, markup gone. Cheap on purpose — a search may read thousands
-// of candidate items — so HTML is reduced with a few expressions, not parsed.
+// of candidate items — so HTML is reduced with a few linear scans, not parsed.
+import { replaceComments, replaceElements, replaceTags } from '../mail/htmlDocument.js';
 
 /** The form both sides of a comparison take: Unicode-normalised, lower case. */
 export function fold(s: string): string {
@@ -9,12 +10,13 @@ export function fold(s: string): string {
 
 const NAMED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-/** The readable text of an HTML body: scripts, styles and tags removed, entities decoded. */
+/**
+ * The readable text of an HTML body: scripts, styles and tags removed, entities decoded. The
+ * removals are linear scans (htmlDocument.ts): a search reads every candidate's body, so one
+ * hostile message must not cost seconds.
+ */
 export function htmlText(html: string): string {
-  return html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<[^>]*>/g, ' ')
+  return replaceTags(replaceComments(replaceElements(html, ['script', 'style', 'head'], ' '), ' '), ' ', true)
     .replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,6});/gi, (whole, ref: string) => {
       if (ref[0] !== '#') return NAMED[ref.toLowerCase()] ?? whole;
       const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));

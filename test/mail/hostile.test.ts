@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { htmlToText } from '../../src/calendar/ical.js';
+import { htmlText } from '../../src/search/text.js';
 import { htmlToPlain } from '../../src/mail/bodyText.js';
 import { headerFields, headerLine, headerProblem } from '../../src/mail/headers.js';
 import { bodyContent, insertBeforeBodyEnd } from '../../src/mail/htmlDocument.js';
@@ -64,7 +65,15 @@ describe('hostile input: the conversions are linear and never throw', () => {
     assert.equal(htmlToText('<p>a<br/>b</p><>c<d>e&lt;f&gt;&amp;&nbsp;g</p>'), 'a\nb\n<>ce<f>& g');
   });
 
-  it('the body of a quoted document: many <body>, <head>, <html, <!doctype or </body> and no closing tag', async () => {
+  it('search\'s text of a body: many "<", "<script", "<!--" with nothing closing them', async () => {
+    for (const html of ['<'.repeat(200_000), '<script>'.repeat(50_000), '<!--'.repeat(50_000), `${'<style '.repeat(50_000)}</style>`]) {
+      const { ms } = await timed(() => htmlText(html));
+      assert.ok(ms < QUICK_MS, `${html.slice(0, 12)}…: ${ms} ms`);
+    }
+    assert.equal(htmlText('<head><title>t</title></head><p>A&amp;B</p><!-- c --><script>x</script>d'), 'A&B d');
+  });
+
+    it('the body of a quoted document: many <body>, <head>, <html, <!doctype or </body> and no closing tag', async () => {
     const n = 100_000;
     for (const html of ['<body>'.repeat(n), `<body>${'</body '.repeat(n)}`, '<head>'.repeat(n), '<html'.repeat(n), '<!doctype'.repeat(n), `<head>${'</head'.repeat(n)}`]) {
       const { ms } = await timed(() => bodyContent(html));
@@ -84,8 +93,17 @@ describe('hostile input: the conversions are linear and never throw', () => {
     };
     const regexText = (html: string) => html.replace(/<(br|\/p|\/div)\s*\/?>/gi, '\n').replace(/<[^>]+>/g, '').replace(/&nbsp;/g, ' ')
       .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
+    // Search's text of a body (src/search/text.ts), as it read before the scans.
+    const regexSearchText = (html: string) => html.replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+      .replace(/<!--[\s\S]*?-->/g, ' ').replace(/<[^>]*>/g, ' ')
+      .replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,6});/gi, (whole, ref: string) => {
+        if (ref[0] !== '#') return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' } as Record<string, string>)[ref.toLowerCase()] ?? whole;
+        const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      }).replace(/\s+/g, ' ').trim();
     const atoms = ['<', '>', '/', ' ', '\n', '\u00a0', '\u2028', 'İ', 'K', 'x', '<body', '<BODY', '</body', '</Body', '<bodyx', '<head', '</HEAD',
-      '<html', '</html', '<!DOCTYPE', '<br', '</p', '</div', '<>', '&amp;', '&lt;', '&nbsp;', '\t'];
+      '<html', '</html', '<!DOCTYPE', '<br', '</p', '</div', '<>', '&amp;', '&lt;', '&nbsp;', '\t',
+      '<script', '</script', '<SCRIPT', '<style', '</Style', '<scripts', '<!--', '-->', '--', '!', '_', '1'];
     const random = seeded(7);
     const samples = ['<!DOCTYPE html><html><head><title>t</title></head><body class="x"><p>Hi</p></body></html>', '<p>no body</p>'];
     for (let i = 0; i < 20_000; i++) {
@@ -95,6 +113,7 @@ describe('hostile input: the conversions are linear and never throw', () => {
       assert.equal(bodyContent(s), regexBody(s), JSON.stringify(s));
       assert.equal(insertBeforeBodyEnd(s, '+'), regexInsert(s, '+'), JSON.stringify(s));
       assert.equal(htmlToText(s), regexText(s), JSON.stringify(s));
+      assert.equal(htmlText(s), regexSearchText(s), JSON.stringify(s));
     }
   });
 
