@@ -10,16 +10,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { easToEvent, eventToEas, instanceStart } from '../../src/calendar/eas.js';
-import { CalendarError } from '../../src/calendar/errors.js';
 import { htmlToText } from '../../src/calendar/ical.js';
 import type { Attendee, CalendarEvent, Overrides } from '../../src/calendar/model.js';
-import { fromRRule, RecurrenceError } from '../../src/calendar/recurrence.js';
+import { fromRRule } from '../../src/calendar/recurrence.js';
 import {
-  localToUtc, parseEasDateTime, TimeZoneError, utcToLocal,
+  localToUtc, parseEasDateTime, utcToLocal,
 } from '../../src/calendar/timezone.js';
 import { toElements, toProps } from '../../src/eas/props.js';
 import type { ItemProps, PropNode } from '../../src/store/types.js';
 import { decode, encode, fromXml, tags, toXml } from '../../src/wbxml/index.js';
+import { errorKind } from '../helpers/errors.js';
 
 // dist/test/calendar/eas.test.js → the repository root; fixtures are read from the source tree.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -59,18 +59,6 @@ function read(f: Fixture): CalendarEvent {
 /** The item as the XML a device would see (content [] and '' are the same empty element). */
 function xmlOf(props: ItemProps): string {
   return toXml(as('ApplicationData', toElements(props)), { indent: 2 });
-}
-
-function errorKind(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (e instanceof CalendarError) return `CalendarError ${e.code}`;
-    if (e instanceof RecurrenceError) return `RecurrenceError ${e.code}`;
-    if (e instanceof TimeZoneError) return `TimeZoneError ${e.code}`;
-    return `untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
-  }
 }
 
 const typed = (kind: string) => kind === 'ok' || /^(CalendarError|RecurrenceError|TimeZoneError) /.test(kind);

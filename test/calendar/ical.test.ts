@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ICAL from 'ical.js';
 import { easToEvent } from '../../src/calendar/eas.js';
-import { CalendarError } from '../../src/calendar/errors.js';
 import { eventsToIcs, icsToEvents } from '../../src/calendar/ical.js';
 import type { CalendarEvent } from '../../src/calendar/model.js';
 import { occurrenceStarts, seriesStartOf, toRRule } from '../../src/calendar/recurrence.js';
@@ -18,6 +17,7 @@ import { localToUtc, registerTimezone, utcToLocal } from '../../src/calendar/tim
 import { zoneLookup } from '../../src/calendar/window.js';
 import { toProps } from '../../src/eas/props.js';
 import { fromXml } from '../../src/wbxml/index.js';
+import { errorKind } from '../helpers/errors.js';
 
 // dist/test/calendar/ical.test.js → the repository root; fixtures are read from the source tree.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,16 +38,6 @@ const byUid = (events: CalendarEvent[], uid: string) => events.find(e => e.uid =
 /** Content lines of an iCalendar text, unfolded. */
 function unfolded(text: string): string[] {
   return text.replace(/\r\n|\r/g, '\n').replace(/\n[ \t]/g, '').split('\n').filter(Boolean);
-}
-
-function errorKind(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (e instanceof CalendarError) return `CalendarError ${e.code}`;
-    return `untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
-  }
 }
 
 /**
