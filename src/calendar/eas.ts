@@ -17,6 +17,7 @@ import type {
 } from './model.js';
 import { dropUndefined } from './objects.js';
 import { validateRecurrence } from './recurrence.js';
+import { propText } from '../store/props.js';
 import {
   decodeTimeZoneBlob, encodeTimeZoneBlob, formatCompact, ianaFromTimeZoneInfo, localToUtc, parseEasDateTime, timeZoneInfoForIana,
   utcToLocal,
@@ -76,7 +77,7 @@ interface Context {
 export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
   const v = o.version;
   const prev = o.existing;
-  const get = (name: string) => (has(name, v) ? text(props, name) : undefined);
+  const get = (name: string) => (has(name, v) ? propText(props, name) : undefined);
   const rawStart = date(get(C('StartTime')), 'StartTime');
   if (rawStart === undefined) throw new CalendarError('CALENDAR_INVALID', 'StartTime is required');
   const rawEnd = date(get(C('EndTime')), 'EndTime') ?? rawStart;
@@ -115,7 +116,7 @@ export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
 
 function overridesOf(props: ItemProps, ctx: Context, inException: boolean): Overrides {
   const v = ctx.version;
-  const get = (name: string) => (has(name, v, inException) ? text(props, name) : undefined);
+  const get = (name: string) => (has(name, v, inException) ? propText(props, name) : undefined);
   const list = (name: string, item: string) => (has(name, v, inException) ? children(props, name) : undefined)
     ?.filter(n => n[0] === item);
   return {
@@ -184,7 +185,7 @@ function carriedAttendee(a: Attendee, p: Attendee | undefined, v: Version): Atte
 function locationOf(props: ItemProps, version: Version): Location | undefined {
   const rich = version >= 16 ? children(props, B('Location')) : undefined;
   if (rich) {
-    const t = (n: string) => text(rich, B(n));
+    const t = (n: string) => propText(rich, B(n));
     const num = (n: string) => {
       const value = t(n);
       if (value === undefined || value === '') return undefined;
@@ -199,28 +200,28 @@ function locationOf(props: ItemProps, version: Version): Location | undefined {
     });
   }
   // Also read in 16.x, from devices that still send it.
-  const plain = text(props, C('Location'));
+  const plain = propText(props, C('Location'));
   return plain === undefined ? undefined : { displayName: plain };
 }
 
 function bodyOf(props: ItemProps): Body | undefined {
   const asb = children(props, B('Body'));
   if (asb) {
-    const type = enumOf<Body['type']>(text(asb, B('Type')), [1, 2, 3], 'Body Type') ?? 1;
-    return { type, data: text(asb, B('Data')) ?? '' };
+    const type = enumOf<Body['type']>(propText(asb, B('Type')), [1, 2, 3], 'Body Type') ?? 1;
+    return { type, data: propText(asb, B('Data')) ?? '' };
   }
   // calendar:Body is 2.5's (MS-ASCAL 2.2.2.7.2); read from any version that sends it.
-  const legacy = text(props, C('Body'));
+  const legacy = propText(props, C('Body'));
   return legacy === undefined ? undefined : { type: 1, data: legacy };
 }
 
 function attendeeOf(p: ItemProps, v: Version): Attendee {
-  const email = text(p, C('Email'));
+  const email = propText(p, C('Email'));
   if (!email) throw new CalendarError('CALENDAR_INVALID', 'an Attendee needs an Email');
   return dropUndefined({
-    email, name: text(p, C('Name')) || undefined,
-    status: has(C('AttendeeStatus'), v) ? enumOf<AttendeeStatus>(text(p, C('AttendeeStatus')), [0, 2, 3, 4, 5], 'AttendeeStatus') : undefined,
-    type: has(C('AttendeeType'), v) ? enumOf<AttendeeType>(text(p, C('AttendeeType')), [1, 2, 3], 'AttendeeType') : undefined,
+    email, name: propText(p, C('Name')) || undefined,
+    status: has(C('AttendeeStatus'), v) ? enumOf<AttendeeStatus>(propText(p, C('AttendeeStatus')), [0, 2, 3, 4, 5], 'AttendeeStatus') : undefined,
+    type: has(C('AttendeeType'), v) ? enumOf<AttendeeType>(propText(p, C('AttendeeType')), [1, 2, 3], 'AttendeeType') : undefined,
   });
 }
 
@@ -230,10 +231,10 @@ function recurrenceOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
   // MS-ASCAL 2.2.2.37: in 16.x an empty Recurrence turns a series into a single event.
   if (!node || !node.length) return undefined;
   const n = (name: string) => {
-    const value = has(C(name), v) ? text(node, C(name)) : undefined;
+    const value = has(C(name), v) ? propText(node, C(name)) : undefined;
     return value === undefined || value === '' ? undefined : int(value, name);
   };
-  const until = date(text(node, C('Until')), 'Until');
+  const until = date(propText(node, C('Until')), 'Until');
   const r = dropUndefined<Recurrence>({
     // MS-ASCAL 2.2.2.45: Type is optional in 16.x requests (the series keeps its type).
     type: (n('Type') ?? (v >= 16 ? prev?.recurrence?.type : undefined)) as Recurrence['type'],
@@ -242,7 +243,7 @@ function recurrenceOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
     occurrences: n('Occurrences'),
     until: until === undefined ? undefined : untilOf(until, ctx),
     dayOfWeek: n('DayOfWeek'), dayOfMonth: n('DayOfMonth'), weekOfMonth: n('WeekOfMonth'), monthOfYear: n('MonthOfYear'),
-    calendarType: n('CalendarType'), isLeapMonth: flag(has(C('IsLeapMonth'), v) ? text(node, C('IsLeapMonth')) : undefined),
+    calendarType: n('CalendarType'), isLeapMonth: flag(has(C('IsLeapMonth'), v) ? propText(node, C('IsLeapMonth')) : undefined),
     firstDayOfWeek: n('FirstDayOfWeek'),
   });
   // The device sent the pattern back unchanged: keep the stored one, with what this version cannot
@@ -258,22 +259,22 @@ function exceptionsOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
   if (!list) return undefined;
   return list.filter(n => n[0] === C('Exception')).map(([, value]) => {
     const p = Array.isArray(value) ? value : [];
-    const id = v >= 16 ? text(p, B('InstanceId')) ?? text(p, C('ExceptionStartTime')) : text(p, C('ExceptionStartTime'));
+    const id = v >= 16 ? propText(p, B('InstanceId')) ?? propText(p, C('ExceptionStartTime')) : propText(p, C('ExceptionStartTime'));
     const at = date(id, v >= 16 ? 'InstanceId' : 'ExceptionStartTime');
     if (at === undefined) throw new CalendarError('CALENDAR_INVALID', 'an Exception needs its original start');
     const originalStart = ctx.allDay ? dayStart(at, ctx.zone) : at;
     const before = prev?.exceptions?.find(x => x.originalStart === originalStart);
-    const allDay = enumOf<0 | 1>(text(p, C('AllDayEvent')), [0, 1], 'AllDayEvent');
+    const allDay = enumOf<0 | 1>(propText(p, C('AllDayEvent')), [0, 1], 'AllDayEvent');
     const day = (ms: number | undefined) => (ms !== undefined && (allDay ?? Number(ctx.allDay)) === 1 ? dayStart(ms, ctx.zone) : ms);
-    const start = day(date(text(p, C('StartTime')), 'StartTime'));
-    const end = day(date(text(p, C('EndTime')), 'EndTime'));
+    const start = day(date(propText(p, C('StartTime')), 'StartTime'));
+    const end = day(date(propText(p, C('EndTime')), 'EndTime'));
     if (start !== undefined && end !== undefined && end < start) throw new CalendarError('CALENDAR_INVALID', 'an Exception ends before it starts');
     return dropUndefined<Exception>({
       originalStart,
-      deleted: text(p, C('Deleted')) === '1' || undefined,
+      deleted: propText(p, C('Deleted')) === '1' || undefined,
       overrides: dropUndefined({ ...carried(overridesOf(p, ctx, true), before?.overrides, v, true), start, end, allDay: allDay === undefined ? undefined : allDay === 1 }),
       sequence: before?.sequence,
-      dtStamp: date(text(p, C('DtStamp')), 'DtStamp') ?? before?.dtStamp,
+      dtStamp: date(propText(p, C('DtStamp')), 'DtStamp') ?? before?.dtStamp,
     });
   });
 }
@@ -482,11 +483,6 @@ function dateOf(w: { year: number; month: number; day: number }): Date {
 }
 
 // ─── small readers ─────────────────────────────────────────────────────────────────────────────
-
-function text(props: ItemProps, name: string): string | undefined {
-  const n = props.find(p => p[0] === name);
-  return n && typeof n[1] === 'string' ? n[1] : undefined;
-}
 
 function children(props: ItemProps, name: string): ItemProps | undefined {
   const n = props.find(p => p[0] === name);

@@ -5,6 +5,7 @@
 import { cutUtf8 } from '../mail/bodyText.js';
 import type { BodyPreference } from '../mail/bodyRender.js';
 import type { ItemProps, PropNode } from '../store/types.js';
+import { propText } from '../store/props.js';
 
 export { cutUtf8 };
 
@@ -16,14 +17,13 @@ export function withBodyCut(props: ItemProps, preferences: BodyPreference[] | un
 }
 
 export function cutBody(body: ItemProps, preferences: BodyPreference[] | undefined): PropNode {
-  const text = (name: string) => { const v = body.find(p => p[0] === name)?.[1]; return typeof v === 'string' ? v : undefined; };
-  const type = Number(text(A('Type')) ?? 1);
-  const data = text(A('Data')) ?? '';
+  const type = Number(propText(body, A('Type')) ?? 1);
+  const data = propText(body, A('Data')) ?? '';
   const pref = preferences?.find(p => p.type === type) ?? preferences?.[0];
   // A body cut before keeps what it said of the whole, so cutting twice changes nothing.
-  const size = Number(text(A('EstimatedDataSize')) ?? Buffer.byteLength(data, 'utf8'));
+  const size = Number(propText(body, A('EstimatedDataSize')) ?? Buffer.byteLength(data, 'utf8'));
   const limit = pref?.truncationSize;
-  const truncated = text(A('Truncated')) === '1' || (limit !== undefined && size > limit);
+  const truncated = propText(body, A('Truncated')) === '1' || (limit !== undefined && size > limit);
   const kept = body.filter(p => ![A('Type'), A('Data'), A('EstimatedDataSize'), A('Truncated')].includes(p[0]));
   return [A('Body'), [
     [A('Type'), String(type)],

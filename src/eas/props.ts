@@ -31,13 +31,4 @@ function toElement([name, value]: PropNode): Element {
   return new Element(page.page, token, local, content);
 }
 
-export function propText(props: ItemProps, name: string): string | undefined {
-  const node = props.find(p => p[0] === name);
-  return node && typeof node[1] === 'string' ? node[1] : undefined;
-}
-
-/** The nodes named `name`, for nested properties such as AirSyncBase:Body. */
-export function propChildren(props: ItemProps, name: string): ItemProps | undefined {
-  const node = props.find(p => p[0] === name);
-  return node && Array.isArray(node[1]) ? node[1] : undefined;
-}
+export { propChildren, propText } from '../store/props.js';

@@ -4,6 +4,7 @@
 import type { ItemProps, PropNode } from '../store/types.js';
 import { formatFileReference } from './fileReference.js';
 import { MimeError, parseMessage, type ParsedAttachment } from './parse.js';
+import { propText } from '../store/props.js';
 
 const A = (n: string) => `AirSyncBase:${n}`;
 
@@ -42,9 +43,9 @@ export function renderAttachments(node: PropNode, at: { folderId: number; itemId
   const entries = list.map((n, index) => ({ props: Array.isArray(n[1]) ? n[1] : [], ref: formatFileReference({ ...at, index }) }));
   if (version < 12) {
     return ['Email:Attachments', entries.map(({ props, ref }): PropNode => ['Email:Attachment', [
-      ['Email:AttMethod', text(props, A('Method')) ?? METHOD_NORMAL],
-      ['Email:AttSize', text(props, A('EstimatedDataSize')) ?? '0'],
-      ['Email:DisplayName', text(props, A('DisplayName')) ?? ''],
+      ['Email:AttMethod', propText(props, A('Method')) ?? METHOD_NORMAL],
+      ['Email:AttSize', propText(props, A('EstimatedDataSize')) ?? '0'],
+      ['Email:DisplayName', propText(props, A('DisplayName')) ?? ''],
       ['Email:AttName', ref],
     ]])];
   }
@@ -79,11 +80,6 @@ export async function attachmentFromMime(mime: Buffer, index: number, described:
     throw e;
   }
   const part = parts[index];
-  if (!part || String(part.content.length) !== text(described, A('EstimatedDataSize'))) return undefined;
-  return { contentType: text(described, A('ContentType')) ?? part.contentType, data: part.content };
-}
-
-function text(props: ItemProps, name: string): string | undefined {
-  const v = props.find(p => p[0] === name)?.[1];
-  return typeof v === 'string' ? v : undefined;
+  if (!part || String(part.content.length) !== propText(described, A('EstimatedDataSize'))) return undefined;
+  return { contentType: propText(described, A('ContentType')) ?? part.contentType, data: part.content };
 }

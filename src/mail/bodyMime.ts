@@ -4,7 +4,8 @@
 // nodemailer's MailComposer — a meeting request or cancellation with its iCalendar part.
 import { createHash } from 'node:crypto';
 import { organizerIcs } from '../scheduling/imip.js';
-import type { Item, ItemProps } from '../store/types.js';
+import { propText } from '../store/props.js';
+import type { Item } from '../store/types.js';
 import { readStoredBody } from './bodyStore.js';
 import { htmlToPlain } from './bodyText.js';
 import { composeMessage } from './compose.js';
@@ -16,7 +17,7 @@ const ICS_METHOD: readonly [RegExp, 'REQUEST' | 'CANCEL'][] = [
 ];
 
 export async function composedMime(item: Item): Promise<Buffer> {
-  const t = (name: string) => text(item.props, name);
+  const t = (name: string) => propText(item.props, name);
   const body = readStoredBody(item.props);
   const html = body?.type === 2 ? body.data : undefined;
   const plain = body?.type === 2 ? (body.summary?.complete ? body.summary.data : htmlToPlain(body.data)) : body?.data ?? '';
@@ -38,9 +39,4 @@ export async function composedMime(item: Item): Promise<Buffer> {
     messageId: `<${createHash('sha256').update(`${item.userId}:${t('Email:From')}:${t('Email:Subject')}:${t('Email:DateReceived')}`).digest('hex').slice(0, 32)}@convene.invalid>`,
     date,
   });
-}
-
-function text(props: ItemProps, name: string): string | undefined {
-  const v = props.find(p => p[0] === name)?.[1];
-  return typeof v === 'string' ? v : undefined;
 }

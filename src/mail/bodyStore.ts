@@ -9,6 +9,7 @@
 // (docs/mail.md has the measurements behind the size).
 import type { ItemProps, PropNode } from '../store/types.js';
 import { cutUtf8, htmlToPlain } from './bodyText.js';
+import { propText } from '../store/props.js';
 
 export const SUMMARY_BYTES = 2048;
 
@@ -49,16 +50,11 @@ export function readStoredBody(props: ItemProps): StoredBody | undefined {
   const bodies = props.filter(p => p[0] === A('Body') && Array.isArray(p[1])).map(p => p[1] as ItemProps);
   if (bodies.length === 0) return undefined;
   const [native, second] = bodies;
-  const type = Number(text(native, A('Type')) ?? 1);
-  const out: StoredBody = { type, data: text(native, A('Data')) ?? '' };
-  if (type === 2 && second && text(second, A('Type')) === '1') {
-    const data = text(second, A('Data')) ?? '';
-    out.summary = { data, size: Number(text(second, A('EstimatedDataSize')) ?? Buffer.byteLength(data)), complete: text(second, A('Truncated')) !== '1' };
+  const type = Number(propText(native, A('Type')) ?? 1);
+  const out: StoredBody = { type, data: propText(native, A('Data')) ?? '' };
+  if (type === 2 && second && propText(second, A('Type')) === '1') {
+    const data = propText(second, A('Data')) ?? '';
+    out.summary = { data, size: Number(propText(second, A('EstimatedDataSize')) ?? Buffer.byteLength(data)), complete: propText(second, A('Truncated')) !== '1' };
   }
   return out;
-}
-
-function text(props: ItemProps, name: string): string | undefined {
-  const v = props.find(p => p[0] === name)?.[1];
-  return typeof v === 'string' ? v : undefined;
 }

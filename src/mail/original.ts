@@ -12,6 +12,7 @@ import { itemIdOf } from '../sync/collection.js';
 import { occurrenceOf } from '../sync/codecs.js';
 import { mailbox } from './item.js';
 import { MimeError, parseMessage, type NamedAddress, type ParsedAttachment } from './parse.js';
+import { propText } from '../store/props.js';
 
 /** MS-ASCMD 2.2.3.173: FolderId + ItemId (from Sync), or LongId (from Search); InstanceId for one occurrence. */
 export interface SourceRef {
@@ -153,9 +154,9 @@ function prop(props: ItemProps, name: string) {
   return props.find(p => p[0] === name)?.[1];
 }
 
+/** A property's text, an empty one counting as absent. */
 function text(props: ItemProps, name: string): string | undefined {
-  const v = prop(props, name);
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  return propText(props, name) || undefined;
 }
 
 function safeDate(value: string): number | undefined {

@@ -1,6 +1,6 @@
 // What the sync engine knows about item classes: which folders hold which class, what a FilterType
 // window compares, and how a device's Change merges into the stored item.
-import { propText } from '../eas/props.js';
+import { propText } from '../store/props.js';
 import type { FolderTypeValue, ItemClass, ItemProps } from '../store/types.js';
 import { FolderType } from '../store/types.js';
 

@@ -14,6 +14,7 @@ import { CommonStatus, EasError } from '../status.js';
 import { FindStatus, parseFind, type FindRequest } from './findRequest.js';
 import { galProperties } from './Search.js';
 import type { CommandContext, CommandResult } from './types.js';
+import { propText } from '../../store/props.js';
 
 const f = tags('Find');
 const as = tags('AirSync');
@@ -74,10 +75,7 @@ function mailResult(item: Item): Element {
 
 /** MS-ASCMD 2.2.3.139.1 Properties (Find) of a message. */
 function mailProperties(props: ItemProps): Element[] {
-  const text = (name: string): string | undefined => {
-    const v = props.find(p => p[0] === name)?.[1];
-    return typeof v === 'string' ? v : undefined;
-  };
+  const text = (name: string) => propText(props, name);
   const value = (el: (n: string, c: string) => Element, tag: string, name: string) => text(name) !== undefined && el(tag, text(name)!);
   return [
     value(em, 'Subject', 'Email:Subject'),

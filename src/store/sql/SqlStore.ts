@@ -6,7 +6,7 @@ import type {
 import { StoreError } from '../Store.js';
 import {
   DEFAULT_FOLDERS, type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderTypeValue,
-  type HierarchySnapshot, type Item, type ItemChange, type ItemProps, type OofSettings, type User,
+  type HierarchySnapshot, type Item, type ItemChange, type OofSettings, type User,
 } from '../types.js';
 import * as autoReplies from './autoReplies.js';
 import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
