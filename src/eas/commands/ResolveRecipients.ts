@@ -14,14 +14,15 @@ const rr = tags('ResolveRecipients');
 
 /** MS-ASCMD 2.2.3.177.12 Status (ResolveRecipients) of a Response. */
 const ResponseStatus = { Resolved: 1, Ambiguous: 2, AmbiguousPartial: 3, Unresolved: 4 } as const;
-/** … of Availability: success, and the MS-ASCMD 2.2.2 codes 160 and 163. */
-const AvailabilityStatus = { Success: 1, TooManyRecipients: 160, Failure: 163 } as const;
+/**
+ * … of Availability: success, and the MS-ASCMD 2.2.2 code 163. (160, over 100 recipients, cannot
+ * arise: a request holds at most 100 To, resolveRequest.ts.)
+ */
+const AvailabilityStatus = { Success: 1, Failure: 163 } as const;
 /** … of Certificates: 7, no valid certificate (Convene keeps none). */
 const NO_VALID_CERTIFICATE = 7;
 /** … of Picture: 173, no contact photo (Convene keeps none). */
 const NO_PICTURE = 173;
-/** MS-ASCMD 2.2.3.183: free/busy for at most 100 recipients per request; later ones get 160. */
-const MAX_AVAILABILITY = 100;
 /** Suggestions in one response, all To together: a bound on the work one request can cause. */
 const SUGGESTION_BUDGET = 500;
 
@@ -79,16 +80,14 @@ function picture(): Element {
   return rr('Picture', [rr('Status', NO_PICTURE)]);
 }
 
-/** Availability answers for one request: counted against the limit, each account computed once. */
+/** Availability answers for one request, each account computed once. */
 class Availability {
-  private served = 0;
   private readonly cache = new Map<number, string>();
 
   constructor(private readonly ctx: CommandContext, private readonly window: TimeWindow | undefined) {}
 
   async of(r: Recipient): Promise<Element> {
     const status = (n: number) => rr('Status', n);
-    if (++this.served > MAX_AVAILABILITY) return rr('Availability', [status(AvailabilityStatus.TooManyRecipients)]);
     // Someone known only as a contact has a calendar elsewhere, which this server cannot read.
     if (r.userId === undefined || !this.window) return rr('Availability', [status(AvailabilityStatus.Failure)]);
     let merged = this.cache.get(r.userId);
