@@ -65,7 +65,9 @@ const calendarCodec: ItemCodec = {
     if (!merged) return undefined;
     const next = convert(() => easToEvent(merged, { version, existing, newUid }));
     next.sequence = existing.sequence;
-    if (version >= 16) next.exceptions = keptExceptions(existing, next);
+    // 16.x never sends Exceptions (MS-ASCAL 2.2.2.22); an older device that leaves the element out of a
+    // Change has not touched them either (MS-ASCAL R541, R54111), whatever its Supported list says.
+    if (version >= 16 || !props.some(p => p[0] === 'Calendar:Exceptions')) next.exceptions = keptExceptions(existing, next);
     return stored(next);
   },
   toDevice: async (item, ctx) => withBodyCut(item.event ? eventToEas(item.event, ctx.version) : item.props, ctx.body?.bodyPreferences),
@@ -85,8 +87,8 @@ function stored(event: CalendarEvent): Stored {
 }
 
 /**
- * MS-ASCAL 2.2.2.22: a 16.x device never sends Exceptions; it edits occurrences with InstanceId.
- * A series change keeps them — unless it changed the pattern or the series' times, which (as in
+ * A series Change without Exceptions (always so from 16.x, MS-ASCAL 2.2.2.22; an older device's
+ * Change that omits the element, R541) keeps them — unless it changed the pattern or the series' times, which (as in
  * Exchange) removes them.
  */
 function keptExceptions(before: CalendarEvent, after: CalendarEvent): Exception[] | undefined {

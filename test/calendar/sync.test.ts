@@ -7,6 +7,7 @@ import type { EasClient } from '../../src/client/EasClient.js';
 import { formatCompact } from '../../src/calendar/timezone.js';
 import type { ItemProps } from '../../src/store/types.js';
 import { FolderType } from '../../src/store/types.js';
+import { tags } from '../../src/wbxml/element.js';
 import { PACIFIC } from '../helpers/items.js';
 import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { propNodes as nodes, propText as text } from '../helpers/items.js';
@@ -103,6 +104,33 @@ describe('calendar items through Sync', () => {
     assert.equal(nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').length, 1);
     const later = weekly('Standup (later)').map(([k, v]) => [k, k === 'Calendar:StartTime' ? formatCompact(FIRST + HOUR) : k === 'Calendar:EndTime' ? formatCompact(FIRST + 2 * HOUR) : v] as ItemProps[number]);
     await a.cal.sync([{ kind: 'Change', serverId, props: later }]);
+    await b.cal.syncAll();
+    assert.equal(nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').length, 0);
+  });
+
+  it('MS-ASCAL R541/R54111: a 14.1 Change without Exceptions keeps them, even when Supported lists Exceptions', async () => {
+    const cal = tags('Calendar');
+    const client = t.client('alice@example.com', { deviceId: `CAL${++n}`, version: '14.1' });
+    const a = new CollectionMirror(client, calId);
+    await a.sync([], { supported: [cal('Subject'), cal('Exceptions'), cal('Recurrence'), cal('StartTime'), cal('EndTime')] });
+    await a.syncAll();
+    const b = await device('14.1');
+    const added = await a.sync([{ kind: 'Add', clientId: 'r541', props: weekly('Review') }]);
+    const serverId = added.added.get('r541')!.serverId!;
+    const exceptions: ItemProps = [['Calendar:Exception', [['Calendar:Deleted', '1'], ['Calendar:ExceptionStartTime', formatCompact(FIRST + WEEK)]]]];
+    await a.sync([{ kind: 'Change', serverId, props: weekly('Review', [['Calendar:Exceptions', exceptions]]) }]);
+    await b.cal.syncAll();
+    assert.equal(nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').length, 1);
+
+    await a.sync([{ kind: 'Change', serverId, props: weekly('Review (renamed)') }]);
+    await b.cal.syncAll();
+    assert.equal(text(b.cal.items.get(serverId), 'Calendar:Subject'), 'Review (renamed)');
+    const kept = nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').map(e => e[1] as ItemProps);
+    assert.equal(kept.length, 1, 'the declined occurrence survives a rename');
+    assert.equal(text(kept[0], 'Calendar:ExceptionStartTime'), formatCompact(FIRST + WEEK));
+
+    // An empty Exceptions element is the device saying it has none left.
+    await a.sync([{ kind: 'Change', serverId, props: weekly('Review (renamed)', [['Calendar:Exceptions', []]]) }]);
     await b.cal.syncAll();
     assert.equal(nodes(b.cal.items.get(serverId), 'Calendar:Exceptions').length, 0);
   });
