@@ -255,7 +255,14 @@ function put(v: ICAL.Component, name: string, value: string | undefined): void {
 
 // ─── import ────────────────────────────────────────────────────────────────────────────────────
 
-export function icsToEvents(text: string): CalendarEvent[] {
+export interface IcsReading {
+  /** The iTIP METHOD the object came with. RFC 5546 3.2.3: a REPLY's VEVENT may omit DTSTART and
+   *  DTEND (an answer needs no times), so one is read with its RECURRENCE-ID, or else its DTSTAMP,
+   *  as a start that lasts no time. */
+  method?: string | undefined;
+}
+
+export function icsToEvents(text: string, reading: IcsReading = {}): CalendarEvent[] {
   if (typeof text !== 'string' || !/^\s*BEGIN:VCALENDAR\b/i.test(text.replace(/^\uFEFF/, ''))) {
     throw new CalendarError('ICS_INVALID', 'not iCalendar: no BEGIN:VCALENDAR');
   }
@@ -274,13 +281,14 @@ export function icsToEvents(text: string): CalendarEvent[] {
     const zones = zoneTable(cal);
     const wr = cal.getFirstPropertyValue('x-wr-timezone');
     const calendarZone = (wr && canonicalZone(String(wr).trim())) || 'UTC';
+    const timesOptional = reading.method?.toUpperCase() === 'REPLY';
     const byUid = new Map<string, ICAL.Component[]>();
     for (const v of vevents) {
       const uid = String(v.getFirstPropertyValue('uid') ?? '');
       if (!uid) throw new CalendarError('ICS_INVALID', 'a VEVENT has no UID');
       byUid.set(uid, [...(byUid.get(uid) ?? []), v]);
     }
-    return [...byUid.values()].map(group => eventOf(group, { zones, floating: calendarZone }, rawOf));
+    return [...byUid.values()].map(group => eventOf(group, { zones, floating: calendarZone, timesOptional }, rawOf));
   } catch (e) {
     if (e instanceof CalendarError) throw e;
     if (e instanceof RecurrenceError || e instanceof TimeZoneError) throw new CalendarError('ICS_INVALID', e.message);
@@ -351,18 +359,21 @@ interface Reader {
   zones: Map<string, string>;
   /** The zone of floating times and DATEs. */
   floating: string;
+  /** A VEVENT without DTSTART is read anyway (IcsReading.method). */
+  timesOptional?: boolean | undefined;
 }
 
 function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Component, string[] | undefined>): CalendarEvent {
   const master = group.find(v => !v.hasProperty('recurrence-id')) ?? group[0]!;
   const own = master.getFirstPropertyValue('x-convene-timezone');
   const floating = (own && canonicalZone(String(own).trim())) || calendar.floating;
-  const start0 = readTime(master, 'dtstart', { ...calendar, floating });
+  const given = readTime(master, 'dtstart', { ...calendar, floating });
+  const start0 = given ?? (calendar.timesOptional ? timelessStart(master, { ...calendar, floating }) : undefined);
   if (!start0) throw new CalendarError('ICS_INVALID', 'a VEVENT has no DTSTART');
   // Everything else in the event that has no zone of its own is in the event's.
   const r: Reader = { zones: calendar.zones, floating: start0.zone };
   let start = start0;
-  let end = readEnd(master, start, r);
+  let end = given ? readEnd(master, start, r) : start.ms;
   // Outlook: midnight to midnight with X-MICROSOFT-CDO-ALLDAYEVENT:TRUE is an all-day event.
   if (!start.allDay && String(master.getFirstPropertyValue('x-microsoft-cdo-alldayevent') ?? '').toUpperCase() === 'TRUE'
     && start.zone !== undefined && isDayStart(start.ms, start.zone) && isDayStart(end, start.zone) && end > start.ms) {
@@ -569,6 +580,11 @@ function attendeeOf(p: ICAL.Property): Attendee {
 }
 
 interface ReadTime { ms: number; allDay: boolean; zone: string; time: ICAL.Time }
+
+/** The time a VEVENT without DTSTART stands for: its occurrence, else when it was written. */
+function timelessStart(v: ICAL.Component, r: Reader): ReadTime | undefined {
+  return readTime(v, 'recurrence-id', r) ?? readTime(v, 'dtstamp', r);
+}
 
 function readTime(v: ICAL.Component, name: string, r: Reader): ReadTime | undefined {
   const p = v.getFirstProperty(name);

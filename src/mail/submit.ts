@@ -95,7 +95,8 @@ export async function deliverSubmitted(tx: Store, user: User, d: Delivery): Prom
 async function routeItip(tx: Store, user: User, message: ParsedMessage, recipients: string[], log: (msg: string) => void): Promise<Set<string>> {
   if (!message.calendar) return new Set();
   try {
-    return await routeSubmittedItip(tx, user, message.calendar.method, message.calendar.text, recipients, log);
+    // The device's own words go with an answer: the organizer gets the Resp.* message instead of this mail.
+    return await routeSubmittedItip(tx, user, message.calendar.method, message.calendar.text, recipients, log, message.text);
   } catch (e) {
     if (!(e instanceof CalendarError)) throw e;
     log(`unreadable iCalendar part from ${user.email}: ${e.message}; delivered as plain mail`);

@@ -35,8 +35,8 @@ type Log = (msg: string) => void;
  * Throws CalendarError (unreadable iCalendar) before it changes anything.
  */
 export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Promise<Handled> {
-  const events = icsToEvents(msg.ics);
   const method = msg.method.toUpperCase();
+  const events = icsToEvents(msg.ics, { method });
   const handled: Handled = new Set();
   await store.transaction(async tx => {
     for (const event of events) {

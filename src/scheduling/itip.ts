@@ -13,28 +13,34 @@ import { applyReply, type PartStat } from './replies.js';
 export type Handled = Set<string>;
 
 export async function routeSubmittedItip(store: Store, sender: User, method: string, ics: string, recipients: string[],
-  log: (msg: string) => void): Promise<Handled> {
+  log: (msg: string) => void, note?: string): Promise<Handled> {
   const handled: Handled = new Set();
-  const events = icsToEvents(ics);
+  const events = icsToEvents(ics, { method });
   for (const event of events) {
-    if (method === 'REPLY') await reply(store, sender, event, log);
-    else if (method === 'REQUEST' || method === 'CANCEL') await announce(store, sender, method, event, recipients, handled);
+    if (method === 'REPLY') {
+      // The organizer here gets the answer as the Resp.* message, not also the device's mail.
+      const organizer = await reply(store, sender, event, note, log);
+      if (organizer && recipients.includes(organizer)) handled.add(organizer);
+    } else if (method === 'REQUEST' || method === 'CANCEL') await announce(store, sender, method, event, recipients, handled);
   }
   return handled;
 }
 
-async function reply(store: Store, sender: User, event: CalendarEvent, log: (msg: string) => void): Promise<void> {
+/** Applies the sender's answer; returns the organizer's address when it reached a local organizer. */
+async function reply(store: Store, sender: User, event: CalendarEvent, note: string | undefined, log: (msg: string) => void): Promise<string | undefined> {
   const organizer = event.organizer && (await store.findUserByEmail(event.organizer.email));
-  if (!organizer) return;
+  if (!organizer) return undefined;
   // Only the sender's own ATTENDEE line counts: a device answers for its account, nobody else.
   const own = event.attendees?.find(a => a.email.toLowerCase() === sender.email);
   const partstat: PartStat | undefined = own?.status === 3 ? 'ACCEPTED' : own?.status === 2 ? 'TENTATIVE' : own?.status === 4 ? 'DECLINED' : undefined;
   if (!partstat) {
     log(`REPLY for ${event.uid} from ${sender.email} names no answer of the sender's; ignored`);
-    return;
+    return undefined;
   }
-  const outcome = await applyReply(store, organizer, { uid: event.uid, from: sender.email, fromName: sender.displayName, partstat, recurrenceId: event.recurrenceId });
+  const outcome = await applyReply(store, organizer, { uid: event.uid, from: sender.email, fromName: sender.displayName, partstat, recurrenceId: event.recurrenceId,
+    comment: note?.trim() || undefined });
   if (outcome !== 'APPLIED') log(`REPLY for ${event.uid} from ${sender.email}: ${outcome}`);
+  return outcome === 'APPLIED' ? organizer.email : undefined;
 }
 
 async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recipients: string[], handled: Handled): Promise<void> {

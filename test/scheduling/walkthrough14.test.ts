@@ -88,12 +88,31 @@ describe('the meeting walkthrough (14.1, iMIP through SendMail)', () => {
     const reply = eventsToIcs([{ ...meeting, attendees: [{ email: 'bob@example.com', name: 'Bob', status: 3 }] }], { method: 'REPLY' });
     await send(c['bob@example.com'], 'reply-1', mime({ from: 'bob@example.com', to: ['alice@example.com'], subject: 'Accepted: Fourteen-one', text: 'Yes', ics: { method: 'REPLY', body: reply } }), false);
     await m.aliceInbox.syncAll();
-    const resp = [...m.aliceInbox.items.values()].find(p => text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Resp.Pos');
-    assert.equal(text(resp, 'Email:Subject'), 'Accepted: Fourteen-one');
+    const inbox = [...m.aliceInbox.items.values()];
+    assert.deepEqual(inbox.map(p => text(p, 'Email:MessageClass')), ['IPM.Schedule.Meeting.Resp.Pos'], 'one message: the meeting response, no plain copy');
+    assert.equal(text(inbox[0], 'Email:Subject'), 'Accepted: Fourteen-one');
     await m.aliceCal.syncAll();
     const item = [...m.aliceCal.items.values()].find(p => text(p, 'Calendar:UID') === UID);
     const attendee = nodes(item, 'Calendar:Attendees')[0]?.[1] as ItemProps;
     assert.equal(text(attendee, 'Calendar:AttendeeStatus'), '3');
+  });
+
+  it('RFC 5546 3.2.3: a REPLY without DTSTART/DTEND (as a widely used 14.1 client sends it) is applied all the same', async () => {
+    const stamp = formatCompact(Date.now() + 1000);
+    const bare = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Phone//EN', 'METHOD:REPLY', 'BEGIN:VEVENT', `UID:${UID}`, `DTSTAMP:${stamp}`,
+      'SEQUENCE:0', 'ORGANIZER:mailto:alice@example.com', 'ATTENDEE;PARTSTAT=TENTATIVE;CN=Bob:mailto:bob@example.com', 'SUMMARY:Fourteen-one',
+      'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    const before = m.aliceInbox.items.size;
+    await send(c['bob@example.com'], 'reply-bare', mime({ from: 'bob@example.com', to: ['alice@example.com'], subject: 'Tentative: Fourteen-one', text: 'Maybe', ics: { method: 'REPLY', body: bare } }), false);
+    await m.aliceInbox.syncAll();
+    const added = [...m.aliceInbox.items.values()].slice(before);
+    assert.deepEqual(added.map(p => text(p, 'Email:MessageClass')), ['IPM.Schedule.Meeting.Resp.Tent']);
+    await m.aliceCal.syncAll();
+    const item = [...m.aliceCal.items.values()].find(p => text(p, 'Calendar:UID') === UID);
+    assert.equal(text(nodes(item, 'Calendar:Attendees')[0]?.[1] as ItemProps, 'Calendar:AttendeeStatus'), '2');
+    // Bob accepts again, so the walkthrough goes on as it was.
+    const again = eventsToIcs([{ ...meeting, dtStamp: Date.now() + 2000, attendees: [{ email: 'bob@example.com', name: 'Bob', status: 3 }] }], { method: 'REPLY' });
+    await send(c['bob@example.com'], 'reply-2', mime({ from: 'bob@example.com', to: ['alice@example.com'], subject: 'Accepted: Fourteen-one', text: 'Yes', ics: { method: 'REPLY', body: again } }), false);
   });
 
   it('a forged REPLY (Carol answering as Bob) changes nothing', async () => {
