@@ -1,10 +1,9 @@
 // MS-ASCMD 2.2.1.12 MoveItems: one item from one of the account's folders to another. The store
 // gives the moved item a new id (a tombstone stays behind), so the answer carries its new ServerId.
-// The device that asked has already moved the item on its side: what it holds is updated in the
-// same transaction, so its next Sync of either folder sends neither the Delete nor the Add, while
-// every other device gets both (docs/sync.md).
+// Every device, the one that asked included, gets the Delete and the Add on its next Sync of the two
+// folders (MS-ASCMD 2.2.1.12; docs/sync.md).
 import type { Store } from '../store/Store.js';
-import type { CollectionState, Device, Folder, Item, User } from '../store/types.js';
+import type { Device, Folder, User } from '../store/types.js';
 import { classOfFolder } from './classes.js';
 import { itemIdOf, serverIdOf } from './collection.js';
 
@@ -38,41 +37,11 @@ export async function moveItem(ctx: MoveContext, req: MoveRequest): Promise<Move
   // An item only goes where a device would sync it as the same class: mail into mail folders,
   // events into calendars (an event deleted into Deleted Items can still go back to a calendar).
   if (classOfFolder(destination.type) !== item.class) return fail('CANNOT_MOVE');
-  return ctx.store.transaction(async tx => {
-    const moved = await tx.moveItem(ctx.user.id, item.id, destination.id);
-    if (!moved) return fail('INVALID_SOURCE');
-    await forget(tx, ctx.device, source, item);
-    await hold(tx, ctx.device, destination, moved);
-    return { ok: true, dstMsgId: serverIdOf(destination.id, moved.id) };
-  });
+  const moved = await ctx.store.moveItem(ctx.user.id, item.id, destination.id);
+  if (!moved) return fail('INVALID_SOURCE');
+  return { ok: true, dstMsgId: serverIdOf(destination.id, moved.id) };
 }
 
 async function folderOf(ctx: MoveContext, serverId: string): Promise<(Folder & { modseq: number }) | undefined> {
   return /^\d{1,15}$/.test(serverId.trim()) ? ctx.store.getFolder(ctx.user.id, Number(serverId.trim())) : undefined;
-}
-
-/** The device no longer holds the item in the source folder: its tombstone is not news to it. */
-async function forget(tx: Store, device: Device, source: Folder, item: Item): Promise<void> {
-  const state = await tx.getCollectionState(device.id, source.id);
-  if (!state) return;
-  await tx.releaseItems(device.id, source.id, [item.id]);
-  await catchUp(tx, device, state);
-}
-
-/** The device holds the new item in the destination, at the version the store just wrote. */
-async function hold(tx: Store, device: Device, destination: Folder, moved: Item): Promise<void> {
-  const state = await tx.getCollectionState(device.id, destination.id);
-  if (!state) return;
-  await tx.holdVersions(device.id, destination.id, [[moved.id, moved.modseq]]);
-  await catchUp(tx, device, state);
-}
-
-/**
- * When the move was the only change the device had not been told about (its watermark was one
- * behind the folder's), the watermark moves past it, so Ping stays quiet for the device that moved.
- * With other changes pending, the watermark stays and the next Sync skips the move by what is held.
- */
-async function catchUp(tx: Store, device: Device, state: CollectionState): Promise<void> {
-  const folder = await tx.getFolder(device.userId, state.folderId);
-  if (folder && folder.modseq === state.modseq + 1) await tx.saveCollectionState({ ...state, modseq: folder.modseq });
 }

@@ -1,9 +1,10 @@
-// MS-ASCMD 2.2.1.12 MoveItems over real HTTP and WBXML: every Status, other accounts refused, no
-// echo to the device that moved while its other devices see the Delete and the Add.
+// MS-ASCMD 2.2.1.12 MoveItems over real HTTP and WBXML: every Status, other accounts refused, and
+// every device, the mover too, sees the Delete and the Add on its next Sync (and Ping reports them).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CollectionMirror, type SyncRound } from '../../src/client/collection.js';
 import type { EasClient } from '../../src/client/EasClient.js';
+import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import { FolderType, type Folder } from '../../src/store/types.js';
 import { tags, type Element } from '../../src/wbxml/index.js';
 import { email, event } from '../helpers/items.js';
@@ -11,6 +12,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 const mv = tags('Move');
+const pg = tags('Ping');
 
 type Move = [srcMsgId: string, srcFldId: number | string, dstFldId: number | string];
 
@@ -54,7 +56,7 @@ for (const backend of BACKENDS) {
     });
     after(() => t.close());
 
-    it('MS-ASCMD 2.2.1.12: Status 3 and the new ServerId; the mover hears no echo, its other device gets Delete and Add', async () => {
+    it('MS-ASCMD 2.2.1.12: Status 3 and the new ServerId; every device, the mover too, gets Delete and Add', async () => {
       const inbox = folder(FolderType.Inbox).id;
       const archive = await newFolder();
       const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('move me') }))!;
@@ -66,20 +68,21 @@ for (const backend of BACKENDS) {
       assert.equal(r.status, 3);
       assert.equal(r.srcMsgId, srcMsgId);
       assert.match(r.dstMsgId!, new RegExp(`^${archive}:\\d+$`));
-      // The mover: nothing to say about either folder (an empty 14.1 response).
-      assert.equal((await mIn.sync()).empty, true);
-      assert.equal((await mAr.sync()).empty, true);
-      // The other device: the item leaves the Inbox and arrives in the archive under its new id.
-      assert.deepEqual(kinds(await oIn.syncAll()), [`Delete ${srcMsgId}`]);
-      assert.deepEqual(kinds(await oAr.syncAll()), [`Add ${r.dstMsgId}`]);
-      assert.equal(oAr.items.get(r.dstMsgId!)?.find(p => p[0] === 'Email:Subject')?.[1], 'move me');
+      // "the client receives Delete and Add operations the next time the client synchronizes the affected folders"
+      for (const [src, dst] of [[mIn, mAr], [oIn, oAr]] as const) {
+        assert.deepEqual(kinds(await src.syncAll()), [`Delete ${srcMsgId}`]);
+        assert.deepEqual(kinds(await dst.syncAll()), [`Add ${r.dstMsgId}`]);
+        assert.equal(dst.items.get(r.dstMsgId!)?.find(p => p[0] === 'Email:Subject')?.[1], 'move me');
+        assert.equal((await src.sync()).empty, true, 'once');
+        assert.equal((await dst.sync()).empty, true, 'once');
+      }
       assert.equal(await t.store.getItem(alice, item.id), undefined);
       assert.equal((await t.store.getItem(alice, Number(r.dstMsgId!.split(':')[1])))?.folderId, archive);
-      // Both devices agree with the server.
-      for (const m of [oIn, oAr]) assert.deepEqual([...m.items.keys()].sort(), (await t.store.liveItemIds(Number(m.collectionId))).map(id => `${m.collectionId}:${id}`).sort());
+      // Every device agrees with the server.
+      for (const m of [mIn, mAr, oIn, oAr]) assert.deepEqual([...m.items.keys()].sort(), (await t.store.liveItemIds(Number(m.collectionId))).map(id => `${m.collectionId}:${id}`).sort());
     });
 
-    it('other changes pending in both folders still reach the mover, the move itself does not', async () => {
+    it('other changes pending in both folders reach the mover along with the move', async () => {
       const inbox = await newFolder();
       const archive = await newFolder();
       const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('moving') }))!;
@@ -89,24 +92,25 @@ for (const backend of BACKENDS) {
       const filed = (await t.store.addItem(alice, archive, { class: 'Email', props: email('filed meanwhile') }))!;
       const [r] = await moveItems(mover, [[`${inbox}:${item.id}`, inbox, archive]]);
       assert.equal(r.status, 3);
-      assert.deepEqual(kinds(await mIn.syncAll()), [`Add ${inbox}:${newcomer.id}`]);
-      assert.deepEqual(kinds(await mAr.syncAll()), [`Add ${archive}:${filed.id}`]);
+      assert.deepEqual(kinds(await mIn.syncAll()).sort(), [`Add ${inbox}:${newcomer.id}`, `Delete ${inbox}:${item.id}`].sort());
+      assert.deepEqual(kinds(await mAr.syncAll()).sort(), [`Add ${archive}:${filed.id}`, `Add ${r.dstMsgId}`].sort());
       assert.equal((await mIn.sync()).empty, true);
       assert.equal((await mAr.sync()).empty, true);
     });
 
-    it('when the move was all the mover had not been told, its watermark moves on (Ping stays quiet)', async () => {
+    it('a Ping of the mover on the destination reports the moved item (Status 2)', async () => {
       const inbox = await newFolder();
       const archive = await newFolder();
-      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('quiet') }))!;
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('ping me') }))!;
       const mover = phone();
       await synced(mover, inbox);
       await synced(mover, archive);
+      await new FolderHierarchyMirror(mover).sync();
       await moveItems(mover, [[`${inbox}:${item.id}`, inbox, archive]]);
-      const device = (await t.store.listDevices(alice)).find(d => d.deviceId === mover.options.deviceId)!;
-      for (const id of [inbox, archive]) {
-        assert.equal((await t.store.getCollectionState(device.id, id))?.modseq, (await t.store.getFolder(alice, id))?.modseq);
-      }
+      const res = await mover.send('Ping', pg('Ping', [pg('HeartbeatInterval', 60),
+        pg('Folders', [pg('Folder', [pg('Id', String(archive)), pg('Class', 'Email')])])]));
+      assert.equal(res.body?.childText('Status'), '2');
+      assert.deepEqual(res.body?.child('Folders')?.all('Folder').map(f => f.text), [String(archive)]);
     });
 
     it('a device that has not synced the destination yet gets the moved item once when it starts', async () => {
@@ -117,7 +121,7 @@ for (const backend of BACKENDS) {
       const mIn = await synced(mover, inbox);
       const [r] = await moveItems(mover, [[`${inbox}:${item.id}`, inbox, archive]]);
       assert.equal(r.status, 3);
-      assert.equal((await mIn.sync()).empty, true);
+      assert.deepEqual(kinds(await mIn.syncAll()), [`Delete ${inbox}:${item.id}`]);
       const m = new CollectionMirror(mover, String(archive));
       await m.sync();
       assert.deepEqual(kinds(await m.syncAll()), [`Add ${r.dstMsgId}`]);
