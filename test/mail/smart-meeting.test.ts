@@ -175,6 +175,36 @@ describe('SmartForward / SmartReply of meetings', () => {
     assert.ok([...m.carolInbox!.items.values()].some(p => compact(text(nodes(p, 'Email:MeetingRequest'), 'Email:RecurrenceId')) === compact(iso(fifth))));
   });
 
+  it('14.1 forward of a whole recurring meeting from the calendar: an invitation with its recurrence, and Bob is told', async () => {
+    const [itemId] = find(m.aliceCal!, p => text(p, 'Calendar:Subject') === 'Standup')!;
+    await m.bobInbox!.syncAll();
+    const notes = () => [...m.bobInbox!.items.values()].filter(p => text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Notification.Forward').length;
+    const before = notes();
+    const alice = t.client('alice@example.com', { deviceId: 'ALICE141', version: '14.1' });
+    const res = await alice.send('SmartForward', cm('SmartForward', [cm('ClientId', 'fw-standup-series'),
+      cm('Source', [cm('FolderId', m.aliceCal!.collectionId), cm('ItemId', itemId)]),
+      cm('MIME', forwardMime('carol@example.com, ivan@far.example', 'FW: Standup', 'The whole series.'))]));
+    assert.equal(res.raw.length, 0);
+    await m.carolInbox!.syncAll();
+    const requests = [...m.carolInbox!.items.values()].filter(p => text(p, 'Email:Subject') === 'Standup' && !text(nodes(p, 'Email:MeetingRequest'), 'Email:RecurrenceId'));
+    assert.equal(requests.length, 1, 'a meeting request for the series');
+    assert.equal(text(requests[0], 'Email:MessageClass'), 'IPM.Schedule.Meeting.Request');
+    const inner = nodes(requests[0], 'Email:MeetingRequest');
+    assert.equal(text(inner, 'Email:InstanceType'), '1', 'a recurring master');
+    assert.ok(nodes(inner, 'Email:Recurrences').length > 0, 'with its recurrence');
+    const out = await sink.next();
+    assert.deepEqual(out.rcpt, ['ivan@far.example']);
+    const parsed = await PostalMime.parse(out.raw);
+    const ics = Buffer.from(parsed.attachments.find(a => a.mimeType === 'text/calendar')!.content as ArrayBuffer).toString('utf8');
+    assert.match(ics, /METHOD:REQUEST/);
+    assert.match(ics, /RRULE:FREQ=DAILY/);
+    assert.match(ics, /BEGIN:VEVENT(?:(?!END:VEVENT)[\s\S])*RRULE(?:(?!END:VEVENT)[\s\S])*END:VEVENT/, 'the series VEVENT, not only the occurrence');
+    const event = await bobsEvent('Standup');
+    assert.ok(['carol@example.com', 'ivan@far.example'].every(x => event.attendees?.some(a => a.email === x)), 'the series gains them');
+    await m.bobInbox!.syncAll();
+    assert.equal(notes(), before + 1, 'Bob is told');
+  });
+
   it('MS-ASCMD 2.2.3.148: with ReplaceMime a forwarded meeting is still an invitation; the device\'s text is not quoted over', async () => {
     const [requestId] = find(m.aliceInbox!, p => text(p, 'Email:Subject') === 'Planning')!;
     const alice = t.client('alice@example.com', { deviceId: 'ALICE141', version: '14.1' });
