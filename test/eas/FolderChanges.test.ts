@@ -47,7 +47,11 @@ describe('FolderCreate / FolderUpdate / FolderDelete', () => {
     const c = t.client('alice@example.com', { deviceId: 'FOLDERS' });
     const inbox = m.byType(2)!;
     assert.equal(await status(c.send('FolderDelete', fh('FolderDelete', [fh('SyncKey', m.syncKey), fh('ServerId', inbox.serverId)]))), '3');
-    assert.equal(await status(c.send('FolderUpdate', fh('FolderUpdate', [fh('SyncKey', m.syncKey), fh('ServerId', inbox.serverId), fh('ParentId', '0'), fh('DisplayName', 'In')]))), '3');
+    // R4101/R4102: FolderUpdate of a special folder is 2 (3 is FolderDelete's).
+    assert.equal(await status(c.send('FolderUpdate', fh('FolderUpdate', [fh('SyncKey', m.syncKey), fh('ServerId', inbox.serverId), fh('ParentId', '0'), fh('DisplayName', 'In')]))), '2');
+    // R4581: a SyncKey that is there but empty is an unknown key (9), not a bad request (10).
+    assert.equal(await status(c.send('FolderDelete', fh('FolderDelete', [fh('SyncKey', ''), fh('ServerId', inbox.serverId)]))), '9');
+    assert.equal(await status(c.send('FolderUpdate', fh('FolderUpdate', [fh('SyncKey', ''), fh('ServerId', inbox.serverId), fh('ParentId', '0'), fh('DisplayName', 'In')]))), '9');
     assert.equal(await status(c.send('FolderDelete', fh('FolderDelete', [fh('SyncKey', m.syncKey), fh('ServerId', '999999')]))), '4');
     assert.equal(await status(c.send('FolderDelete', fh('FolderDelete', [fh('SyncKey', m.syncKey)]))), '10');
   });

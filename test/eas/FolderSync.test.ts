@@ -78,9 +78,9 @@ for (const backend of BACKENDS) {
       assert.equal((await c.send('FolderSync', folderSync(before))).body?.childText('Status'), '9');
     });
 
-    it('MS-ASCMD 2.2.3.181.2: an unknown or malformed SyncKey gets Status 9; a missing one Status 10', async () => {
+    it('MS-ASCMD 2.2.3.181.2, R4060: an unknown, malformed or empty SyncKey gets Status 9; a missing one Status 10', async () => {
       const c = t.client('bob@example.com', { deviceId: 'BADKEYS' });
-      for (const key of ['5', '999999999999', 'abc', '-1', '1.5']) {
+      for (const key of ['5', '999999999999', 'abc', '-1', '1.5', '', ' ']) {
         const res = await c.send('FolderSync', folderSync(key));
         assert.equal(res.status, 200);
         assert.equal(res.body?.childText('Status'), '9', key);

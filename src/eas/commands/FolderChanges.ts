@@ -26,7 +26,9 @@ export async function folderCreate(ctx: CommandContext): Promise<CommandResult> 
 export async function folderUpdate(ctx: CommandContext): Promise<CommandResult> {
   const req = fields(ctx.body, 'FolderUpdate', ['SyncKey', 'ServerId', 'ParentId', 'DisplayName']);
   if (!req) return reply('FolderUpdate', { ok: false, reason: 'BAD_REQUEST' });
-  return reply('FolderUpdate', await updateFolder(ctx.store, ctx.device, req.SyncKey, { serverId: req.ServerId, parentId: req.ParentId, displayName: req.DisplayName }));
+  const outcome = await updateFolder(ctx.store, ctx.device, req.SyncKey, { serverId: req.ServerId, parentId: req.ParentId, displayName: req.DisplayName });
+  // MS-ASCMD 2.2.3.177.4 (R4101, R4102): FolderUpdate answers a special folder with 2, not FolderDelete's 3.
+  return reply('FolderUpdate', outcome.ok || outcome.reason !== 'SPECIAL_FOLDER' ? outcome : { ok: false, reason: 'EXISTS' });
 }
 
 export async function folderDelete(ctx: CommandContext): Promise<CommandResult> {
@@ -35,13 +37,14 @@ export async function folderDelete(ctx: CommandContext): Promise<CommandResult> 
   return reply('FolderDelete', await deleteFolder(ctx.store, ctx.device, req.SyncKey, req.ServerId));
 }
 
-/** The named children's text, or undefined when the root is wrong or one is missing. */
+/** The named children's text, or undefined when the root is wrong or one is missing. A SyncKey that
+ *  is present but empty is kept: it is an unknown key, Status 9 (MS-ASCMD R4581), not a bad request. */
 function fields<K extends string>(body: Element | undefined, root: string, names: K[]): Record<K, string> | undefined {
   if (body?.name !== root || body.namespace !== 'FolderHierarchy') return undefined;
   const out = {} as Record<K, string>;
   for (const name of names) {
-    const value = body.childText(name);
-    if (value === undefined || value === '') return undefined;
+    const value = name === 'SyncKey' && body.child(name) ? (body.childText(name) ?? '') : body.childText(name);
+    if (value === undefined || (value === '' && name !== 'SyncKey')) return undefined;
     out[name] = value;
   }
   return out;

@@ -20,9 +20,12 @@ export async function folderSync(ctx: CommandContext): Promise<CommandResult> {
   return { body: build(outcome) };
 }
 
+/** The SyncKey sent; undefined when the request has none (Status 10). A SyncKey that is present but
+ *  empty or unknown is Status 9 (MS-ASCMD R4060): the device starts over. */
 function parse(body: Element | undefined): string | undefined {
   if (body?.name !== 'FolderSync' || body.namespace !== 'FolderHierarchy') return undefined;
-  return body.childText('SyncKey')?.trim() || undefined;
+  const key = body.child('SyncKey');
+  return key && (key.text ?? '').trim();
 }
 
 function build(outcome: FolderSyncOutcome): Element {
