@@ -257,6 +257,12 @@ for (const backend of BACKENDS) {
       assert.equal((await m.sync()).status, 12);
       const bad = await phone().send('Sync', as('Sync', [as('Collections', [as('Collection', [as('SyncKey', '0')])])]));
       assert.equal(bad.body?.childText('Status'), '4');
+      // 2.2.3.131 (R4430): a Sync element with neither Collections nor Partial.
+      assert.equal((await phone().send('Sync', as('Sync', [as('WindowSize', 10)]))).body?.childText('Status'), '4');
+      // 2.2.3.84 (R5838, R3128): GetChanges with SyncKey 0.
+      const inbox = (await t.store.listFolders((await t.store.findUserByEmail('alice@example.com'))!.id))[0];
+      const early = await phone().send('Sync', as('Sync', [as('Collections', [as('Collection', [as('SyncKey', '0'), as('CollectionId', String(inbox.id)), as('GetChanges')])])]));
+      assert.equal(early.body?.childText('Status'), '4');
       const bobInbox = (await t.store.listFolders((await t.store.findUserByEmail('bob@example.com'))!.id))[0];
       assert.equal((await new CollectionMirror(phone(), String(bobInbox.id)).sync()).status, 12);
     });

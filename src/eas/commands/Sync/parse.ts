@@ -20,6 +20,8 @@ export class SyncParseError extends Error {}
 export function parseSync(body: Element | undefined): SyncRequest {
   if (!body) return { collections: undefined, partial: false };
   if (body.name !== 'Sync' || body.namespace !== 'AirSync') throw new SyncParseError('the root element is not AirSync:Sync');
+  // 2.2.3.131 (R4430): a Sync element needs Collections or Partial (an empty body is the empty request).
+  if (!body.has('Collections') && !body.has('Partial')) throw new SyncParseError('a Sync request needs Collections or Partial');
   const collections = body.child('Collections')?.all('Collection').map(parseCollection);
   return {
     collections,
@@ -35,6 +37,8 @@ function parseCollection(c: Element): CollectionRequest {
   const collectionId = c.childText('CollectionId');
   if (!syncKey || !collectionId) throw new SyncParseError('a Collection needs SyncKey and CollectionId');
   const getChanges = c.child('GetChanges');
+  // 2.2.3.84 (R5838, R3128): there are no changes to get before the first SyncKey.
+  if (syncKey.trim() === '0' && getChanges && getChanges.text !== '0') throw new SyncParseError('GetChanges with SyncKey 0');
   const options: Partial<CollectionOptions> = parseOptions(c);
   const supported = c.child('Supported');
   if (supported) options.supported = supported.children.map(s => `${s.namespace}:${s.name}`);
