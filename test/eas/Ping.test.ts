@@ -15,7 +15,7 @@ import { folderId, PASSWORD, startServer, syncedDevice, type TestServer } from '
 import { postgresBackend } from '../helpers/stores.js';
 
 const p = tags('Ping');
-const pingBody = (heartbeat: number | undefined, ids: string[] | undefined) => p('Ping', [
+const pingBody = (heartbeat: number | string | undefined, ids: string[] | undefined) => p('Ping', [
   heartbeat !== undefined && p('HeartbeatInterval', heartbeat),
   ids && p('Folders', ids.map(id => p('Folder', [p('Id', id), p('Class', 'Calendar')]))),
 ]);
@@ -44,6 +44,11 @@ describe('Ping', () => {
     assert.deepEqual([statusOf(low), low?.childText('HeartbeatInterval')], ['5', '60']);
     const high = (await client.send('Ping', pingBody(4000, [calId]))).body;
     assert.deepEqual([statusOf(high), high?.childText('HeartbeatInterval')], ['5', '3540']);
+    // R5837, R4249: whatever its sign or size, an interval out of range is 5 with the bound, never 4.
+    for (const [value, bound] of [['-30', '60'], ['0', '60'], ['-99999999999999999999999', '60'], ['1000000000', '3540'], ['99999999999999999999999999', '3540']]) {
+      const body = (await client.send('Ping', pingBody(value, [calId]))).body;
+      assert.deepEqual([statusOf(body), body?.childText('HeartbeatInterval')], ['5', bound], value);
+    }
     const many = (await client.send('Ping', pingBody(300, Array.from({ length: 301 }, (_, i) => String(i + 1))))).body;
     assert.deepEqual([statusOf(many), many?.childText('MaxFolders')], ['6', '300']);
     assert.equal(statusOf((await client.send('Ping', pingBody(300, ['abc']))).body), '4');

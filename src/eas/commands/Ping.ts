@@ -80,11 +80,19 @@ function parse(body: Element | undefined): { heartbeat?: number | undefined; fol
   if (!body) return {};
   if (body.name !== 'Ping' || body.namespace !== 'Ping') return 'invalid';
   const hb = body.childText('HeartbeatInterval')?.trim();
-  if (hb !== undefined && !/^\d{1,6}$/.test(hb)) return 'invalid';
+  // An integer out of range, whatever its sign or size, is Status 5 with the bound (R5837, R4249);
+  // only text that is no integer at all is a syntax error.
+  if (hb !== undefined && !/^[+-]?\d+$/.test(hb)) return 'invalid';
   const folders = body.child('Folders');
   const ids = folders?.all('Folder').map(f => f.childText('Id')?.trim() ?? '');
   if (ids && (ids.length === 0 || ids.some(id => !/^\d{1,15}$/.test(id)))) return 'invalid';
-  return { heartbeat: hb === undefined ? undefined : Number(hb), folderIds: ids?.map(Number) };
+  return { heartbeat: hb === undefined ? undefined : clampedInteger(hb), folderIds: ids?.map(Number) };
+}
+
+/** A decimal integer of any length, as a number that keeps its side of the HEARTBEAT bounds. */
+function clampedInteger(text: string): number {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : text.startsWith('-') ? -Infinity : Infinity;
 }
 
 async function loadCache(ctx: CommandContext): Promise<PingParameters | undefined> {
