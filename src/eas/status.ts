@@ -34,6 +34,7 @@ export const CommonStatus = {
   UnexpectedItemClass: 147,
   ItemNotFound: 150,
   DeviceInformationRequired: 165,
+  InvalidAccountId: 166,
   // 16.0+: SmartForward's two request forms (MIME, or airsyncbase:Body + Forwardees) mixed, or bad Forwardees.
   InvalidMimeBodyCombination: 178,
   InvalidSmartForwardParameters: 179,

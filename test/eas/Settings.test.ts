@@ -126,6 +126,7 @@ for (const backend of BACKENDS) {
         const account = res.body!.child('UserInformation')!.child('Get')!.child('Accounts')!.child('Account')!;
         assert.equal(account.childText('UserDisplayName'), 'alice');
         assert.equal(account.childText('AccountName'), 'alice@example.com');
+        assert.equal(account.childText('AccountId'), 'alice@example.com');
         assert.deepEqual(account.child('EmailAddresses')?.children.map(c => `${c.name}=${c.text}`),
           ['SmtpAddress=alice@example.com', 'PrimarySmtpAddress=alice@example.com']);
       }

@@ -87,6 +87,10 @@ describe('ComposeMail failures leave nothing behind', () => {
     { name: 'MS-ASCMD 2.2.2: no recipient is 119', cmd: 'SmartForward', status: 119, tree: () => cm('SmartForward', [cm('ClientId', 'k'), source(ids.Plain!), cm('MIME', reply(''))]) },
     { name: 'a forward whose original makes it larger than the limit is 122', cmd: 'SmartForward', status: 122,
       tree: () => cm('SmartForward', [cm('ClientId', 'k'), source(ids.Heavy!), cm('MIME', reply())]) },
+    { name: 'MS-ASCMD 2.2.3.3 (R724): an AccountId that is not one of the user\'s accounts is 166', cmd: 'SendMail', status: 166,
+      tree: () => cm('SendMail', [cm('ClientId', 'k'), cm('AccountId', 'bob@example.com'), cm('MIME', reply())]) },
+    { name: 'R724: a SmartReply with an unknown AccountId is 166', cmd: 'SmartReply', status: 166,
+      tree: () => cm('SmartReply', [cm('ClientId', 'k'), source(ids.Plain!), cm('AccountId', 'x'), cm('MIME', reply())]) },
     { name: 'no MIME is 101', cmd: 'SmartReply', status: 101, tree: () => cm('SmartReply', [cm('ClientId', 'k'), source(ids.Plain!)]) },
     { name: 'a SendMail body under the SmartReply command is 101', cmd: 'SmartReply', status: 101, tree: () => cm('SendMail', [cm('ClientId', 'k'), cm('MIME', reply())]) },
     { name: 'MS-ASCMD 2.2.3.169, 16.1: MIME with Forwardees is 178', cmd: 'SmartForward', version: '16.1', status: 178,
@@ -127,6 +131,13 @@ describe('ComposeMail failures leave nothing behind', () => {
     const again = await send();
     assert.equal(again.body?.childText('Status'), '118');
     assert.deepEqual(await state(), sent, 'nothing sent twice');
+  });
+
+  it('the AccountId that Settings gives out (the address) is accepted', async () => {
+    const client = t.client('alice@example.com', { deviceId: 'ALICE', version: '14.1' });
+    const res = await client.send('SendMail', cm('SendMail', [cm('ClientId', 'own-account'), cm('AccountId', 'Alice@Example.com'), cm('MIME', reply('bob@example.com'))]));
+    assert.equal(res.status, 200);
+    assert.equal(res.raw.length, 0);
   });
 
   it('a reply to the large message is within the limit: only a forward carries its attachment', async () => {

@@ -70,7 +70,9 @@ async function userInformation(ctx: CommandContext, el: Element): Promise<Elemen
 function userAddresses(user: User, version: ProtocolVersion): Element[] {
   // MS-ASCMD 2.2.3.57: EmailAddresses is a child of Get up to 14.0, of Account from 14.1 on.
   if (!atLeast(version, '14.1')) return [s('EmailAddresses', [s('SmtpAddress', user.email)])];
+  // The one account's AccountId is its address: what ComposeMail's AccountId may name (R724).
   return [s('Accounts', [s('Account', [
+    s('AccountId', user.email),
     s('AccountName', user.email),
     s('UserDisplayName', user.displayName),
     s('EmailAddresses', [s('SmtpAddress', user.email), s('PrimarySmtpAddress', user.email)]),

@@ -25,7 +25,7 @@ export interface ComposeRequest {
 }
 
 /** Failures found while reading the request, beside those the domain reports. */
-export type RequestFailure = 'INVALID_CONTENT' | 'INVALID_IDS' | 'INVALID_DATETIME' | 'BODY_COMBINATION' | 'FORWARD_PARAMETERS';
+export type RequestFailure = 'INVALID_CONTENT' | 'INVALID_IDS' | 'INVALID_DATETIME' | 'BODY_COMBINATION' | 'FORWARD_PARAMETERS' | 'INVALID_ACCOUNT_ID';
 export type ComposeFailure = SmartFailure | RequestFailure;
 
 const ANSWER: Record<ComposeFailure, { status: CommonStatusValue; http: number }> = {
@@ -41,6 +41,7 @@ const ANSWER: Record<ComposeFailure, { status: CommonStatusValue; http: number }
   NO_RECURRENCE: { status: CommonStatus.NoRecurrenceInCalendar, http: 500 },
   BODY_COMBINATION: { status: CommonStatus.InvalidMimeBodyCombination, http: 400 },
   FORWARD_PARAMETERS: { status: CommonStatus.InvalidSmartForwardParameters, http: 400 },
+  INVALID_ACCOUNT_ID: { status: CommonStatus.InvalidAccountId, http: 400 },
 };
 
 /** The command's answer to a failure: its Status for 14.0+, an HTTP error before. */
@@ -61,6 +62,10 @@ export function readComposeRequest(ctx: CommandContext, command: ComposeCommand)
     saveInSent: body.has('SaveInSentItems'),
     replaceMime: body.has('ReplaceMime'),
   };
+  // MS-ASCMD 2.2.3.3 (R724): an AccountId must name one of the user's accounts; Convene has one, whose
+  // AccountId (Settings UserInformation) is its address.
+  const accountId = body.childText('AccountId');
+  if (accountId !== undefined && accountId.trim().toLowerCase() !== ctx.user.email) return 'INVALID_ACCOUNT_ID';
   if (command === 'SendMail') return request.mime ? request : 'INVALID_CONTENT';
   const source = sourceOf(body.child('Source'));
   if (typeof source === 'string') return source;
