@@ -18,6 +18,19 @@ export function classOfFolder(type: FolderTypeValue): ItemClass | undefined {
 /** MS-ASCMD 2.2.3.70 FilterType: how far back a device wants items (days); 0 and 8 mean no date window. */
 const FILTER_DAYS: Readonly<Record<number, number>> = { 1: 1, 2: 3, 3: 7, 4: 14, 5: 31, 6: 92, 7: 183 };
 
+/**
+ * MS-ASCMD 2.2.3.70.1: the FilterTypes each class has. Mail goes back 1 day to 1 month (1–5),
+ * events 2 weeks to 6 months (4–7), tasks by date or "incomplete only" (8); 0 (everything) is for all.
+ */
+const FILTERS_OF: Readonly<Record<ItemClass, ReadonlySet<number>>> = {
+  Email: new Set([0, 1, 2, 3, 4, 5]), Calendar: new Set([0, 4, 5, 6, 7]), Tasks: new Set([0, 8]),
+  Contacts: new Set([0]), Notes: new Set([0]), SMS: new Set([0, 1, 2, 3, 4, 5]),
+};
+
+export function filterTypeFits(cls: ItemClass, filterType: number): boolean {
+  return FILTERS_OF[cls].has(filterType);
+}
+
 export function filterCutoff(filterType: number, now = Date.now()): number | undefined {
   const days = FILTER_DAYS[filterType];
   return days === undefined ? undefined : now - days * 86400_000;

@@ -2,7 +2,7 @@
 // bring, counted with the very decisions Sync makes (serverChanges.scanChanges) and without writing
 // anything: the key, the watermark and what the device holds stay as they are (2.2.3.181.3).
 import { replayedResult, type SyncContext } from './collection.js';
-import { classOfFolder } from './classes.js';
+import { classOfFolder, filterTypeFits } from './classes.js';
 import { scanChanges } from './serverChanges.js';
 
 export interface EstimateRequest {
@@ -12,14 +12,16 @@ export interface EstimateRequest {
   filterType?: number | undefined;
 }
 
-export type EstimateFailure = 'INVALID_COLLECTION' | 'NOT_PRIMED' | 'INVALID_SYNC_KEY';
+export type EstimateFailure = 'INVALID_COLLECTION' | 'NOT_PRIMED' | 'INVALID_SYNC_KEY' | 'INVALID_FILTER_TYPE';
 
 export type EstimateOutcome = { ok: true; estimate: number } | { ok: false; reason: EstimateFailure };
 
 export async function estimateCollection(ctx: SyncContext, req: EstimateRequest): Promise<EstimateOutcome> {
   const folder = /^\d{1,15}$/.test(req.collectionId) ? await ctx.store.getFolder(ctx.user.id, Number(req.collectionId)) : undefined;
   // Another account's folder is as unknown as one that never existed.
-  if (!folder || !classOfFolder(folder.type)) return { ok: false, reason: 'INVALID_COLLECTION' };
+  const cls = folder && classOfFolder(folder.type);
+  if (!folder || !cls) return { ok: false, reason: 'INVALID_COLLECTION' };
+  if (req.filterType !== undefined && !filterTypeFits(cls, req.filterType)) return { ok: false, reason: 'INVALID_FILTER_TYPE' };
   // SyncKey 0, or no Sync of this folder yet: nothing to count from until the device has synced.
   if (req.syncKey === '0') return { ok: false, reason: 'NOT_PRIMED' };
   const state = await ctx.store.getCollectionState(ctx.device.id, folder.id);

@@ -166,5 +166,19 @@ for (const backend of BACKENDS) {
         assert.equal((await phone({ version: '12.1' }).send('GetItemEstimate', body)).status, 400);
       }
     });
+
+    it('R2984: a FilterType the class does not have (6 on mail, 3 on a calendar, 8 on mail) is common Status 103', async () => {
+      const client = phone();
+      const calendar = folders.find(f => f.type === 8)!.id;
+      const box = await newFolder(12);
+      for (const [folder, filterType] of [[box, 6], [calendar, 3], [box, 8]] as const) {
+        const m = new CollectionMirror(client, String(folder));
+        await m.sync();
+        const res = await client.send('GetItemEstimate', gie('GetItemEstimate', [gie('Collections', [gie('Collection', [
+          as('SyncKey', m.syncKey), gie('CollectionId', String(folder)), as('Options', [as('FilterType', filterType)])])])]));
+        assert.equal(res.body?.childText('Status'), '103', `${filterType} on ${folder}`);
+        assert.equal((await one(client, m, folder === box ? 5 : 7)).status, 1, 'one it has');
+      }
+    });
   });
 }

@@ -16,7 +16,7 @@ export const GetItemEstimateStatus = {
   InvalidSyncKey: 4,
 } as const;
 
-const STATUS: Record<EstimateFailure, number> = {
+const STATUS: Record<Exclude<EstimateFailure, 'INVALID_FILTER_TYPE'>, number> = {
   INVALID_COLLECTION: GetItemEstimateStatus.InvalidCollection,
   NOT_PRIMED: GetItemEstimateStatus.SyncStateNotPrimed,
   INVALID_SYNC_KEY: GetItemEstimateStatus.InvalidSyncKey,
@@ -34,7 +34,14 @@ export async function getItemEstimate(ctx: CommandContext): Promise<CommandResul
   const queries = parse(ctx.body);
   const sctx = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version) };
   const answers: [CollectionQuery, EstimateOutcome][] = [];
-  for (const q of queries) answers.push([q, await estimateCollection(sctx, q)]);
+  for (const q of queries) {
+    const outcome = await estimateCollection(sctx, q);
+    // R2984: a FilterType the collection's class does not have fails the request: common Status 103.
+    if (!outcome.ok && outcome.reason === 'INVALID_FILTER_TYPE') {
+      throw new EasError(400, `GetItemEstimate: FilterType ${q.filterType} for collection ${q.collectionId}`, CommonStatus.InvalidXML);
+    }
+    answers.push([q, outcome]);
+  }
   return { body: build(answers) };
 }
 
@@ -65,7 +72,7 @@ function filterTypeOf(c: Element, bad: (why: string) => EasError): number | unde
 
 function build(answers: [CollectionQuery, EstimateOutcome][]): Element {
   return gie('GetItemEstimate', answers.map(([q, outcome]) => gie('Response', [
-    gie('Status', outcome.ok ? GetItemEstimateStatus.Success : STATUS[outcome.reason]),
+    gie('Status', outcome.ok ? GetItemEstimateStatus.Success : STATUS[outcome.reason as keyof typeof STATUS]),
     gie('Collection', [
       q.class !== undefined && gie('Class', q.class),
       gie('CollectionId', q.collectionId),
