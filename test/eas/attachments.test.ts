@@ -108,6 +108,13 @@ for (const backend of BACKENDS) {
       assert.equal(status(theirs.answers[0]), 15);
     });
 
+    it('R765: a Fetch with more than one FileReference is Status 2; the other operations are answered', async () => {
+      const both = io('Fetch', [io('Store', 'Mailbox'), asb('FileReference', refs.pdf), asb('FileReference', refs.png)]);
+      const { answers } = await operations([both, fetchRef(refs.png)]);
+      assert.deepEqual(answers.map(status), [2, 1]);
+      assert.equal(answers[0].has('Properties'), false, 'nothing fetched');
+    });
+
     it('after MoveItems the new FileReference works and the old one is Status 15', async () => {
       const alice = (await t.store.findUserByEmail('alice@example.com'))!;
       const res = await t.client('alice@example.com', { deviceId: 'ALICE' })

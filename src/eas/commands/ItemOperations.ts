@@ -167,6 +167,8 @@ function parseFetch(el: Element): FetchRequest | { kind: 'Malformed'; name: 'Fet
   }
   const mimeSupport = options ? int(options, 'MIMESupport') : undefined;
   if (mimeSupport === null) return { kind: 'Malformed', name: 'Fetch' };
+  // R765: one Fetch names at most one attachment.
+  if (el.all('FileReference', 'AirSyncBase').length > 1) return { kind: 'Malformed', name: 'Fetch' };
   const schema = options?.child('Schema', 'ItemOperations');
   return {
     kind: 'Fetch',
