@@ -66,6 +66,27 @@ export interface FromEasOptions {
   existing?: CalendarEvent | undefined;
   /** A UID for a new event when the device sends none (16.x: the server makes UIDs). */
   newUid: () => string;
+  /** The current time, for an Add without StartTime or EndTime (MS-ASCAL 3.2.4.4). */
+  now?: number | undefined;
+}
+
+const HALF_HOUR = 30 * 60_000;
+
+/**
+ * MS-ASCAL 3.2.4.4: an Add without StartTime or EndTime takes them from the current time rounded up
+ * to the half hour (R52511–R52518): neither → now to now + 30 min; only a future EndTime → now to it;
+ * only a past StartTime → it to now + 30 min; only a past EndTime or only a future StartTime → Status 6.
+ */
+function addedTimes(start: number | undefined, end: number | undefined, now: number): [number, number] {
+  const rounded = Math.ceil(now / HALF_HOUR) * HALF_HOUR;
+  if (start !== undefined && end !== undefined) return [start, end];
+  if (start === undefined && end === undefined) return [rounded, rounded + HALF_HOUR];
+  if (start === undefined) {
+    if (end! <= now || rounded > end!) throw new CalendarError('CALENDAR_INVALID', 'no StartTime, and EndTime is not after the current time');
+    return [rounded, end!];
+  }
+  if (start > now) throw new CalendarError('CALENDAR_INVALID', 'a future StartTime without EndTime');
+  return [start, rounded + HALF_HOUR];
 }
 
 interface Context {
@@ -78,9 +99,10 @@ export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
   const v = o.version;
   const prev = o.existing;
   const get = (name: string) => (has(name, v) ? propText(props, name) : undefined);
-  const rawStart = date(get(C('StartTime')), 'StartTime');
-  if (rawStart === undefined) throw new CalendarError('CALENDAR_INVALID', 'StartTime is required');
-  const rawEnd = date(get(C('EndTime')), 'EndTime') ?? rawStart;
+  const given = [date(get(C('StartTime')), 'StartTime'), date(get(C('EndTime')), 'EndTime')] as const;
+  // A Change keeps what the device's view had; 2.5 requires both times (MS-ASCAL 2.2.2.42).
+  if (given[0] === undefined && (prev || v < 12)) throw new CalendarError('CALENDAR_INVALID', 'StartTime is required');
+  const [rawStart, rawEnd] = prev ? [given[0]!, given[1] ?? given[0]!] : addedTimes(given[0], given[1], o.now ?? Date.now());
   const blob = get(C('Timezone')) || undefined;
   const timeZone = blob ? ianaFromTimeZoneInfo(decodeTimeZoneBlob(blob), new Date(rawStart).getUTCFullYear()) : prev?.timeZone ?? 'UTC';
   const allDay = enumOf<0 | 1>(get(C('AllDayEvent')), [0, 1], 'AllDayEvent') === 1;

@@ -149,6 +149,40 @@ describe('calendar items through Sync', () => {
     assert.ok(nodes(seen, 'Calendar:Recurrence').length > 0);
   });
 
+  it('MS-ASCAL 3.2.4.4 (R52511–R52518): an Add without StartTime or EndTime gets the times the table gives, or Status 6', async () => {
+    const a = await device('14.1');
+    const HALF = 30 * 60_000;
+    const up = (ms: number) => Math.ceil(ms / HALF) * HALF;
+    const base: ItemProps = [['Calendar:Timezone', PACIFIC], ['Calendar:AllDayEvent', '0'], ['Calendar:BusyStatus', '2']];
+    const before = Date.now();
+    const past = before - 2 * HOUR;
+    const future = before + 3 * HOUR;
+    const r = await a.cal.sync([
+      { kind: 'Add', clientId: 'none', props: [...base, ['Calendar:Subject', 'Subject only']] },
+      { kind: 'Add', clientId: 'pastStart', props: [...base, ['Calendar:Subject', 'Past start'], ['Calendar:StartTime', formatCompact(past)]] },
+      { kind: 'Add', clientId: 'futureEnd', props: [...base, ['Calendar:Subject', 'Future end'], ['Calendar:EndTime', formatCompact(future)]] },
+      { kind: 'Add', clientId: 'futureStart', props: [...base, ['Calendar:Subject', 'Future start'], ['Calendar:StartTime', formatCompact(future)]] },
+      { kind: 'Add', clientId: 'pastEnd', props: [...base, ['Calendar:Subject', 'Past end'], ['Calendar:EndTime', formatCompact(past)]] },
+    ]);
+    const after = Date.now();
+    assert.deepEqual(['none', 'pastStart', 'futureEnd', 'futureStart', 'pastEnd'].map(id => r.added.get(id)?.status), [1, 1, 1, 6, 6]);
+    const b = await device('14.1');
+    const times = (id: string) => {
+      const p = b.cal.items.get(r.added.get(id)!.serverId!);
+      return [text(p, 'Calendar:StartTime'), text(p, 'Calendar:EndTime')].map(x => Date.UTC(+x!.slice(0, 4), +x!.slice(4, 6) - 1, +x!.slice(6, 8), +x!.slice(9, 11), +x!.slice(11, 13)));
+    };
+    const within = (ms: number, from: number, to: number) => assert.ok(ms >= from && ms <= to, `${new Date(ms).toISOString()} in [${new Date(from).toISOString()}, ${new Date(to).toISOString()}]`);
+    const [s1, e1] = times('none');
+    within(s1, up(before), up(after));
+    assert.equal(e1 - s1, HALF);
+    const [s2, e2] = times('pastStart');
+    assert.equal(s2, Math.floor(past / 60_000) * 60_000);
+    within(e2, up(before) + HALF, up(after) + HALF);
+    const [s3, e3] = times('futureEnd');
+    within(s3, up(before), up(after));
+    assert.equal(e3, Math.floor(future / 60_000) * 60_000);
+  });
+
   it('bad calendar input gets Status 6 for that item and changes nothing stored', async () => {
     const a = await device('14.1');
     const good = await a.cal.sync([{ kind: 'Add', clientId: 'ok', props: weekly('Fine') }]);
@@ -159,7 +193,7 @@ describe('calendar items through Sync', () => {
     const r = await a.cal.sync([
       { kind: 'Add', clientId: 'tz', props: truncatedZone },
       { kind: 'Add', clientId: 'rule', props: impossible },
-      { kind: 'Add', clientId: 'nostart', props: [['Calendar:Subject', 'No start']] },
+      { kind: 'Add', clientId: 'nostart', props: [['Calendar:Subject', 'No start'], ['Calendar:EndTime', formatCompact(Date.now() - HOUR)]] },
       { kind: 'Change', serverId, props: impossible },
     ]);
     assert.deepEqual(r.statuses.map(s => [s.kind, s.status]), [['Add', 6], ['Add', 6], ['Add', 6], ['Change', 6]]);
