@@ -5,7 +5,8 @@
 // every meeting must end with one answer: one calendar copy (none when declined), the attendee's
 // status equal on both sides, one reply with the organizer. docs/store.md, "Lock order".
 //
-// Bounded by counts, not time. A seeded draw decides the operations: CONCURRENCY_SEED=<n> replays one.
+// Bounded by counts, not time. A seeded draw decides the operations: CONCURRENCY_SEED=<n> draws others.
+// The companion of sync-sim.test.ts (one step at a time) for many steps at once.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,11 +29,14 @@ const mr = tags('MeetingResponse');
 const mv = tags('Move');
 const cm = tags('ComposeMail');
 
-const SEED = Number(process.env.CONCURRENCY_SEED ?? 20260611);
-const ACCOUNTS = 4;
-const DEVICES_PER_ACCOUNT = 3;
-const ROUNDS = 3;
-const OPS_PER_DEVICE = 4;
+/** Counts for `npm test`; CONCURRENCY_ACCOUNTS / _DEVICES / _ROUNDS / _OPS make a heavier run by hand. */
+const count = (name: string, fallback: number, min: number) => Math.max(min, Number(process.env[`CONCURRENCY_${name}`] ?? fallback) || fallback);
+const SEED = count('SEED', 20260611, 0);
+const ACCOUNTS = count('ACCOUNTS', 4, 2);
+/** At least 3: two race for each invitation, the third organizes and keeps working meanwhile. */
+const DEVICES_PER_ACCOUNT = count('DEVICES', 3, 3);
+const ROUNDS = count('ROUNDS', 3, 1);
+const OPS_PER_DEVICE = count('OPS', 4, 1);
 const HOUR = 3600_000;
 const START = (() => { const d = new Date(Date.now() + 4 * 24 * HOUR); d.setUTCHours(9, 0, 0, 0); return d.getTime(); })();
 /** Statuses that say "the server failed" (Sync/MoveItems 5; common 110, 111), never acceptable. */
@@ -64,6 +68,8 @@ function calendarProps(subject: string, hourOffset: number, attendee?: string): 
 
 interface Device {
   account: number;
+  /** 0 and 1 race for invitations; 2 organizes and keeps working meanwhile. */
+  n: number;
   client: EasClient;
   inbox: CollectionMirror;
   trash: CollectionMirror;
@@ -186,7 +192,7 @@ async function device(url: string, account: number, n: number, folders: Record<n
     await m.syncAll();
     return m;
   };
-  return { account, client, inbox: await mirror(FolderType.Inbox), trash: await mirror(FolderType.DeletedItems), calendar: await mirror(FolderType.Calendar) };
+  return { account, n, client, inbox: await mirror(FolderType.Inbox), trash: await mirror(FolderType.DeletedItems), calendar: await mirror(FolderType.Calendar) };
 }
 
 interface Meeting { uid: string; subject: string; organizer: number; attendee: number }
@@ -196,7 +202,7 @@ const REPLY_CLASS: Record<number, string> = { 1: 'IPM.Schedule.Meeting.Resp.Pos'
 
 /** Two devices of the attendee, each with the request in its Inbox, answer at the same moment. */
 async function race(load: Load, devices: Device[], m: Meeting, answers: [number, number]): Promise<{ winner: number; statuses: number[] }> {
-  const pair = devices.filter(d => d.account === m.attendee).slice(0, 2);
+  const pair = devices.filter(d => d.account === m.attendee && d.n < 2);
   const requests = await Promise.all(pair.map(async d => {
     await load.sync(d, d.inbox, 'Sync (request)');
     const found = [...d.inbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === m.subject && text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Request');
@@ -303,7 +309,7 @@ for (const backend of BACKENDS) {
           uid: '', subject: `Meeting r${round} from ${a}`, organizer: a, attendee: (a + 1) % ACCOUNTS,
         }));
         await Promise.all(meetings.map(async (m, i) => {
-          const organizer = devices.find(d => d.account === m.organizer && d.client.options.deviceId.endsWith('X2'))!;
+          const organizer = devices.find(d => d.account === m.organizer && d.n === 2)!;
           await load.sync(organizer, organizer.calendar, 'Sync Add (meeting)', [{ kind: 'Add', clientId: `meet${round}-${i}`, props: calendarProps(m.subject, 50 + round, email(m.attendee)) }]);
           const user = (await t.store.findUserByEmail(email(m.organizer)))!;
           const copy = (await t.store.listCalendarItems(user.id, 0)).find(item => item.event?.subject === m.subject);
@@ -316,7 +322,7 @@ for (const backend of BACKENDS) {
         }));
         const [outcomes] = await Promise.all([
           Promise.all(meetings.map((m, i) => race(load, devices, m, answers[i]!))),
-          ...devices.filter(d => d.client.options.deviceId.endsWith('X2')).map(async (d, i) => {
+          ...devices.filter(d => d.n === 2).map(async (d, i) => {
             for (let op = 0; op < OPS_PER_DEVICE; op++) await load.operate(d, `r${round}x${i}o${op}`);
           }),
         ]);
