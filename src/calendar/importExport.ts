@@ -23,9 +23,15 @@ export async function importIcs(store: Store, userId: number, text: string,
   const calendar = await defaultCalendar(store, userId);
   const result: ImportResult = { added: 0, updated: 0, failed: [] };
   for (let i = 0; i < events.length; i += BATCH) {
-    await store.transaction(async tx => {
-      for (const event of events.slice(i, i + BATCH)) await upsert(tx, userId, calendar, event, result);
+    // Counted per run: a transaction may run again (docs/store.md), only the committed run counts.
+    const batch = await store.transaction(async tx => {
+      const counts: ImportResult = { added: 0, updated: 0, failed: [] };
+      for (const event of events.slice(i, i + BATCH)) await upsert(tx, userId, calendar, event, counts);
+      return counts;
     });
+    result.added += batch.added;
+    result.updated += batch.updated;
+    result.failed.push(...batch.failed);
     onProgress(Math.min(i + BATCH, events.length), events.length);
   }
   return result;

@@ -25,7 +25,7 @@ export interface MeetingAnswer {
   version: number;
 }
 
-export type AnswerFailure = 'INVALID_REQUEST' | 'REQUEST_MISSING' | 'NOT_ANSWERABLE';
+export type AnswerFailure = 'INVALID_REQUEST' | 'REQUEST_MISSING' | 'NOT_ANSWERABLE' | 'ALREADY_ANSWERED';
 export type AnswerOutcome = { ok: true; calendarId?: string | undefined } | { ok: false; reason: AnswerFailure };
 
 const PARTSTAT: Record<MeetingAnswer['userResponse'], PartStat> = { 1: 'ACCEPTED', 2: 'TENTATIVE', 3: 'DECLINED' };
@@ -36,6 +36,9 @@ const RECEIVED_CANCELLED = 7;
 
 export async function answerMeeting(store: Store, user: User, a: MeetingAnswer): Promise<AnswerOutcome> {
   return store.transaction(async tx => {
+    // Two devices of one attendee answering at once: the second reads what the first left
+    // (docs/store.md, "Lock order"); a local organizer's account is locked by applyReply.
+    await tx.lockAccounts([user.id]);
     const found = await findTarget(tx, user, a);
     if (!found.ok) return found;
     const { meeting, request } = found;
@@ -86,7 +89,12 @@ async function findTarget(store: Store, user: User, a: MeetingAnswer): Promise<T
   const folder = /^\d{1,15}$/.test(a.collectionId) ? await store.getFolder(user.id, Number(a.collectionId)) : undefined;
   const id = folder && itemIdOf(a.requestId, folder.id);
   const item = id === undefined ? undefined : await store.getItem(user.id, id);
-  if (!folder || !item || item.folderId !== folder.id) return { ok: false, reason: 'REQUEST_MISSING' };
+  if (!folder || id === undefined) return { ok: false, reason: 'REQUEST_MISSING' };
+  if (!item || item.folderId !== folder.id) {
+    // Its tombstone is still there: answered (or deleted) since the device last synced the folder.
+    const gone = (await store.getItems(folder.id, [id])).some(i => i.deleted);
+    return { ok: false, reason: gone ? 'ALREADY_ANSWERED' : 'REQUEST_MISSING' };
+  }
   if (item.class === 'Calendar') {
     if (item.event?.meetingStatus === RECEIVED_CANCELLED) return { ok: false, reason: 'NOT_ANSWERABLE' };
     if (a.version < 14 || !item.event || item.event.meetingStatus !== RECEIVED) return { ok: false, reason: 'INVALID_REQUEST' };

@@ -30,6 +30,7 @@ const TENTATIVE = 1;
 
 export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<void> {
   await store.transaction(async tx => {
+    await tx.lockAccounts([attendee.id]);
     const folders = await tx.listFolders(attendee.id);
     const inbox = folders.find(f => f.type === FolderType.Inbox)!;
     const calendar = folders.find(f => f.type === FolderType.Calendar)!;

@@ -39,6 +39,8 @@ export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Pr
   const events = icsToEvents(msg.ics, { method });
   const handled: Handled = new Set();
   await store.transaction(async tx => {
+    handled.clear(); // the transaction may run again (docs/store.md)
+    await tx.lockAccounts(msg.recipients.map(u => u.id));
     for (const event of events) {
       if (method === 'REQUEST' || method === 'CANCEL') await announce(tx, msg, method, event, handled, log);
       else if (method === 'REPLY' || method === 'COUNTER') await answer(tx, msg, method, event, handled, log);

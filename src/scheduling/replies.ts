@@ -29,6 +29,7 @@ const VERB: Record<PartStat, string> = { ACCEPTED: 'Accepted', TENTATIVE: 'Tenta
 
 export async function applyReply(store: Store, organizer: User, reply: Reply): Promise<ReplyOutcome> {
   return store.transaction(async tx => {
+    await tx.lockAccounts([organizer.id]);
     const folders = await tx.listFolders(organizer.id);
     const calendar = folders.find(f => f.type === FolderType.Calendar)!;
     const inbox = folders.find(f => f.type === FolderType.Inbox)!;

@@ -91,8 +91,17 @@ export interface Store {
    */
   saveHierarchySnapshot(devicePk: number, snapshot: HierarchySnapshot, previousKey: number): Promise<void>;
 
-  /** Runs `fn` against a store whose every write commits together, or not at all. */
+  /**
+   * Runs `fn` against a store whose every write commits together, or not at all. `fn` may run more
+   * than once (PostgreSQL runs it again after a deadlock): it must change nothing but through `tx`.
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: every other writer of these accounts' mailboxes waits until it ends.
+   * Take it before the reads a decision rests on; item and folder writes take their account's lock
+   * themselves. Locks are taken in ascending account order (docs/store.md, "Lock order").
+   */
+  lockAccounts(userIds: readonly number[]): Promise<void>;
   /** Announcements of committed changes (Ping, hanging Sync). */
   readonly changes: ChangeFeed;
 

@@ -62,6 +62,9 @@ export async function syncCollection(ctx: SyncContext, req: CollectionRequest, b
   if (!cls) return failed('NOT_SUPPORTED');
   if (req.syncKey === '0') return start(ctx, folder, cls, req);
   return ctx.store.transaction(async tx => {
+    // Commands read what they change (a Change's item before, for the scheduling engine): the
+    // account is locked before those reads (docs/store.md, "Lock order").
+    if (req.commands.length) await tx.lockAccounts([ctx.user.id]);
     const state = await tx.getCollectionState(ctx.device.id, folder.id);
     if (state && state.replayKey !== null && String(state.replayKey) === req.syncKey && state.replay) {
       return replay({ ...ctx, store: tx }, folder, state, req);

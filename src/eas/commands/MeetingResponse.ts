@@ -14,6 +14,9 @@ const STATUS: Record<AnswerFailure, number> = {
   // The request is gone, cancelled, outdated or delegated: Exchange answers these as server errors.
   REQUEST_MISSING: MeetingResponseStatus.ServerError,
   NOT_ANSWERABLE: MeetingResponseStatus.ServerError,
+  // The request (or calendar item) named was answered or deleted since the device last synced —
+  // by another device of the same user, say. The first answer stands; this one changes nothing.
+  ALREADY_ANSWERED: MeetingResponseStatus.InvalidRequest,
 };
 
 /** `echo`: the RequestId the Result repeats — none when the device named the request by LongId. */

@@ -11,7 +11,7 @@ export function openPostgres(url: string): SqlDriver {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client that loses its server must not take the process down with it.
   pool.on('error', () => undefined);
-  return new PostgresDriver(pool, pool, false, new Listener(url));
+  return new PostgresDriver(pool, pool, undefined, new Listener(url));
 }
 
 /** One LISTEN connection per node, re-established when it drops. */
@@ -67,19 +67,55 @@ function toPg(sql: string): string {
   return out;
 }
 
+/** SQLSTATEs after which the whole transaction may simply run again: serialization_failure, deadlock_detected. */
+const RETRYABLE = new Set(['40001', '40P01']);
+/** Attempts per transaction (or lone statement) before a retryable failure reaches the caller. */
+const MAX_ATTEMPTS = 8;
+/** Advisory-lock namespace of account locks (the two-int key space; migrations use the one-bigint space). */
+const ACCOUNT_LOCKS = 0x436f6e76; // "Conv"
+
+function isRetryable(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && RETRYABLE.has((e as { code?: string }).code ?? '');
+}
+
+/** Full-jitter exponential back-off: 0…5 ms, 0…10 ms, … capped at 160 ms. */
+function backOff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(160, 5 * 2 ** (attempt - 1));
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** Thrown by `lockAccounts` when an account below one already held is wanted: the run starts over. */
+class LockOrderRestart extends Error {
+  constructor() {
+    super('account locks wanted out of order; the transaction runs again with all of them taken first');
+  }
+}
+
+/** What one top-level transaction learns across its runs, and what one run holds. */
+interface Run {
+  /** Every account any run of this transaction locked: taken first, ascending, by the next run. */
+  readonly wanted: Set<number>;
+  readonly held: Set<number>;
+  /** The first statement that failed in this run (PostgreSQL then refuses the rest until ROLLBACK). */
+  failure?: unknown;
+}
+
+/** Counters a test or an operator may read: how often transactions ran again, and why. */
+export interface RetryStats { deadlocks: number; serialization: number; lockOrder: number; exhausted: number }
+
 class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly db: Queryable,
-    private readonly inTransaction: boolean,
+    private readonly run_: Run | undefined,
     private readonly listener: Listener,
+    readonly stats: RetryStats = { deadlocks: 0, serialization: 0, lockOrder: 0, exhausted: 0 },
   ) {}
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const res = await this.db.query(toPg(sql), params as unknown[]);
-    return res.rows as T[];
+    return (await this.query(sql, params)).rows as T[];
   }
 
   async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
@@ -87,16 +123,49 @@ class PostgresDriver implements SqlDriver {
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    const res = await this.db.query(toPg(sql), params as unknown[]);
-    return { changes: res.rowCount ?? 0 };
+    return { changes: (await this.query(sql, params)).rowCount ?? 0 };
   }
 
+  /**
+   * Runs `fn` in one transaction (READ COMMITTED). A deadlock or serialization failure rolls it
+   * back and runs all of `fn` again (bounded, with jittered back-off), as does an account lock
+   * wanted out of order: so `fn` must do nothing but SQL that a rollback would not undo (docs/store.md).
+   */
   async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn(this);
+    if (this.run_) return fn(this);
+    const wanted = new Set<number>();
+    for (let attempt = 1; ; attempt++) {
+      const run: Run = { wanted, held: new Set() };
+      try {
+        return await this.attempt(fn, run);
+      } catch (e) {
+        const failure = run.failure ?? e;
+        if (failure instanceof LockOrderRestart) {
+          // Each restart adds an account to `wanted`, so there are at most as many as accounts touched.
+          this.stats.lockOrder++;
+          attempt--;
+          continue;
+        }
+        if (!isRetryable(failure)) throw e;
+        if ((failure as { code: string }).code === '40P01') this.stats.deadlocks++; else this.stats.serialization++;
+        if (attempt >= MAX_ATTEMPTS) {
+          this.stats.exhausted++;
+          throw failure;
+        }
+        await backOff(attempt);
+      }
+    }
+  }
+
+  private async attempt<T>(fn: (tx: SqlDriver) => Promise<T>, run: Run): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(new PostgresDriver(this.pool, client, true, this.listener));
+      const tx = new PostgresDriver(this.pool, client, run, this.listener, this.stats);
+      await tx.lockAccounts([...run.wanted]);
+      const result = await fn(tx);
+      // A failed statement that `fn` caught still aborted the transaction: COMMIT would roll back.
+      if (run.failure !== undefined) throw run.failure;
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -107,8 +176,30 @@ class PostgresDriver implements SqlDriver {
     }
   }
 
+  /**
+   * Transaction-scoped advisory locks, one per account, always taken in ascending id order: an
+   * account below the highest already held cannot be waited for, so the run starts over and takes
+   * them all first. Outside a transaction there is nothing to hold a lock for.
+   */
+  async lockAccounts(userIds: readonly number[]): Promise<void> {
+    const run = this.run_;
+    if (!run) return;
+    const ids = [...new Set(userIds)].filter(id => !run.held.has(id)).sort((a, b) => a - b);
+    if (ids.length === 0) return;
+    for (const id of ids) run.wanted.add(id);
+    const highest = Math.max(-Infinity, ...run.held);
+    if (ids[0]! < highest) {
+      run.failure ??= new LockOrderRestart();
+      throw run.failure;
+    }
+    for (const id of ids) {
+      await this.query('SELECT pg_advisory_xact_lock(?, ?)', [ACCOUNT_LOCKS, id]);
+      run.held.add(id);
+    }
+  }
+
   async notify(channel: string, payload: string): Promise<void> {
-    await this.db.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    await this.query('SELECT pg_notify(?, ?)', [channel, payload]);
   }
 
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
@@ -116,8 +207,24 @@ class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    if (this.inTransaction) return;
+    if (this.run_) return;
     await this.listener.close();
     await this.pool.end();
+  }
+
+  /** In a transaction: remembers the first failure. Alone: a statement that deadlocked runs again. */
+  private async query(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.query(toPg(sql), params as unknown[]);
+      } catch (e) {
+        if (this.run_) {
+          this.run_.failure ??= e;
+          throw e;
+        }
+        if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
+        await backOff(attempt);
+      }
+    }
   }
 }

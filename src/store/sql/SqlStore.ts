@@ -56,9 +56,17 @@ class SqlStore implements Store {
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.pending) return fn(this);
     const pending: ChangeEvent[] = [];
-    const result = await this.db.transaction(tx => fn(new SqlStore(tx, this.shared, pending)));
+    const result = await this.db.transaction(tx => {
+      // A run that rolled back announces nothing.
+      pending.length = 0;
+      return fn(new SqlStore(tx, this.shared, pending));
+    });
     for (const event of dedupe(pending)) await this.deliver(event);
     return result;
+  }
+
+  lockAccounts(userIds: readonly number[]): Promise<void> {
+    return this.db.lockAccounts(userIds);
   }
 
   private async announce(event: ChangeEvent): Promise<void> {
@@ -203,6 +211,7 @@ class SqlStore implements Store {
 
   async deleteFolder(userId: number, folderId: number): Promise<boolean> {
     const deleted = await this.db.transaction(async tx => {
+      await tx.lockAccounts([userId]);
       const all = await tx.all<{ id: number; parent_id: number }>('SELECT id, parent_id FROM folders WHERE user_id = ?', [userId]);
       if (!all.some(f => f.id === folderId)) return false;
       const doomed = new Set([folderId]);
@@ -228,7 +237,10 @@ class SqlStore implements Store {
   }
 
   async addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined> {
-    const made = await this.db.transaction(tx => items.insertItem(tx, userId, folderId, item));
+    const made = await this.db.transaction(async tx => {
+      await tx.lockAccounts([userId]);
+      return items.insertItem(tx, userId, folderId, item);
+    });
     if (made) await this.announce({ userId, folderId });
     return made;
   }
@@ -242,19 +254,26 @@ class SqlStore implements Store {
   }
 
   async updateItem(userId: number, itemId: number, change: ItemChangeInput): Promise<Item | undefined> {
-    const updated = await this.db.transaction(tx => items.updateItem(tx, userId, itemId, change));
+    const updated = await this.db.transaction(async tx => {
+      await tx.lockAccounts([userId]);
+      return items.updateItem(tx, userId, itemId, change);
+    });
     if (updated) await this.announce({ userId, folderId: updated.folderId });
     return updated;
   }
 
   async deleteItem(userId: number, itemId: number): Promise<boolean> {
-    const gone = await this.db.transaction(tx => items.tombstone(tx, userId, itemId));
+    const gone = await this.db.transaction(async tx => {
+      await tx.lockAccounts([userId]);
+      return items.tombstone(tx, userId, itemId);
+    });
     if (gone) await this.announce({ userId, folderId: gone.folderId });
     return gone !== undefined;
   }
 
   async moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined> {
     const moved = await this.db.transaction(async tx => {
+      await tx.lockAccounts([userId]);
       const item = await items.findItem(tx, userId, itemId);
       if (!item || !(await this.ownsFolder(tx, userId, toFolderId))) return undefined;
       const copy = await items.insertItem(tx, userId, toFolderId, { class: item.class, props: item.props, event: item.event, filterTime: item.filterTime });

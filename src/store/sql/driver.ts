@@ -12,6 +12,12 @@ export interface SqlDriver {
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
   /** Runs `fn` in one transaction: all of it commits, or none of it (the error is rethrown). */
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: holds these accounts until it ends, so writers of one account's mailbox
+   * run one after another (docs/store.md, "Lock order"). A no-op where transactions already run one
+   * at a time (SQLite) and outside a transaction.
+   */
+  lockAccounts(userIds: readonly number[]): Promise<void>;
   /** Announces `payload` to every listener of `channel`, on this node and (PostgreSQL) every other. */
   notify(channel: string, payload: string): Promise<void>;
   /** Starts listening; returns the function that stops. */

@@ -1,5 +1,6 @@
 // Items and their change log, on any SqlDriver. Every change bumps the folder's modseq inside the
 // same transaction; the folder row lock orders concurrent writers, so modseqs commit in order.
+// Callers hold the account's lock (SqlDriver.lockAccounts) before they read what they change.
 import type { CalendarEvent } from '../../calendar/model.js';
 import type { Item, ItemChange, ItemClass, ItemProps } from '../types.js';
 import type { NewItem } from '../Store.js';
@@ -107,6 +108,9 @@ function toItem(r: ItemRow): Item {
  * to the newest change removed, so the sync engine knows its log no longer reaches back that far.
  */
 export async function purgeTombstones(tx: SqlDriver, before: number): Promise<number> {
+  // Every account it purges, locked first in the one global order (docs/store.md, "Lock order").
+  const owners = await tx.all<{ user_id: number }>('SELECT DISTINCT user_id FROM items WHERE deleted = 1 AND deleted_at < ?', [before]);
+  await tx.lockAccounts(owners.map(o => o.user_id));
   const folders = await tx.all<{ folder_id: number; newest: number }>(
     'SELECT folder_id, MAX(modseq) AS newest FROM items WHERE deleted = 1 AND deleted_at < ? GROUP BY folder_id', [before]);
   let removed = 0;

@@ -68,6 +68,9 @@ class SqliteDriver implements SqlDriver {
     });
   }
 
+  /** One writer at a time already: every transaction holds every account. */
+  async lockAccounts(): Promise<void> {}
+
   async notify(channel: string, payload: string): Promise<void> {
     this.bus.emit(channel, payload);
   }
