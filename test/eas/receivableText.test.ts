@@ -19,6 +19,7 @@ import { BACKENDS } from '../helpers/stores.js';
 const as = tags('AirSync');
 const asb = tags('AirSyncBase');
 const io = tags('ItemOperations');
+const sr = tags('Search');
 const con = tags('Contacts');
 const HOUR = 3600_000;
 const START = (() => { const d = new Date(Date.now() + 3 * 24 * HOUR); d.setUTCHours(9, 0, 0, 0); return d.getTime(); })();
@@ -181,6 +182,15 @@ for (const backend of BACKENDS) {
       const inboxMirror = mirrors[0]!;
       assert.equal(propText(inboxMirror.items.get(`${ids.inbox}:${bad[0]!.id}`), 'Email:Subject'), 'old\uFFFDsubject');
       assert.equal(inboxMirror.items.size, 2);
+
+      // Search finds and shows it sanitised too.
+      const found = await t.client('bob@example.com', { deviceId: 'OLDSEARCH' }).send('Search', sr('Search', [sr('Store', [sr('Name', 'Mailbox'),
+        sr('Query', [sr('And', [as('Class', 'Email'), as('CollectionId', String(ids.inbox)), sr('FreeText', 'old')])])])]));
+      assert.equal(found.status, 200);
+      const store = found.body?.child('Response')?.child('Store');
+      assert.equal(store?.childText('Status'), '1');
+      assert.deepEqual(store?.all('Result').map(r => r.child('Properties')?.childText('Subject', 'Email')), ['old\uFFFDsubject']);
+      assertReceivable(found.body, 'Search');
 
       const before = await Promise.all(bad.map(i => t.store.getItem(bob, i.id)));
       const first = await repairStoredText(t.store);
