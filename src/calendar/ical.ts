@@ -9,6 +9,7 @@
 // writes kept lines (and the RRULE) as they are.
 import ICAL from 'ical.js';
 import { replaceTags } from '../mail/htmlDocument.js';
+import { receivable, receivableDeep } from '../wbxml/text.js';
 import { CalendarError } from './errors.js';
 import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, Sensitivity } from './model.js';
 import { dropUndefined } from './objects.js';
@@ -266,7 +267,10 @@ export function icsToEvents(text: string, reading: IcsReading = {}): CalendarEve
   if (typeof text !== 'string' || !/^\s*BEGIN:VCALENDAR\b/i.test(text.replace(/^\uFEFF/, ''))) {
     throw new CalendarError('ICS_INVALID', 'not iCalendar: no BEGIN:VCALENDAR');
   }
-  const lines = unfold(text.replace(/^\uFEFF/, ''));
+  // Import, iMIP and SendMail's iTIP all come in here: characters a device cannot receive become
+  // U+FFFD before ical.js reads the text, and again in the events made from it (converting HTML
+  // decodes references such as &#1;). docs/reliability.md, "Strings a device can receive".
+  const lines = unfold(receivable(text).replace(/^\uFEFF/, ''));
   let cal: ICAL.Component;
   try {
     cal = new ICAL.Component(ICAL.parse(lines.map(forIcalJs).join('\r\n')));
@@ -288,7 +292,7 @@ export function icsToEvents(text: string, reading: IcsReading = {}): CalendarEve
       if (!uid) throw new CalendarError('ICS_INVALID', 'a VEVENT has no UID');
       byUid.set(uid, [...(byUid.get(uid) ?? []), v]);
     }
-    return [...byUid.values()].map(group => eventOf(group, { zones, floating: calendarZone, timesOptional }, rawOf));
+    return receivableDeep([...byUid.values()].map(group => eventOf(group, { zones, floating: calendarZone, timesOptional }, rawOf)));
   } catch (e) {
     if (e instanceof CalendarError) throw e;
     if (e instanceof RecurrenceError || e instanceof TimeZoneError) throw new CalendarError('ICS_INVALID', e.message);

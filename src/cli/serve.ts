@@ -8,6 +8,7 @@ import { InboundSmtp } from '../mail/inbound.js';
 import { OutboundMailer } from '../mail/outbound.js';
 import { startExpiry } from '../store/expiry.js';
 import { openStore } from '../store/open.js';
+import { repairStoredText } from '../sync/textRepair.js';
 import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
 
 export const SERVE_HELP = `convene serve [options]            (each option also as an environment variable)
@@ -48,6 +49,9 @@ export async function serveCommand(args: string[]): Promise<void> {
   const tls = await tlsMaterial(values, where.dataDir);
   const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
   const store = await openStore(where);
+  // Before this node serves anyone: items an older version stored with text a device cannot
+  // receive are rewritten once (docs/reliability.md); afterwards this is one row read.
+  await repairStoredText(store, { log: (obj, msg) => log.info({ part: 'store', ...obj }, msg) });
   const server = createEasServer({
     store, log, tls: tls?.material,
     behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),

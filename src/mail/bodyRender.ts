@@ -7,6 +7,7 @@
 // support Email:MIMEData/MIMESize/MIMETruncated cut per MIMETruncation.
 import { isUtf8 } from 'node:buffer';
 import type { PropNode } from '../store/types.js';
+import { isReceivable } from '../wbxml/text.js';
 import type { StoredBody } from './bodyStore.js';
 import { cutUtf8, plainToHtml, previewOf, utf8Boundary } from './bodyText.js';
 
@@ -119,9 +120,12 @@ function textForm(data: string): Form {
   return { size: Buffer.byteLength(data, 'utf8'), take: async limit => (limit === undefined ? data : cutUtf8(data, limit)) };
 }
 
-/** MIME as it is: text when it is UTF-8, cut on a character boundary; otherwise bytes. */
+/**
+ * MIME as it is: text when it is UTF-8 a device can receive as text, cut on a character boundary;
+ * otherwise bytes (OPAQUE carries any byte, a NUL too), so the message stays byte-exact.
+ */
 function bytesForm(mime: Buffer): Form {
-  const text = isUtf8(mime);
+  const text = isUtf8(mime) && isReceivable(mime.toString('utf8'));
   return {
     size: mime.length,
     take: async limit => {

@@ -2,6 +2,7 @@
 // with html-to-text, HTML from plain text, a short preview, and cuts that never split a character.
 import { compile } from 'html-to-text';
 import { htmlToText } from '../calendar/ical.js';
+import { receivable } from '../wbxml/text.js';
 
 // html-to-text walks the element tree recursively: ~2,500 nested elements (15 KB of '<div>')
 // overflow the stack. Past MAX_DEPTH it puts DEEPER where the deeper nodes were; seeing it, we
@@ -21,15 +22,18 @@ const toPlain = compile({
   ],
 });
 
-/** The plain-text form of an HTML body; never throws. */
+/**
+ * The plain-text form of an HTML body; never throws. Character references decode to characters a
+ * device may not receive (&#1;), so the text is made receivable (docs/reliability.md).
+ */
 export function htmlToPlain(html: string): string {
   try {
     const plain = toPlain(html);
-    if (!plain.includes(DEEPER)) return plain;
+    if (!plain.includes(DEEPER)) return receivable(plain);
   } catch {
     // Whatever html-to-text cannot walk, the stripper below still reads.
   }
-  return htmlToText(html);
+  return receivable(htmlToText(html));
 }
 
 /** An HTML form of a plain-text body: escaped, line breaks kept. */

@@ -2,6 +2,7 @@
 // attachments, the threading headers, and the iCalendar object of a meeting message (RFC 6047
 // iMIP), if any.
 import PostalMime, { type Address } from 'postal-mime';
+import { receivableDeep } from '../wbxml/text.js';
 
 export interface ParsedAttachment {
   /** The part's file name; a name is made up for parts that have none. */
@@ -65,7 +66,10 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   const date = mail.date ? Date.parse(mail.date) : NaN;
   const from = mail.from && !mail.from.group ? mail.from : undefined;
   const headers = mail.headers.map(h => ({ key: h.key, value: h.value }));
-  return {
+  // Every string a device may be shown is made receivable here, the one door all mail comes in by
+  // (SMTP, SendMail, Smart*); the bytes (raw, attachment content) stay as they arrived.
+  // docs/reliability.md, "Strings a device can receive".
+  return receivableDeep<ParsedMessage>({
     raw,
     from: addresses(mail.from ? [mail.from] : [])[0],
     fromName: from?.name || undefined,
@@ -88,7 +92,7 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     references: msgIds(mail.references),
     importance: importanceOf(headers),
     headers,
-  };
+  });
 }
 
 function msgIds(value: string | undefined): string[] {

@@ -180,6 +180,16 @@ export interface Store {
   findUserCandidates(terms: string[]): Promise<User[]>;
   /** Live items of the user's calendar folders with an occurrence that may end after `from`. */
   listCalendarItems(userId: number, from: number): Promise<Item[]>;
+
+  // One-off maintenance (docs/reliability.md).
+  maintenanceDone(name: string): Promise<boolean>;
+  markMaintenanceDone(name: string): Promise<void>;
+  /**
+   * Live items with id above `afterId`, oldest first, at most `limit` looked at, whose stored text
+   * may hold characters a device cannot receive (a superset: the caller checks). `lastId`: where
+   * the next page starts; undefined when there is none.
+   */
+  itemsWithEscapedText(afterId: number, limit: number): Promise<{ items: Item[]; lastId: number | undefined }>;
 }
 
 /** An item by id and folder: what a search finds before it reads the items themselves. */

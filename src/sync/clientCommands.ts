@@ -82,13 +82,7 @@ async function remove(ctx: SyncContext, folder: Folder, options: CollectionOptio
   const base = { kind: 'Delete' as const, serverId: cmd.serverId, instanceId: cmd.instanceId };
   const id = itemIdOf(cmd.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
-  if (!item || item.folderId !== folder.id) {
-    // Gone already (deleted or moved elsewhere): the device has dropped its copy too, so its
-    // tombstone must not come back to it as a Delete of something it no longer holds. (An occurrence
-    // Delete leaves the device holding the series, whose Delete it still needs.)
-    if (id !== undefined && !cmd.instanceId) await ctx.store.releaseItems(ctx.device.id, folder.id, [id]);
-    return { ...base, outcome: 'NOT_FOUND' };
-  }
+  if (!item || item.folderId !== folder.id) return removeGone(ctx, folder, id, base);
   if (cmd.instanceId) return removeOccurrence(ctx, folder, options, item, cmd.instanceId, base);
   if (item.class === 'Calendar') await organize(ctx, item.event ?? convert(() => eventOf(item, ctx.version)), undefined);
   // MS-ASCMD 2.2.3.43 DeletesAsMoves (default 1): a deleted item goes to Deleted Items.
@@ -98,6 +92,23 @@ async function remove(ctx: SyncContext, folder: Folder, options: CollectionOptio
   else await ctx.store.deleteItem(ctx.user.id, item.id);
   await ctx.store.releaseItems(ctx.device.id, folder.id, [item.id]);
   return { ...base, outcome: 'OK' };
+}
+
+/**
+ * A Delete of an item no longer in the folder (another device or the server deleted or moved it
+ * since this device was told of it). If the device holds it, the outcome it asked for holds —
+ * the item is not in the folder — so the answer is Status 1, not 8 (MS-ASCMD 2.2.3.177.17, 8:
+ * "object not found"), which a device may take as "the delete failed" and keep its copy while the
+ * server, having released it, never sends the Delete. Its holding is released in both cases, so
+ * the tombstone is no Delete to it later. An occurrence Delete (InstanceId) is 8 and releases
+ * nothing: the device still holds the series, whose Delete it needs. A ServerId the device never
+ * held is 8. docs/sync.md.
+ */
+async function removeGone(ctx: SyncContext, folder: Folder, id: number | undefined, base: Omit<CommandResponse, 'outcome'>): Promise<CommandResponse> {
+  if (id === undefined || base.instanceId) return { ...base, outcome: 'NOT_FOUND' };
+  const held = (await ctx.store.heldVersions(ctx.device.id, folder.id, [id])).has(id);
+  await ctx.store.releaseItems(ctx.device.id, folder.id, [id]);
+  return { ...base, outcome: held ? 'OK' : 'NOT_FOUND' };
 }
 
 /**
@@ -113,7 +124,8 @@ async function fetch(ctx: SyncContext, folder: Folder, options: CollectionOption
   try {
     props = await codecFor(item.class).toDevice(item, { version: ctx.version, body, store: ctx.store });
   } catch (e) {
-    if (!(e instanceof ItemConversionError)) throw e;
+    // One item that does not render is answered alone (Status 6), never the whole Sync.
+    if (!(e instanceof ItemConversionError)) ctx.log?.warn({ itemId: item.id, folderId: folder.id, err: e }, 'item not fetched: it failed to render');
   }
   if (!props) return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'INVALID_ITEM' };
   return { kind: 'Fetch', serverId: cmd.serverId, outcome: 'OK', props };

@@ -48,7 +48,7 @@ export interface SyncContext {
   device: Device;
   /** Protocol version as a number (14.1 → 14.1), for rules that changed between versions. */
   version: number;
-  log?: { info(obj: object, msg: string): void } | undefined;
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void } | undefined;
 }
 
 /** `budget`: how many server changes this collection may still send within the request's WindowSize. */

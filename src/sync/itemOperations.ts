@@ -18,9 +18,10 @@ export interface OperationsContext {
   device: Device;
   /** Protocol version as a number, for the item's rendering. */
   version: number;
+  log?: { warn(obj: object, msg: string): void } | undefined;
 }
 
-export type FetchFailure = 'NOT_FOUND' | 'ATTACHMENT_INVALID' | 'ATTACHMENT_UNAVAILABLE' | 'RANGE_INVALID';
+export type FetchFailure = 'NOT_FOUND' | 'ATTACHMENT_INVALID' | 'ATTACHMENT_UNAVAILABLE' | 'RANGE_INVALID' | 'RENDER_FAILED';
 
 export type FetchOutcome =
   | { ok: true; kind: 'item'; class: ItemClass; props: ItemProps }
@@ -33,7 +34,14 @@ export async function fetchItem(ctx: OperationsContext, req: { collectionId: str
   const id = folder && itemIdOf(req.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
   if (!folder || !item || item.folderId !== folder.id) return { ok: false, reason: 'NOT_FOUND' };
-  const props = await codecFor(item.class).toDevice(item, { version: ctx.version, body: req.body, store: ctx.store });
+  let props: ItemProps;
+  try {
+    props = await codecFor(item.class).toDevice(item, { version: ctx.version, body: req.body, store: ctx.store });
+  } catch (err) {
+    // One item that fails to render gets its own Status, never the whole response.
+    ctx.log?.warn({ itemId: item.id, folderId: item.folderId, err }, 'item not fetched: it failed to render');
+    return { ok: false, reason: 'RENDER_FAILED' };
+  }
   return { ok: true, kind: 'item', class: item.class, props };
 }
 

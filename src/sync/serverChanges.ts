@@ -93,21 +93,35 @@ export async function collectChanges(ctx: SyncContext, folder: Folder & { modseq
   return { commands: await materialise(ctx, folder, options, scan.decided), watermark: scan.watermark, moreAvailable: scan.moreAvailable };
 }
 
-/** Loads what the decisions send and records what the device now holds. */
+/**
+ * Loads what the decisions send and records what the device now holds. An item that fails to
+ * render is left out, not held, and logged: one bad item never fails the folder. The watermark
+ * still passes it, so it is offered again when it next changes (an edit, a move, the text repair
+ * of docs/reliability.md) or when the device starts over with SyncKey 0 — never in a loop.
+ */
 async function materialise(ctx: SyncContext, folder: Folder, options: CollectionOptions, decided: Decision[]): Promise<ServerCommand[]> {
   const sending = decided.filter(d => d.kind === 'Add' || d.kind === 'Change');
   const items = new Map((await ctx.store.getItems(folder.id, sending.map(d => d.id))).map(i => [i.id, i]));
-  await ctx.store.holdVersions(ctx.device.id, folder.id, sending.map(d => [d.id, d.modseq]));
-  await ctx.store.releaseItems(ctx.device.id, folder.id, decided.filter(d => d.kind === 'Delete' || d.kind === 'SoftDelete').map(d => d.id));
-  const out: ServerCommand[] = [];
-  for (const d of decided) {
-    const sends = d.kind === 'Add' || d.kind === 'Change';
-    out.push({ kind: d.kind, serverId: serverIdOf(folder.id, d.id), props: sends ? await deviceView(ctx, items.get(d.id), options) : undefined });
+  const views = new Map<number, ItemProps | undefined>();
+  for (const d of sending) {
+    const view = await deviceView(ctx, items.get(d.id), options);
+    if (view !== SKIPPED) views.set(d.id, view);
   }
-  return out;
+  const sent = decided.filter(d => !(d.kind === 'Add' || d.kind === 'Change') || views.has(d.id));
+  await ctx.store.holdVersions(ctx.device.id, folder.id, sent.filter(d => views.has(d.id)).map(d => [d.id, d.modseq]));
+  await ctx.store.releaseItems(ctx.device.id, folder.id, sent.filter(d => d.kind === 'Delete' || d.kind === 'SoftDelete').map(d => d.id));
+  return sent.map(d => ({ kind: d.kind, serverId: serverIdOf(folder.id, d.id), props: views.get(d.id) }));
 }
 
+const SKIPPED = Symbol('skipped');
+
 /** The item as this device's protocol version shows it, its body as the collection's Options ask. */
-async function deviceView(ctx: SyncContext, item: Item | undefined, options: CollectionOptions): Promise<ItemProps | undefined> {
-  return item && codecFor(item.class).toDevice(item, { version: ctx.version, body: options, store: ctx.store });
+async function deviceView(ctx: SyncContext, item: Item | undefined, options: CollectionOptions): Promise<ItemProps | undefined | typeof SKIPPED> {
+  if (!item) return undefined;
+  try {
+    return await codecFor(item.class).toDevice(item, { version: ctx.version, body: options, store: ctx.store });
+  } catch (e) {
+    ctx.log?.warn({ itemId: item.id, folderId: item.folderId, err: e }, 'item not sent: it failed to render');
+    return SKIPPED;
+  }
 }

@@ -138,7 +138,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await t.store.getItem(bob, bobs.id))?.props, secret);
     });
 
-    it('a device deleting an item the server already removed gets Status 8 and no Delete for it later', async () => {
+    it('a device deleting an item the server already removed gets Status 1 (the outcome holds) and no Delete for it later', async () => {
       const inbox = folder(FolderType.Inbox).id;
       const m = new CollectionMirror(phone(), String(inbox));
       await m.sync();
@@ -147,11 +147,41 @@ for (const backend of BACKENDS) {
       await m.syncAll();
       await t.store.deleteItem(alice, item.id);
       const r = await m.sync([{ kind: 'Delete', serverId: `${inbox}:${item.id}` }]);
-      assert.equal(r.statuses[0]?.status, 8);
+      assert.equal(r.statuses[0]?.status ?? 1, 1);
       const deletes = (r.collection?.child('Commands')?.all('Delete') ?? []).map(d => d.childText('ServerId'));
       assert.ok(!deletes.includes(`${inbox}:${item.id}`));
       const next = await m.sync();
       assert.ok(next.empty || !(next.collection?.child('Commands')?.all('Delete') ?? []).some(d => d.childText('ServerId') === `${inbox}:${item.id}`));
+    });
+
+    it('two devices delete the same item: the second gets Status 1, and neither hears of it again', async () => {
+      const conId = folder(FolderType.Contacts).id;
+      const bClient = phone();
+      const a = new CollectionMirror(phone(), String(conId));
+      const b = new CollectionMirror(bClient, String(conId));
+      for (const m of [a, b]) { await m.sync(); await m.syncAll(); }
+      const item = (await t.store.addItem(alice, conId, { class: 'Contacts', props: contact('Twice Deleted') }))!;
+      const serverId = `${conId}:${item.id}`;
+      for (const m of [a, b]) await m.syncAll();
+      assert.ok(a.items.has(serverId) && b.items.has(serverId));
+      const first = await a.sync([{ kind: 'Delete', serverId }], { getChanges: false });
+      assert.equal(first.statuses[0]?.status ?? 1, 1);
+      // b has not synced since: its Delete finds the item gone. It asked for that outcome; it holds.
+      const second = await b.sync([{ kind: 'Delete', serverId }], { getChanges: false });
+      assert.equal(second.statuses[0]?.status ?? 1, 1);
+      assert.ok(!b.items.has(serverId));
+      const bDevice = (await t.store.listDevices(alice)).find(d => d.deviceId === bClient.options.deviceId)!;
+      assert.equal((await t.store.heldVersions(bDevice.id, conId, [item.id])).has(item.id), false);
+      // Later Syncs of either device carry no Delete (nor Add) of it.
+      for (const m of [a, b]) {
+        for (const round of await m.syncAll()) {
+          const commands = round.collection?.child('Commands')?.children ?? [];
+          assert.ok(!commands.some(c => c.childText('ServerId') === serverId), `${round.collection ? 'command' : ''} for ${serverId}`);
+        }
+      }
+      // A ServerId b never held is still Status 8.
+      const unknown = await b.sync([{ kind: 'Delete', serverId: `${conId}:${item.id + 1000}` }], { getChanges: false });
+      assert.equal(unknown.statuses[0]?.status, 8);
     });
 
     it('Fetch returns one item whole', async () => {

@@ -23,6 +23,7 @@ export const ItemOperationsStatus = {
   ObjectNotFound: 6,
   ByteRangeInvalid: 8,
   StoreUnknown: 9,
+  ConversionFailed: 14,
   AttachmentInvalid: 15,
 } as const;
 
@@ -34,6 +35,9 @@ const FETCH_STATUS: Record<FetchFailure, number> = {
   // whose part no longer matches): for the device it is as unusable as an invalid one.
   ATTACHMENT_UNAVAILABLE: ItemOperationsStatus.AttachmentInvalid,
   RANGE_INVALID: ItemOperationsStatus.ByteRangeInvalid,
+  // MS-ASCMD 2.2.3.177.8: 14, conversion failed — the stored item could not be turned into its
+  // device form. The other operations of the request are answered as usual.
+  RENDER_FAILED: ItemOperationsStatus.ConversionFailed,
 };
 
 type BodyPreferences = BodyPreference[];
@@ -60,7 +64,7 @@ export async function itemOperations(ctx: CommandContext): Promise<CommandResult
   const operations = parse(ctx.body);
   if (!operations) return { body: io('ItemOperations', [io('Status', ItemOperationsStatus.ProtocolError)]) };
   const answers: Element[] = [];
-  const octx = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version) };
+  const octx = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version), log: ctx.log };
   // Multipart: part 0 is the WBXML, parts 1… the bytes the Part elements point at.
   const parts: Buffer[] | undefined = acceptsMultipart(ctx) ? [] : undefined;
   for (const op of operations) answers.push(await run(octx, op, parts));

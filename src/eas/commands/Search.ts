@@ -64,7 +64,13 @@ async function run(ctx: CommandContext, req: SearchRequest): Promise<StoreAnswer
   const body: BodyRequest = { bodyPreferences: req.bodyPreferences, mimeSupport: req.mimeSupport };
   // MS-ASCMD 2.2.3.155.3: a mailbox search that finds nothing answers with one empty Result.
   const results: Element[] = outcome.total === 0 ? [s('Result')] : [];
-  for (const item of outcome.items) results.push(await mailboxResult(ctx, item, body));
+  for (const item of outcome.items) {
+    // One item that fails to render is left out (and logged), never the whole search.
+    const result = await mailboxResult(ctx, item, body).catch((err: unknown) => {
+      ctx.log.warn({ itemId: item.id, folderId: item.folderId, err }, 'search result left out: it failed to render');
+    });
+    if (result) results.push(result);
+  }
   return { status, results, range: outcome.range, total: outcome.total };
 }
 

@@ -13,6 +13,7 @@ import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import type { SqlDriver } from './driver.js';
 import * as items from './items.js';
+import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as search from './search.js';
@@ -452,6 +453,18 @@ class SqlStore implements Store {
 
   listCalendarItems(userId: number, from: number): Promise<Item[]> {
     return search.calendarItemsFrom(this.db, userId, from);
+  }
+
+  maintenanceDone(name: string): Promise<boolean> {
+    return maintenance.isDone(this.db, name);
+  }
+
+  markMaintenanceDone(name: string): Promise<void> {
+    return maintenance.markDone(this.db, name);
+  }
+
+  itemsWithEscapedText(afterId: number, limit: number): Promise<{ items: Item[]; lastId: number | undefined }> {
+    return maintenance.itemsWithEscapes(this.db, afterId, limit);
   }
 
   private async mustChange(sql: string, params: (string | number)[]): Promise<void> {

@@ -163,6 +163,11 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
       PRIMARY KEY (user_id, sender, period)
     )`,
   ],
+  // One-off maintenance tasks that have run (docs/reliability.md: the repair of stored text).
+  () => [`CREATE TABLE maintenance (
+    name TEXT PRIMARY KEY,
+    done_at BIGINT NOT NULL
+  )`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {
