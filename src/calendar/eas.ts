@@ -16,7 +16,7 @@ import type {
   Sensitivity,
 } from './model.js';
 import { dropUndefined } from './objects.js';
-import { validateRecurrence } from './recurrence.js';
+import { validateDeviceFields, validateRecurrence } from './recurrence.js';
 import { propText } from '../store/props.js';
 import {
   decodeTimeZoneBlob, encodeTimeZoneBlob, formatCompact, ianaFromTimeZoneInfo, localToUtc, parseEasDateTime, timeZoneInfoForIana,
@@ -263,7 +263,8 @@ function recurrenceOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
     // MS-ASCAL 2.2.2.25 footnote: an Interval of 0 is read as 1, as Exchange 2010 SP1 and later do.
     interval: n('Interval') || 1,
     occurrences: n('Occurrences'),
-    until: until === undefined ? undefined : untilOf(until, ctx),
+    // MS-ASCAL R53911: with both, Occurrences counts and Until is ignored.
+    until: until === undefined || n('Occurrences') !== undefined ? undefined : untilOf(until, ctx),
     dayOfWeek: n('DayOfWeek'), dayOfMonth: n('DayOfMonth'), weekOfMonth: n('WeekOfMonth'), monthOfYear: n('MonthOfYear'),
     calendarType: n('CalendarType'), isLeapMonth: flag(has(C('IsLeapMonth'), v) ? propText(node, C('IsLeapMonth')) : undefined),
     firstDayOfWeek: n('FirstDayOfWeek'),
@@ -271,6 +272,7 @@ function recurrenceOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
   // The device sent the pattern back unchanged: keep the stored one, with what this version cannot
   // show (CalendarType, FirstDayOfWeek, the exact RRULE of a series imported from iCalendar).
   if (prev?.recurrence && sameNodes(recurrenceNodes(prev.recurrence, v, contextOf(prev, v)), node)) return prev.recurrence;
+  validateDeviceFields(r);
   validateRecurrence(r);
   return r;
 }

@@ -5,5 +5,5 @@ export { RecurrenceError, type RecurrenceErrorCode } from './recurrence/errors.j
 export { expand, type ExpandArgs, MAX_ITERATIONS } from './recurrence/expand.js';
 export { occurrenceStarts, type SeriesEvent, seriesEnd, type ZoneLookup } from './recurrence/occurrences.js';
 export { fromRRule, type FromRRuleOptions } from './recurrence/rruleToEas.js';
-export { validateRecurrence } from './recurrence/validate.js';
+export { validateDeviceFields, validateRecurrence } from './recurrence/validate.js';
 export { type RRuleOptions, type SeriesStart, seriesStartOf } from './recurrence/vocabulary.js';

@@ -401,6 +401,17 @@ describe('16.x requests', () => {
 // ---------------------------------------------------------------------------------------------
 // Bad input: typed errors only
 
+describe('MS-ASCAL R53911: with both Occurrences and Until, Occurrences counts', () => {
+  test('keeps Occurrences and ignores Until', () => {
+    const good = fixtures.find(f => f.file === 'weekly-mwf-until.v14.1.xml')!.props;
+    const props = good.map((n): PropNode => (n[0] === 'Calendar:Recurrence'
+      ? [n[0], [['Calendar:Type', '0'], ['Calendar:Interval', '1'], ['Calendar:Occurrences', '3'], ['Calendar:Until', '20261231T000000Z']]] : n));
+    const r = easToEvent(props, { version: 14.1, newUid: noUid }).recurrence;
+    assert.equal(r?.occurrences, 3);
+    assert.equal(r?.until, undefined);
+  });
+});
+
 describe('bad input gives a typed error, never anything else', () => {
   const good = fixtures.find(f => f.file === 'weekly-mwf-until.v14.1.xml')!.props;
   const withRecurrence = (fields: Record<string, string>) => good.map((n): PropNode => (n[0] === 'Calendar:Recurrence'
@@ -413,7 +424,10 @@ describe('bad input gives a typed error, never anything else', () => {
     ['recurrence Type 4', withRecurrence({ Type: '4', Interval: '1' }), 'RecurrenceError RECURRENCE_INVALID'],
     ['DayOfMonth 32', withRecurrence({ Type: '2', Interval: '1', DayOfMonth: '32' }), 'RecurrenceError RECURRENCE_INVALID'],
     ['weekly with DayOfWeek 0', withRecurrence({ Type: '1', Interval: '1', DayOfWeek: '0' }), 'RecurrenceError RECURRENCE_INVALID'],
-    ['Occurrences with Until', withRecurrence({ Type: '0', Occurrences: '3', Until: '20261231T000000Z' }), 'RecurrenceError RECURRENCE_INVALID'],
+    ['R53916: DayOfMonth with Type 1', withRecurrence({ Type: '1', Interval: '1', DayOfWeek: '2', DayOfMonth: '5' }), 'RecurrenceError RECURRENCE_INVALID'],
+    ['R53917: DayOfWeek with Type 2', withRecurrence({ Type: '2', Interval: '1', DayOfMonth: '5', DayOfWeek: '2' }), 'RecurrenceError RECURRENCE_INVALID'],
+    ['R53918: MonthOfYear with Type 2', withRecurrence({ Type: '2', Interval: '1', DayOfMonth: '5', MonthOfYear: '3' }), 'RecurrenceError RECURRENCE_INVALID'],
+    ['R53919: WeekOfMonth with Type 5', withRecurrence({ Type: '5', Interval: '1', DayOfMonth: '5', MonthOfYear: '3', WeekOfMonth: '2' }), 'RecurrenceError RECURRENCE_INVALID'],
     ['31 February', withRecurrence({ Type: '5', MonthOfYear: '2', DayOfMonth: '31' }), 'RecurrenceError RECURRENCE_INVALID'],
     ['Type missing (≤14.1)', withRecurrence({ Interval: '1' }), 'RecurrenceError RECURRENCE_INVALID'],
     ['Interval not a number', withRecurrence({ Type: '0', Interval: 'often' }), 'CalendarError CALENDAR_INVALID'],

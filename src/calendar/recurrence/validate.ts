@@ -54,3 +54,18 @@ function validateShape(r: Recurrence): void {
     if (r.dayOfMonth > MONTH_DAYS[r.monthOfYear - 1]!) throw invalid(`${r.dayOfMonth}/${r.monthOfYear} never occurs`);
   }
 }
+
+/** Which Types each pattern field belongs to (MS-ASCAL 2.2.2.14, 2.2.2.15, 2.2.2.29, 2.2.2.48). */
+const FIELD_TYPES = {
+  dayOfWeek: [0, 1, 3, 6], dayOfMonth: [2, 5], weekOfMonth: [3, 6], monthOfYear: [5, 6],
+} as const satisfies Partial<Record<keyof Recurrence, readonly number[]>>;
+
+/**
+ * A device's Recurrence names only the fields its Type has: DayOfMonth, DayOfWeek, MonthOfYear or
+ * WeekOfMonth under another Type is Status 6 (MS-ASCAL R53916–R53919), not silently dropped.
+ */
+export function validateDeviceFields(r: Recurrence): void {
+  for (const [field, types] of Object.entries(FIELD_TYPES) as [keyof typeof FIELD_TYPES, readonly number[]][]) {
+    if (r[field] !== undefined && !types.includes(r.type)) throw invalid(`${field} does not belong to Type ${r.type}`);
+  }
+}
