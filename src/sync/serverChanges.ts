@@ -38,6 +38,13 @@ export interface Scan {
 const BATCH = 256;
 
 /** Decides, read-only, what a Sync would send after `from`: at most `window` changes. */
+/**
+ * The version a device "holds" an item at when it moved the item there itself (MoveItems): it has
+ * the item under its new ServerId but has not been sent it. Such an item still comes as an Add
+ * (MS-ASCMD 2.2.1.12), and if it goes before that, as a Delete. Real versions start at 1.
+ */
+export const MOVED_IN = 0;
+
 export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, folder: Folder & { modseq: number; purgedModseq?: number },
   options: Pick<CollectionOptions, 'filterType'>, from: number, window: number): Promise<Scan> {
   if (folder.modseq <= from) return { decided: [], watermark: from, moreAvailable: false };
@@ -54,7 +61,7 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
       const heldVersion = held.get(c.id);
       const outside = cutoff !== undefined && c.filterTime !== null && c.filterTime < cutoff;
       const kind: Decision['kind'] | undefined = c.deleted ? (heldVersion !== undefined ? 'Delete' : undefined)
-        : heldVersion === undefined ? (outside ? undefined : 'Add')
+        : heldVersion === undefined || (heldVersion === MOVED_IN && !outside) ? (outside ? undefined : 'Add')
           : outside ? 'SoftDelete'
             : heldVersion < c.modseq ? 'Change' : undefined;
       if (kind) {

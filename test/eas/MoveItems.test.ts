@@ -98,6 +98,20 @@ for (const backend of BACKENDS) {
       assert.equal((await mAr.sync()).empty, true);
     });
 
+    it('a moved item that goes before the mover syncs the destination comes as a Delete (the mover has it)', async () => {
+      const inbox = await newFolder();
+      const archive = await newFolder();
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('short-lived') }))!;
+      const mover = phone();
+      const [, mAr] = [await synced(mover, inbox), await synced(mover, archive)];
+      const [r] = await moveItems(mover, [[`${inbox}:${item.id}`, inbox, archive]]);
+      // The device moves its copy itself, as a phone does on Status 3.
+      mAr.items.set(r.dstMsgId!, email('short-lived'));
+      await t.store.deleteItem(alice, Number(r.dstMsgId!.split(':')[1]));
+      assert.deepEqual(kinds(await mAr.syncAll()), [`Delete ${r.dstMsgId}`]);
+      assert.equal(mAr.items.size, 0);
+    });
+
     it('a Ping of the mover on the destination reports the moved item (Status 2)', async () => {
       const inbox = await newFolder();
       const archive = await newFolder();
