@@ -2,9 +2,11 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { DEFAULT_HTTP_LIMITS, LISTEN_BACKLOG } from '../eas/http/limits.js';
 import { createEasServer, DEFAULT_MAX_BODY } from '../eas/http/server.js';
 import { loadTls, selfSignedTls, type TlsMaterial } from '../eas/http/tls.js';
 import { InboundSmtp } from '../mail/inbound.js';
+import { DEFAULT_SMTP_LIMITS } from '../mail/inboundLimits.js';
 import { OutboundMailer } from '../mail/outbound.js';
 import { startExpiry } from '../store/expiry.js';
 import { openStore } from '../store/open.js';
@@ -25,7 +27,10 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --log-devices        write every request and response as XML to DIR/logs/ACCOUNT/DEVICE.log (CONVENE_LOG_DEVICES=1)
   --log-level LEVEL    fatal|error|warn|info|debug (CONVENE_LOG_LEVEL, default info)
   --max-body BYTES     largest request body (CONVENE_MAX_BODY, default ${DEFAULT_MAX_BODY})
+  --max-connections N  open HTTP connections at most; each Ping holds one (CONVENE_MAX_CONNECTIONS,
+                       default ${DEFAULT_HTTP_LIMITS.maxConnections}; raise ulimit -n above it)
   --smtp-port N        receive mail for local accounts by SMTP on this port (CONVENE_SMTP_PORT; off by default)
+  --smtp-max-clients N SMTP connections at once (CONVENE_SMTP_MAX_CLIENTS, default ${DEFAULT_SMTP_LIMITS.maxClients})
   --smtp-relay URL     send mail for other servers through smtp://[user:pass@]host[:port] (CONVENE_SMTP_RELAY;
                        default: directly to each domain's MX)
   --mail-hostname NAME this server's name in SMTP greetings and bounces (CONVENE_MAIL_HOSTNAME, default the host name)`;
@@ -35,8 +40,8 @@ const FLAGS = {
   host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
   tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
   'public-url': { type: 'string' }, 'require-provisioning': { type: 'boolean' },
-  'log-level': { type: 'string' }, 'max-body': { type: 'string' },
-  'smtp-port': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
+  'log-level': { type: 'string' }, 'max-body': { type: 'string' }, 'max-connections': { type: 'string' },
+  'smtp-port': { type: 'string' }, 'smtp-max-clients': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
 } as const;
 
 export async function serveCommand(args: string[]): Promise<void> {
@@ -52,6 +57,8 @@ export async function serveCommand(args: string[]): Promise<void> {
   // Before this node serves anyone: items an older version stored with text a device cannot
   // receive are rewritten once (docs/reliability.md); afterwards this is one row read.
   await repairStoredText(store, { log: (obj, msg) => log.info({ part: 'store', ...obj }, msg) });
+  // Uploads in progress past their memory threshold wait in the data directory, not in /tmp.
+  const spoolDir = join(where.dataDir, 'spool');
   const server = createEasServer({
     store, log, tls: tls?.material,
     behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),
@@ -59,10 +66,14 @@ export async function serveCommand(args: string[]): Promise<void> {
     requireProvisioning: values['require-provisioning'] ?? flag(env('REQUIRE_PROVISIONING')),
     maxBodyBytes: number(values['max-body'] ?? env('MAX_BODY') ?? String(DEFAULT_MAX_BODY), '--max-body'),
     protocolLogDir: values['log-devices'] ?? flag(env('LOG_DEVICES')) ? join(where.dataDir, 'logs') : undefined,
+    limits: {
+      maxConnections: number(values['max-connections'] ?? env('MAX_CONNECTIONS') ?? String(DEFAULT_HTTP_LIMITS.maxConnections), '--max-connections'),
+      spool: { dir: spoolDir },
+    },
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host, LISTEN_BACKLOG, () => resolve());
   });
   const mailHostname = values['mail-hostname'] ?? env('MAIL_HOSTNAME') ?? hostname();
   const outbound = new OutboundMailer({ store, relay: values['smtp-relay'] ?? env('SMTP_RELAY'), hostname: mailHostname, log: log.child({ part: 'smtp-out' }) });
@@ -70,7 +81,13 @@ export async function serveCommand(args: string[]): Promise<void> {
   const expiry = startExpiry(store, { log: msg => log.info({ part: 'store' }, msg) });
   const smtpPortText = values['smtp-port'] ?? env('SMTP_PORT');
   const inbound = smtpPortText === undefined ? undefined
-    : new InboundSmtp({ store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg) });
+    : new InboundSmtp({
+      store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg),
+      limits: {
+        maxClients: number(values['smtp-max-clients'] ?? env('SMTP_MAX_CLIENTS') ?? String(DEFAULT_SMTP_LIMITS.maxClients), '--smtp-max-clients'),
+        spool: { dir: spoolDir },
+      },
+    });
   const smtpPort = inbound && (await inbound.listen(number(smtpPortText!, '--smtp-port'), host));
   if (smtpPort !== undefined) log.info({ port: smtpPort }, 'SMTP listening for local accounts');
   const address = server.address();

@@ -62,6 +62,15 @@ function plainQuery(p: URLSearchParams): RequestLine {
   };
 }
 
+/** A bad escape (`%`, `%zz`, an invalid UTF-8 sequence) is the client's error, not ours. */
+function percentDecoded(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new QueryError('the base64 query has a bad percent-escape');
+  }
+}
+
 const PARAMETER_TAGS: Readonly<Record<number, keyof RequestLine>> = {
   0: 'attachmentName', 1: 'collectionId', 3: 'itemId', 4: 'longId', 6: 'occurrence', 8: 'user',
 };
@@ -69,7 +78,7 @@ const PARAMETER_TAGS: Readonly<Record<number, keyof RequestLine>> = {
 // MS-ASHTTP 2.2.1.1.1.1: version, command, locale (LE), DeviceId, PolicyKey (LE), DeviceType, then
 // tag/length/value parameters.
 function base64Query(raw: string): RequestLine {
-  const text = decodeURIComponent(raw);
+  const text = percentDecoded(raw);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new QueryError('the query is neither Cmd=… nor base64');
   const b = Buffer.from(text, 'base64');
   let pos = 0;

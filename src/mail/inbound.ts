@@ -4,12 +4,14 @@
 // did not reach gets the message in its Inbox. One store transaction per message: delivered to
 // every recipient, or (4xx/5xx) to none. docs/mail-inbound.md has the decisions.
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { Spooler, type SpoolGauge } from '../net/spool.js';
 import { CalendarError } from '../calendar/errors.js';
 import { receiveItip } from '../scheduling/incoming.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
 import { replyIfAway } from './autoReply.js';
+import { resolveSmtpLimits, spoolMessage, type SmtpLimitOptions, type SmtpLimits } from './inboundLimits.js';
 import { fileMessage } from './item.js';
 import { MimeError, parseMessage, type ParsedMessage } from './parse.js';
 
@@ -25,6 +27,8 @@ export interface InboundOptions {
   /** STARTTLS with this certificate; without it STARTTLS is not offered. */
   tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   maxRecipients?: number | undefined;
+  /** Timeouts, clients, messages per connection and the DATA spool (docs/limits.md); each has a default. */
+  limits?: SmtpLimitOptions | undefined;
 }
 
 /** The SMTP reply for a message not delivered (the enhanced code follows from the reply code). */
@@ -43,9 +47,15 @@ export interface Envelope {
 export class InboundSmtp {
   private readonly server: SMTPServer;
   private readonly log: (msg: string) => void;
+  private readonly limits: SmtpLimits;
+  private readonly spooler: Spooler;
+  /** Per session: the timer that ends a connection open too long (limits.maxConnectionMs). */
+  private readonly lifetimes = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly o: InboundOptions) {
     this.log = o.log ?? (() => undefined);
+    this.limits = resolveSmtpLimits(o.limits);
+    this.spooler = new Spooler(this.limits.spool);
     this.server = new SMTPServer({
       name: o.hostname, banner: 'Convene', logger: false, disableReverseLookup: true,
       // An MX: anyone may deliver to the accounts here, nobody may relay through it.
@@ -53,6 +63,10 @@ export class InboundSmtp {
       size: o.maxSize ?? DEFAULT_MAX_MESSAGE, rejectOversized: true, maxRecipients: o.maxRecipients ?? 100,
       // RFC 3463 codes on every reply (550 5.1.1, 552 5.3.4, 554 5.6.0); no DSN, no REQUIRETLS.
       hideENHANCEDSTATUSCODES: false, hideDSN: true, hideREQUIRETLS: true, closeTimeout: 5_000,
+      socketTimeout: this.limits.idleTimeoutMs, maxClients: this.limits.maxClients,
+      onConnect: (session, done) => { this.limitLifetime(session); done(); },
+      onClose: session => this.endLifetime(session),
+      onMailFrom: (address, session, done) => { try { this.checkMailFrom(address, session); done(); } catch (e) { done(this.refusal(e)); } },
       onRcptTo: (address, _session, done) => void this.checkRecipient(address.address).then(() => done(), e => done(this.refusal(e))),
       onData: (stream, session, done) => void this.receive(stream, session).then(text => done(null, text), e => done(this.refusal(e))),
     });
@@ -72,7 +86,42 @@ export class InboundSmtp {
   }
 
   close(): Promise<void> {
+    for (const timer of this.lifetimes.values()) clearTimeout(timer);
+    this.lifetimes.clear();
     return new Promise(resolve => this.server.close(() => resolve()));
+  }
+
+  /** Messages this listener is receiving right now: bytes in memory, bytes in spool files. */
+  inFlight(): SpoolGauge {
+    return this.spooler.gauge();
+  }
+
+  private limitLifetime(session: SMTPServerSession): void {
+    const timer = setTimeout(() => {
+      this.lifetimes.delete(session.id);
+      const connection = [...this.server.connections].find(c => c.id === session.id);
+      this.log(`SMTP: ${session.remoteAddress} open for ${this.limits.maxConnectionMs} ms; closed`);
+      // 421 closes the connection (RFC 5321 3.8); a message in progress is dropped, the sender retries.
+      connection?.send(421, 'connection open too long, closing');
+    }, this.limits.maxConnectionMs);
+    timer.unref();
+    this.lifetimes.set(session.id, timer);
+  }
+
+  private endLifetime(session: SMTPServerSession): void {
+    clearTimeout(this.lifetimes.get(session.id));
+    this.lifetimes.delete(session.id);
+  }
+
+  private checkMailFrom(address: SMTPServerAddress, session: SMTPServerSession): void {
+    if (session.transaction > this.limits.maxMessagesPerConnection) {
+      throw new DeliveryError(421, `at most ${this.limits.maxMessagesPerConnection} messages per connection; reconnect to send more`);
+    }
+    // RFC 1870 6.1: a declared SIZE that does not fit now is "452 insufficient system storage".
+    const declared = Number(address.args ? address.args.SIZE : undefined);
+    if (declared > this.spooler.diskAvailable() + this.limits.spool.memoryPerUpload) {
+      throw new DeliveryError(452, 'insufficient system storage now; try again later');
+    }
   }
 
   /** A DeliveryError as it is; anything else (the store failing) is a temporary 451. */
@@ -89,8 +138,7 @@ export class InboundSmtp {
   }
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-    const raw = await readMessage(stream);
-    if (stream.sizeExceeded) throw new DeliveryError(552, `message exceeds the maximum size of ${this.server.options.size} bytes`);
+    const raw = await this.readMessage(stream);
     const envelope: Envelope = {
       mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       rcptTo: session.envelope.rcptTo.map(r => r.address),
@@ -98,19 +146,21 @@ export class InboundSmtp {
     await deliverInbound(this.o.store, envelope, raw, this.log);
     return 'OK: delivered';
   }
+
+  /** The whole message, spooled while it arrives; too large is 552, no room in the spool 452. */
+  private async readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
+    const spool = this.spooler.start();
+    try {
+      const got = await spoolMessage(stream, spool);
+      if (got.kind === 'oversized') throw new DeliveryError(552, `message exceeds the maximum size of ${this.server.options.size} bytes`);
+      if (got.kind === 'spoolFull') throw new DeliveryError(452, 'insufficient system storage now; try again later');
+      return await spool.bytes();
+    } finally {
+      await spool.dispose();
+    }
+  }
 }
 
-/** The whole message; past the limit the rest is read and dropped (the reply is then 552). */
-function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => {
-      if (!stream.sizeExceeded) chunks.push(chunk);
-    });
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-  });
-}
 
 /** Delivers one received message to the local recipients of its envelope, all or nothing. */
 export async function deliverInbound(store: Store, envelope: Envelope, raw: Buffer, log: (msg: string) => void): Promise<void> {

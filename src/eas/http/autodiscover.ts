@@ -35,11 +35,11 @@ export async function autodiscover(ctx: ServerContext, req: IncomingMessage, res
   if (!user) return send(res, 401, UNAUTHORIZED_HEADERS, '');
   let body: Buffer;
   try {
-    body = await readBody(req, MAX_REQUEST);
+    body = await readBody(req, { ...ctx.body, maxBytes: MAX_REQUEST });
   } catch (e) {
     if (!(e instanceof EasError)) throw e;
-    req.resume();
-    return send(res, e.http, {}, '');
+    if (e.http === 413) req.resume();
+    return send(res, e.http, e.headers, '');
   }
   const request = parseRequest(body.toString('utf8'));
   const log = ctx.log.child({ cmd: 'Autodiscover', user: user.email });

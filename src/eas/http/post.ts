@@ -39,6 +39,8 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Pr
   let def: CommandDef | undefined;
   let user: User | undefined;
   let line: RequestLine | undefined;
+  // Set once the DeviceId passed validation and is recorded: only such devices get a protocol log.
+  let deviceId: string | undefined;
   try {
     line = readLine(query);
     version = readVersion(line, req);
@@ -47,8 +49,9 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Pr
     if (!def) throw new EasError(501, `unknown command ${line.cmd}`);
     checkCommand(def, line.cmd, version);
     const device = await recordDevice(ctx, user, line, req, version);
+    deviceId = device.deviceId;
     checkProvisioning(ctx.provisioning, line.cmd, device, line, req.headers, version);
-    requestBody = await readBody(req, ctx.maxBodyBytes);
+    requestBody = await readBody(req, ctx.body);
     const body = decodeBody(requestBody, req, def);
     const log = ctx.log.child({ cmd: line.cmd, user: user.email, device: device.deviceId });
     const gone = new AbortController();
@@ -60,23 +63,23 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Pr
     }).finally(() => req.socket.off('close', onClose));
     if (result.raw) {
       const headers = { ...result.headers, 'Content-Type': result.raw.contentType };
-      return { http: 200, headers, body: result.raw.data, requestBody, account: user.email, deviceId: line.deviceId };
+      return { http: 200, headers, body: result.raw.data, requestBody, account: user.email, deviceId };
     }
-    return respond(200, result.headers ?? {}, result.body, requestBody, user, line);
+    return respond(200, result.headers ?? {}, result.body, requestBody, user, deviceId);
   } catch (e) {
     if (!(e instanceof EasError)) throw e;
     if (e.http === 413) req.resume();
     const body = e.status !== undefined && def && version && atLeast(version, '14.0') ? statusBody(def, e.status) : undefined;
     ctx.log.info({ cmd: line?.cmd, user: user?.email, http: e.http, status: e.status }, e.message);
-    return respond(body ? 200 : e.http, e.headers, body, requestBody, user, line);
+    return respond(body ? 200 : e.http, e.headers, body, requestBody, user, deviceId);
   }
 }
 
 function respond(http: number, headers: Record<string, string>, tree: Element | undefined, requestBody: Buffer,
-  user: User | undefined, line: RequestLine | undefined): PostOutcome {
+  user: User | undefined, deviceId: string | undefined): PostOutcome {
   const body = tree ? encode(tree) : Buffer.alloc(0);
   const all = tree ? { ...headers, 'Content-Type': WBXML } : headers;
-  return { http, headers: all, body, requestBody, account: user?.email, deviceId: line?.deviceId };
+  return { http, headers: all, body, requestBody, account: user?.email, deviceId };
 }
 
 function readLine(query: string): RequestLine {

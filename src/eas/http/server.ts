@@ -15,7 +15,10 @@ import { SERVER_VERSION, SUPPORTED_VERSIONS } from '../version.js';
 import { implementedCommands } from '../commands/index.js';
 import { provisioningSettings, type ProvisioningSettings } from '../provisioning/gate.js';
 import type { DevicePolicy } from '../provisioning/policy.js';
+import { Spooler, type SpoolGauge } from '../../net/spool.js';
 import { AUTODISCOVER_PATH, autodiscover } from './autodiscover.js';
+import { BodyAborted, type BodyLimits } from './body.js';
+import { applyLimits, resolveLimits, type HttpLimitOptions } from './limits.js';
 import { handlePost, type PostOutcome } from './post.js';
 
 export const EAS_PATH = '/microsoft-server-activesync';
@@ -29,6 +32,8 @@ export interface EasServerOptions {
   behindProxy?: boolean;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
+  /** Timeouts, connection count and body spool (docs/limits.md); each has a default. */
+  limits?: HttpLimitOptions | undefined;
   /** Directory for per-device protocol logs; undefined turns them off. */
   protocolLogDir?: string | undefined;
   /** Refuse devices without the current policy key (docs/provisioning.md); off by default. */
@@ -41,25 +46,36 @@ export interface EasServerOptions {
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
+const spoolers = new WeakMap<Server, Spooler>();
+
 export function createEasServer(options: EasServerOptions): Server {
+  const limits = resolveLimits(options.limits);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const ctx = {
     ...options,
     auth: new Authenticator(options.store),
     waits: new DeviceWaits(),
     protocolLog: options.protocolLogDir ? new ProtocolLog(options.protocolLogDir) : undefined,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    maxBodyBytes,
+    body: { maxBytes: maxBodyBytes, idleMs: limits.bodyIdleTimeoutMs, spooler: new Spooler(limits.spool) },
     provisioning: provisioningSettings({ required: options.requireProvisioning, policy: options.policy }),
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     route(ctx, req, res).catch(e => fail(ctx.log, res, e));
   };
-  const server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
-  // Ping and hanging Sync hold a request open for up to an hour (MS-ASCMD 2.2.3.79); only the
-  // upload of a request is bounded.
-  server.requestTimeout = 5 * 60 * 1000;
-  server.headersTimeout = 60 * 1000;
-  server.keepAliveTimeout = 30 * 1000;
+  const http = { connectionsCheckingInterval: limits.timeoutCheckIntervalMs };
+  const server = options.tls
+    ? createHttpsServer({ ...http, ...options.tls, handshakeTimeout: limits.tlsHandshakeTimeoutMs }, listener)
+    : createHttpServer(http, listener);
+  applyLimits(server, limits);
+  spoolers.set(server, ctx.body.spooler);
   return server;
+}
+
+/** Request bodies this server is receiving right now: bytes in memory, bytes in spool files. */
+export function bodyGauge(server: Server): SpoolGauge {
+  const spooler = spoolers.get(server);
+  return spooler ? spooler.gauge() : { memoryBytes: 0, diskBytes: 0, uploads: 0 };
 }
 
 export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & {
@@ -67,6 +83,7 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   waits: DeviceWaits;
   protocolLog: ProtocolLog | undefined;
   maxBodyBytes: number;
+  body: BodyLimits;
   provisioning: ProvisioningSettings;
   publicUrl?: string | undefined;
   behindProxy?: boolean | undefined;
@@ -74,7 +91,8 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
 };
 
 async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://convene');
+  const url = requestUrl(req.url);
+  if (!url) return send(res, 400, { 'Content-Type': 'text/plain' }, 'unreadable request target\n');
   const path = url.pathname.toLowerCase().replace(/\/+$/, '');
   res.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
   if (path === '/healthz') return send(res, 200, { 'Content-Type': 'text/plain' }, 'ok\n');
@@ -119,9 +137,24 @@ export function send(res: ServerResponse, status: number, headers: Record<string
 /** Last resort: the client gets a bare 500, the log gets the error and an id to find it by. */
 function fail(log: Logger, res: ServerResponse, e: unknown): void {
   if (e instanceof EasError) return send(res, e.http, e.headers, '');
+  // The client hung up mid-upload: nothing to answer, nothing wrong here.
+  if (e instanceof BodyAborted) {
+    log.info(e.message);
+    res.destroy();
+    return;
+  }
   const id = randomUUID();
   log.error({ err: e, errorId: id }, 'request failed');
   send(res, 500, { 'X-Convene-Error-Id': id }, '');
+}
+
+/** The request target as a URL; undefined when it is none (`//[`, `//x:99999`), answered 400. */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://convene');
+  } catch {
+    return undefined;
+  }
 }
 
 function isLoopback(req: IncomingMessage): boolean {
