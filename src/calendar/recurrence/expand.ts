@@ -6,14 +6,15 @@ import { type ParsedRule, parseRRule, plain, serialise } from './rrule.js';
 import { DAY_MS } from './vocabulary.js';
 
 /**
- * Bound on recurrence iterator steps in one expansion; beyond it: RECURRENCE_LIMIT. A step costs
- * a few microseconds, so one expansion keeps the event loop for tens of milliseconds at most
- * (docs/limits.md). Ten years of a daily series fit; longer ones are read as endless.
+ * Bound on recurrence iterator steps in one expansion; beyond it: RECURRENCE_LIMIT. A step in a
+ * zone costs ical.js 50–200 µs (its offset lookups clone), so this is what bounds the time one
+ * expansion keeps the event loop (docs/limits.md). A daily series' end is found for five years;
+ * a longer one reads as endless.
  */
-export const MAX_ITERATIONS = 5_000;
+export const MAX_ITERATIONS = 2_000;
 
 /** The longest COUNT expanded; a longer series is RECURRENCE_UNSUPPORTED (docs/limits.md). */
-export const MAX_COUNT = 3_500;
+export const MAX_COUNT = 2_000;
 
 /**
  * The first year no expansion reaches: a series stops there, and one that would go on counts as
