@@ -3,14 +3,24 @@
 import { compile } from 'html-to-text';
 import { htmlToText } from '../calendar/ical.js';
 import { receivable } from '../wbxml/text.js';
+import { nestingExceeds } from './htmlDocument.js';
 
 // html-to-text walks the element tree recursively: ~2,500 nested elements (15 KB of '<div>')
 // overflow the stack. Past MAX_DEPTH it puts DEEPER where the deeper nodes were; seeing it, we
 // convert with the linear tag stripper instead, so a hostile document keeps its text and can
 // never make filing or rendering throw. Real mail nests a few dozen levels, long threads of
 // nested quotes a few hundred.
-const MAX_DEPTH = 500;
+// Its parser (htmlparser2) also costs O(tags × depth), so a document that may nest deeper, whose
+// parse would take more than MAX_PARSER_WORK stack steps (nestingExceeds, one linear pass), or
+// that is larger than MAX_CONVERTED goes to the stripper at once: 50,000 nested <div> took
+// html-to-text 2–8 s. Ordinary mail (10,000 tags, 30 deep) is far below.
+export const MAX_DEPTH = 500;
+export const MAX_PARSER_WORK = 1_000_000;
+export const MAX_CONVERTED = 1024 * 1024;
 const DEEPER = '\uFDD0'; // a Unicode noncharacter; a body that has one merely gets the stripper
+
+/** How often each converter ran: tests see which path a document took, by count. */
+export const conversions = { library: 0, linear: 0 };
 
 // Phones wrap lines themselves; images have no text; a link shows its address unless its text is it.
 const toPlain = compile({
@@ -27,12 +37,16 @@ const toPlain = compile({
  * device may not receive (&#1;), so the text is made receivable (docs/reliability.md).
  */
 export function htmlToPlain(html: string): string {
-  try {
-    const plain = toPlain(html);
-    if (!plain.includes(DEEPER)) return receivable(plain);
-  } catch {
-    // Whatever html-to-text cannot walk, the stripper below still reads.
+  if (html.length <= MAX_CONVERTED && !nestingExceeds(html, { depth: MAX_DEPTH, work: MAX_PARSER_WORK })) {
+    try {
+      conversions.library++;
+      const plain = toPlain(html);
+      if (!plain.includes(DEEPER)) return receivable(plain);
+    } catch {
+      // Whatever html-to-text cannot walk, the stripper below still reads.
+    }
   }
+  conversions.linear++;
   return receivable(htmlToText(html));
 }
 

@@ -79,6 +79,36 @@ export function replaceComments(html: string, by: string): string {
   return out + html.slice(from);
 }
 
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+/**
+ * Whether elements may nest deeper than `limits.depth`, or a parser that walks its stack on each
+ * start tag (htmlparser2) may take more than `limits.work` steps (the sum of the depths at each
+ * start tag). Depth is start tags (not void, not `/>`) less end tags, counted in one pass that
+ * stops at a limit. An unclosed <p> counts as open, so this can only overestimate.
+ */
+export function nestingExceeds(html: string, limits: { depth: number; work: number }): boolean {
+  let depth = 0;
+  let work = 0;
+  for (let lt = html.indexOf('<'); lt >= 0; lt = html.indexOf('<', lt + 1)) {
+    const next = html.charCodeAt(lt + 1);
+    if (next === 0x2f /* / */) {
+      if (depth > 0) depth--;
+      continue;
+    }
+    if (!((next >= 0x41 && next <= 0x5a) || (next >= 0x61 && next <= 0x7a))) continue;
+    const gt = html.indexOf('>', lt + 2);
+    if (gt < 0) return false; // no tag is complete from here on
+    let end = lt + 2;
+    while (end < gt && /[A-Za-z0-9-]/.test(html[end]!)) end++;
+    if (!VOID.has(asciiLower(html.slice(lt + 1, end))) && html[gt - 1] !== '/') {
+      if (++depth > limits.depth || (work += depth) > limits.work) return true;
+    }
+    lt = gt;
+  }
+  return false;
+}
+
 function withoutDocumentParts(html: string, lower: string): string {
   const nextGt = forwardOnly(from => lower.indexOf('>', from));
   const nextHeadEnd = forwardOnly(from => firstEndTag(lower, 'head', from));

@@ -612,10 +612,10 @@ describe('expand', () => {
   });
 
   test('an endless DAILY rule read from far ahead skips the years before (same phase, same wall clock)', () => {
-    const out = expand({ rrule: 'FREQ=DAILY;INTERVAL=3', dtstart: at('2024-01-01'), from: at('2300-06-01', 0, 0), max: 3, maxIterations: 100 });
+    const out = expand({ rrule: 'FREQ=DAILY;INTERVAL=3', dtstart: at('2024-01-01'), from: at('2190-06-01', 0, 0), max: 3, maxIterations: 100 });
     const first = dayNumber(parse('2024-01-01'));
     const expected = [];
-    for (let n = dayNumber(parse('2300-06-01')); expected.length < 3; n++) if ((n - first) % 3 === 0) expected.push(fromDayNumber(n));
+    for (let n = dayNumber(parse('2190-06-01')); expected.length < 3; n++) if ((n - first) % 3 === 0) expected.push(fromDayNumber(n));
     assert.deepEqual(out.map(t => [t.year, t.month, t.day, t.hour, t.minute]), expected.map(x => [x.y, x.m, x.d, 9, 30]));
   });
 

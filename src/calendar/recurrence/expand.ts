@@ -5,8 +5,27 @@ import { invalid, RecurrenceError, unsupported } from './errors.js';
 import { type ParsedRule, parseRRule, plain, serialise } from './rrule.js';
 import { DAY_MS } from './vocabulary.js';
 
-/** Bound on recurrence iterator steps in one expansion; beyond it: RECURRENCE_LIMIT. */
-export const MAX_ITERATIONS = 100_000;
+/**
+ * Bound on recurrence iterator steps in one expansion; beyond it: RECURRENCE_LIMIT. A step in a
+ * zone costs ical.js 50–200 µs (its offset lookups clone), so this is what bounds the time one
+ * expansion keeps the event loop (docs/limits.md). A daily series' end is found for five years;
+ * a longer one reads as endless.
+ */
+export const MAX_ITERATIONS = 2_000;
+
+/** The longest COUNT expanded; a longer series is RECURRENCE_UNSUPPORTED (docs/limits.md). */
+export const MAX_COUNT = 2_000;
+
+/**
+ * The first year no expansion reaches: a series stops there, and one that would go on counts as
+ * endless. ical.js re-expands a zone from its first onset whenever a later year is asked, so
+ * years without end made each step slower than the last.
+ */
+export const HORIZON_YEAR = 2200;
+
+/** Every iterator step any expansion took since the process started: tests read the difference
+ *  to bound the work one request or message caused, by count rather than by time. */
+export const expansionSteps = { total: 0 };
 
 export interface ExpandArgs {
   rrule: string;
@@ -22,6 +41,8 @@ export interface ExpandArgs {
   max: number;
   /** Iterator step budget; default MAX_ITERATIONS. */
   maxIterations?: number | undefined;
+  /** Set when the rule went on past HORIZON_YEAR (its starts from there are not returned). */
+  outcome?: { pastHorizon: boolean } | undefined;
 }
 
 /**
@@ -76,8 +97,13 @@ function ruleIterator(p: ParsedRule, args: ExpandArgs): () => ICAL.Time | undefi
   return () => {
     while (p.count === undefined || produced < p.count) {
       if (++steps > budget) throw new RecurrenceError('RECURRENCE_LIMIT', `more than ${budget} recurrence steps`);
+      expansionSteps.total++;
       const t = iterator.next();
       if (!t) return undefined;
+      if (t.year >= HORIZON_YEAR) {
+        if (args.outcome) args.outcome.pastHorizon = true;
+        return undefined;
+      }
       if (matches(t, p)) {
         produced++;
         return t.clone();
@@ -136,12 +162,13 @@ function excludes(exdate: ICAL.Time, t: ICAL.Time): boolean {
 }
 
 /**
- * RECURRENCE_UNSUPPORTED for rules Convene does not expand: sub-daily FREQs (EAS has none),
+ * RECURRENCE_UNSUPPORTED for rules Convene does not expand: a COUNT above MAX_COUNT, sub-daily FREQs (EAS has none),
  * non-Gregorian months (RFC 7529 RSCALE), and the shapes ical.js 2.2 expands wrongly or without
  * end (BYWEEKNO, year-wide BYDAY ordinals, ordinals mixed with day lists, BYSETPOS other than
  * "the nth of these weekdays in the month"). Everything that passes is safe to hand to ical.js.
  */
 export function checkExpandable(p: ParsedRule): void {
+  if (p.count !== undefined && p.count > MAX_COUNT) throw unsupported(`COUNT=${p.count}: more than ${MAX_COUNT} occurrences are not expanded`);
   if (['SECONDLY', 'MINUTELY', 'HOURLY'].includes(p.freq)) {
     throw unsupported(`FREQ=${p.freq}: EAS recurrences are at least daily`);
   }

@@ -3,7 +3,7 @@
 import ICAL from 'ical.js';
 import type { Exception, Recurrence } from '../model.js';
 import { toRRule } from './easToRRule.js';
-import { expand, MAX_ITERATIONS } from './expand.js';
+import { expand, HORIZON_YEAR, MAX_ITERATIONS } from './expand.js';
 import { localDate, timeMs, zonedTime } from './icalTime.js';
 import { parseRRule } from './rrule.js';
 import { DAY_MS, seriesStartOf } from './vocabulary.js';
@@ -37,7 +37,7 @@ export function occurrenceStarts(event: SeriesEvent, window: { from: number; to:
 
 /**
  * The UTC ms end of the series' last occurrence (exceptions applied), or null for an endless
- * series. A series whose every occurrence was deleted ends with its master's own end.
+ * series (also one that goes on past HORIZON_YEAR). A series whose every occurrence was deleted ends with its master's own end.
  */
 export function seriesEnd(event: SeriesEvent & { end: number }, zoneLookup: ZoneLookup): number | null {
   if (!event.recurrence) return event.end;
@@ -45,11 +45,14 @@ export function seriesEnd(event: SeriesEvent & { end: number }, zoneLookup: Zone
   const dtstart = startTime(event, zone);
   const rule = parseRRule(toRRule(event.recurrence, seriesStartOf(dtstart), { allDay: event.allDay, zone }));
   if (rule.count === undefined && rule.until === undefined) return null;
-  const all = occurrences(event, zoneLookup, undefined);
+  const outcome = { pastHorizon: false };
+  const all = occurrences(event, zoneLookup, undefined, outcome);
+  if (outcome.pastHorizon) return null;
   return all.length ? all.reduce((end, o) => Math.max(end, o.end), -Infinity) : event.end;
 }
 
-function occurrences(event: SeriesEvent, zoneLookup: ZoneLookup, window: { from: number; to: number } | undefined): Occurrence[] {
+function occurrences(event: SeriesEvent, zoneLookup: ZoneLookup, window: { from: number; to: number } | undefined,
+  outcome?: { pastHorizon: boolean }): Occurrence[] {
   const duration = Math.max(0, (event.end ?? event.start) - event.start);
   const inWindow = (o: Occurrence) => !window || (o.start < window.to && (o.start >= window.from || o.end > window.from));
   if (!event.recurrence) return [{ start: event.start, end: event.start + duration }].filter(inWindow);
@@ -60,7 +63,7 @@ function occurrences(event: SeriesEvent, zoneLookup: ZoneLookup, window: { from:
   const bounds = window && { from: window.from - duration - DAY_MS, to: window.to + DAY_MS };
   const exceptions = new Map((event.exceptions ?? []).map(x => [keyOf(x.originalStart, series), x] as const));
   const result: Occurrence[] = [];
-  for (const start of expandMs(series, bounds)) {
+  for (const start of expandMs(series, bounds, outcome)) {
     const x = exceptions.get(keyOf(start, series));
     exceptions.delete(keyOf(start, series));
     if (!x) result.push({ start, end: start + duration });
@@ -89,14 +92,18 @@ function movedTo(x: Exception, originalStart: number, duration: number): Occurre
 }
 
 /** The series' starts (UTC ms) between bounds (whole series when none), RRULE ∪ … only. */
-function expandMs(s: Series, bounds: { from: number; to: number } | undefined): number[] {
-  const at = (ms: number) => (s.event.allDay ? localDate(ms, s.zone) : zonedTime(ms, s.zone));
+function expandMs(s: Series, bounds: { from: number; to: number } | undefined, outcome?: { pastHorizon: boolean }): number[] {
+  // No zone math past the horizon: ical.js would expand the zone again for every later year.
+  const horizon = Date.UTC(HORIZON_YEAR, 0, 1);
+  if (bounds && bounds.from >= horizon) return [];
+  const at = (ms: number) => (s.event.allDay ? localDate(Math.min(ms, horizon), s.zone) : zonedTime(Math.min(ms, horizon), s.zone));
   const times = expand({
     rrule: s.rrule,
     dtstart: s.dtstart,
     from: bounds && at(bounds.from),
     until: bounds && at(bounds.to),
     max: MAX_ITERATIONS,
+    outcome,
   });
   return times.map(t => timeMs(t, s.zone));
 }

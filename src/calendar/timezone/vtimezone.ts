@@ -7,6 +7,8 @@ import { TimeZoneError } from './errors.js';
 import { ruleInstant, utcMs } from './gregorian.js';
 import { rulesFor, timeZoneInfoForIana } from './ianaToBlob.js';
 import { blobOffsets, type Timeline, timelineFrom, yearWindow } from './timeline.js';
+import { HORIZON_YEAR } from '../recurrence/expand.js';
+import { observanceOnsets } from './observances.js';
 import { canonicalZone, utcToLocal } from './zones.js';
 
 const BYDAY = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'] as const;
@@ -43,15 +45,41 @@ export function vtimezoneFor(zone: string, year: number): string {
   return [`BEGIN:VTIMEZONE`, `TZID:${zone}`, ...body, 'END:VTIMEZONE', ''].join('\r\n');
 }
 
-/** The ical.js zone for `zone`, registered with ICAL.TimezoneService on first use (with the rules
- *  of the `year` it was first asked for; later years reuse them). */
+/**
+ * The ical.js zone for `zone`, registered with ICAL.TimezoneService on first use, with the rules of
+ * the `year` it was first asked for (clamped to 1970 … HORIZON_YEAR − 1, so that an event in
+ * year 1 cannot give a zone its local mean time for everyone); later years reuse them.
+ */
 export function registerTimezone(zone: string, year: number): ICAL.Timezone {
   if (canonicalZone(zone) === 'UTC') return ICAL.Timezone.utcTimezone;
   if (ICAL.TimezoneService.has(zone)) return ICAL.TimezoneService.get(zone);
-  const component = new ICAL.Component(ICAL.parse(vtimezoneFor(zone, year)));
+  const component = new ICAL.Component(ICAL.parse(registeredVtimezone(zone, Math.min(Math.max(year, 1970), HORIZON_YEAR - 1))));
   const tz = new ICAL.Timezone({ component, tzid: zone });
+  // ical.js expands a zone from its first onset again (appending) each time a later year than it
+  // covers is asked: cover every year up to the horizon now, once.
+  tz.utcOffset(ICAL.Time.fromData({ year: HORIZON_YEAR, month: 1, day: 1 }));
   ICAL.TimezoneService.register(tz);
   return tz;
+}
+
+/** vtimezoneFor's zone with each observance's onsets up to HORIZON_YEAR as RDATEs (one per
+ *  property: ical.js reads only the first value of each), which ical.js reads without stepping a
+ *  rule iterator through every year. */
+function registeredVtimezone(zone: string, year: number): string {
+  const info = timeZoneInfoForIana(zone, year);
+  const { std, dst, hasDst } = blobOffsets(info);
+  if (!hasDst) return vtimezoneFor(zone, year);
+  const observance = (kind: string, st: SystemTime, from: number, to: number) => {
+    const onsets: string[] = [];
+    for (let y = Math.min(1970, year - 1); y < HORIZON_YEAR; y++) {
+      const at = ruleInstant(st, y, 0);
+      if (at !== undefined) onsets.push(icalLocal(at));
+    }
+    return [`BEGIN:${kind}`, `DTSTART:${onsets[0]}`, `TZOFFSETFROM:${icalOffset(from)}`, `TZOFFSETTO:${icalOffset(to)}`, ...onsets.map(at => `RDATE:${at}`), `END:${kind}`];
+  };
+  const body = [...observance('STANDARD', info.standardDate, dst, std), ...observance('DAYLIGHT', info.daylightDate, std, dst)];
+  if (body.some(line => line === 'DTSTART:undefined')) return vtimezoneFor(zone, year);
+  return ['BEGIN:VTIMEZONE', `TZID:${zone}`, ...body, 'END:VTIMEZONE', ''].join('\r\n');
 }
 
 /**
@@ -79,17 +107,12 @@ function zoneFromTzid(tzid: string): string | undefined {
   return undefined;
 }
 
-/** The year of a VTIMEZONE as ical.js expands it (its `changes` are UTC instants). */
+/** The year of a VTIMEZONE from its observances' onsets (bounded work: observances.ts). */
 function vtimezoneTimeline(component: ICAL.Component, year: number): Timeline {
-  // ical.js rewrites UTC UNTILs of the component it expands: work on a copy.
-  const copy = new ICAL.Component(structuredClone(component.toJSON()));
-  const tz = new ICAL.Timezone({ component: copy, tzid: 'x-convene-probe' });
-  tz.utcOffset(ICAL.Time.fromData({ year, month: 6, day: 1, hour: 0, minute: 0, second: 0 })); // expands through year + 5
-  const raw = (tz.changes as { year: number; month: number; day: number; hour: number; minute: number; second: number; utcOffset: number; prevUtcOffset: number }[]);
-  if (!raw.length) throw new TimeZoneError('TZ_INVALID', 'VTIMEZONE has no usable STANDARD/DAYLIGHT observance');
-  const events = raw.map(c => ({ at: utcMs(c.year, c.month, c.day, c.hour, c.minute, c.second), offset: Math.round(c.utcOffset / 60) }));
+  const onsets = observanceOnsets(component, year).sort((a, b) => a.at - b.at);
+  if (!onsets.length) throw new TimeZoneError('TZ_INVALID', 'VTIMEZONE has no usable STANDARD/DAYLIGHT observance');
   const { start, end } = yearWindow(year);
-  return timelineFrom(start, end, events, Math.round(raw[0]!.prevUtcOffset / 60));
+  return timelineFrom(start, end, onsets.map(o => ({ at: o.at, offset: o.offset })), onsets[0]!.from);
 }
 
 /** A VTIMEZONE's rules for `year` as the blob that describes them best. */
