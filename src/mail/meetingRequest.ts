@@ -72,7 +72,8 @@ function recurrenceNodes(r: Recurrence, version: number): ItemProps {
   put(E('DayOfMonth'), r.dayOfMonth);
   put(E('DayOfWeek'), r.dayOfWeek);
   put(E('MonthOfYear'), r.monthOfYear);
-  put('Email2:CalendarType', r.calendarType, 14);
+  // MS-ASEMAIL R291: a monthly or yearly pattern (Type 2, 3, 5, 6) names its calendar; ours are Gregorian (1).
+  put('Email2:CalendarType', r.calendarType ?? ([2, 3, 5, 6].includes(r.type) ? 1 : undefined), 14);
   put('Email2:IsLeapMonth', r.isLeapMonth === undefined ? undefined : r.isLeapMonth ? 1 : 0, 14);
   put('Email2:FirstDayOfWeek', r.firstDayOfWeek, 14.1);
   return out;

@@ -35,11 +35,36 @@ export async function deliverToAttendee(store: Store, attendee: User, msg: Outgo
     const inbox = folders.find(f => f.type === FolderType.Inbox)!;
     const calendar = folders.find(f => f.type === FolderType.Calendar)!;
     const mine = await tx.findItemsByUid(attendee.id, msg.event.uid);
-    await outdateOlderRequests(tx, attendee, mine.filter(i => i.folderId === inbox.id), msg);
-    const message = messageEvent(msg);
+    const requests = mine.filter(i => i.folderId === inbox.id);
+    const message = forAttendee(messageEvent(msg), attendee.email);
+    // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
+    if (msg.method === 'REQUEST' && requests.some(i => sameScope(i, msg) && newerThan(i.event, msg.event))) {
+      const outdated = { ...msg, messageType: MeetingMessageType.Outdated };
+      await tx.addItem(attendee.id, inbox.id, { class: 'Email', props: envelope(attendee, outdated, message), event: message, filterTime: Date.now() });
+      return;
+    }
+    await outdateOlderRequests(tx, attendee, requests, msg);
     await tx.addItem(attendee.id, inbox.id, { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() });
     await followOnCalendar(tx, attendee, calendar.id, mine.find(i => i.folderId === calendar.id), msg);
   });
+}
+
+/** MS-ASEMAIL R716: ResponseRequested follows this attendee's RSVP, when the organizer said. */
+function forAttendee(event: CalendarEvent, email: string): CalendarEvent {
+  const own = event.attendees?.find(a => a.email.toLowerCase() === email);
+  return own?.rsvp === undefined ? event : { ...event, responseRequested: own.rsvp };
+}
+
+function sameScope(item: Item, msg: Outgoing): boolean {
+  const rid = item.props.find(p => p[0] === 'Email:RecurrenceId')?.[1];
+  return msg.recurrenceId === undefined ? rid === undefined : rid === formatExtended(msg.recurrenceId);
+}
+
+/** Whether a request already held is of a later revision than the one arriving (RFC 5546 2.1.5). */
+function newerThan(held: CalendarEvent | undefined, arriving: CalendarEvent): boolean {
+  if (!held || held.dtStamp === undefined || arriving.dtStamp === undefined) return false;
+  const [a, b] = [held.sequence ?? 0, arriving.sequence ?? 0];
+  return a > b || (a === b && held.dtStamp > arriving.dtStamp);
 }
 
 /** The meeting as the message describes it: the series, or the one occurrence resolved. */

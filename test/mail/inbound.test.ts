@@ -199,6 +199,28 @@ describe('inbound SMTP (an MX for the accounts here)', () => {
     assert.deepEqual([own.subject, own.responseType, own.busyStatus], ['Remote planning (agenda)', 3, 2]);
   });
 
+  it('MS-ASEMAIL R1070: the same SEQUENCE with a DtStamp older than a request already here is outdated (type 4)', async () => {
+    const before = (await calendarItem('bob@example.com', REMOTE_UID))!.event!;
+    const stale = { ...remoteMeeting, sequence: 2, start: START + 5 * HOUR, end: START + 6 * HOUR, subject: 'Stale', dtStamp: Date.now() - 86_400_000 };
+    await imip({ from: 'carol@elsewhere.example', to: 'bob@example.com', method: 'REQUEST', ics: eventsToIcs([stale], { method: 'REQUEST' }) });
+    const requests = await mailOf('bob@example.com', 'IPM.Schedule.Meeting.Request');
+    assert.equal(text(requests.at(-1)?.props, 'Email2:MeetingMessageType'), '4');
+    assert.equal(text(requests.at(-2)?.props, 'Email2:MeetingMessageType'), '2', 'the newer request stays answerable');
+    assert.deepEqual((await calendarItem('bob@example.com', REMOTE_UID))!.event, before, 'the calendar is left alone');
+  });
+
+  it('MS-ASEMAIL R716 and R291: ResponseRequested follows the attendee\'s RSVP; a monthly pattern carries CalendarType', async () => {
+    const uid = 'convene-rsvp-false@elsewhere.example';
+    const monthly: CalendarEvent = { ...remoteMeeting, uid, subject: 'FYI monthly', attendees: [{ email: 'bob@example.com', name: 'Bob', type: 2, status: 5, rsvp: false }],
+      recurrence: { type: 2, interval: 1, dayOfMonth: new Date(START).getUTCDate(), occurrences: 6 } };
+    await imip({ from: 'carol@elsewhere.example', to: 'bob@example.com', method: 'REQUEST', ics: eventsToIcs([monthly], { method: 'REQUEST' }) });
+    const { collection } = await syncedDevice(t, 'bob@example.com', String(await folder('bob@example.com', FolderType.Inbox)), { deviceId: 'BOBRSVP', version: '14.1' });
+    const seen = [...collection.items.values()].find(p => text(p, 'Email:Subject') === 'FYI monthly');
+    const inner = nodes(seen, 'Email:MeetingRequest');
+    assert.equal(text(inner, 'Email:ResponseRequested'), '0');
+    assert.equal(text(nodes(nodes(inner, 'Email:Recurrences'), 'Email:Recurrence'), 'Email2:CalendarType'), '1');
+  });
+
   it('a REQUEST from outside naming a local organizer is refused as spoofed: no meeting, logged, delivered as plain mail', async () => {
     const spoof = { ...localMeeting, uid: 'spoof@example.com', attendees: [{ email: 'bob@example.com', status: 5 as const }] };
     await imip({ from: 'alice@example.com', to: 'bob@example.com', method: 'REQUEST', ics: eventsToIcs([spoof], { method: 'REQUEST' }), subject: 'Spoofed' });
