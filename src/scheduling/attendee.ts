@@ -25,7 +25,7 @@ export interface MeetingAnswer {
   version: number;
 }
 
-export type AnswerFailure = 'INVALID_REQUEST' | 'REQUEST_MISSING' | 'NOT_ANSWERABLE' | 'ALREADY_ANSWERED';
+export type AnswerFailure = 'INVALID_REQUEST' | 'REQUEST_MISSING' | 'NOT_ANSWERABLE' | 'ALREADY_ANSWERED' | 'NO_RECURRENCE';
 export type AnswerOutcome = { ok: true; calendarId?: string | undefined } | { ok: false; reason: AnswerFailure };
 
 const PARTSTAT: Record<MeetingAnswer['userResponse'], PartStat> = { 1: 'ACCEPTED', 2: 'TENTATIVE', 3: 'DECLINED' };
@@ -50,7 +50,10 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
     if (a.instanceId !== undefined) {
       // MS-ASCMD 2.2.3.92: InstanceId is 14.1+ and must name an occurrence of a recurring meeting.
       const series = own?.event ?? meeting;
-      const at = a.version >= 14.1 ? occurrenceOf(series, a.instanceId) : 'NOT_RECURRING';
+      if (a.version < 14.1) return { ok: false, reason: 'INVALID_REQUEST' };
+      const at = occurrenceOf(series, a.instanceId);
+      // MS-ASCMD 2.2.3.92.3: an InstanceId on a meeting that does not recur is 146; one that names no occurrence, 2.
+      if (at === 'NOT_RECURRING') return { ok: false, reason: 'NO_RECURRENCE' };
       if (typeof at !== 'number') return { ok: false, reason: 'INVALID_REQUEST' };
       recurrenceId = at;
     }

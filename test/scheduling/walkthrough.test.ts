@@ -168,6 +168,11 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.equal(outdated.body?.child('Result')?.childText('Status'), '4');
     // A time change puts Bob's answer on Alice's copy back to "not responded".
     const [current] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Outdated' && text(nodes(p, 'Email:MeetingRequest'), 'Email2:MeetingMessageType') === '2')!;
+    // MS-ASCMD 2.2.3.92.3: InstanceId on a meeting that does not recur is 146; one that is no date-time, 104.
+    const withInstance = (instanceId: string) => bobClient.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', current), mr('InstanceId', instanceId)])]));
+    assert.equal((await withInstance(new Date(START + HOUR).toISOString())).body?.child('Result')?.childText('Status'), '146');
+    assert.equal((await withInstance('tomorrow')).body?.child('Result')?.childText('Status'), '104');
     // Answered by LongId, as after a Search (MS-ASCMD 2.2.3.98.2): no RequestId to repeat.
     const answered = (await byLongId(bobClient, current)).body?.child('Result');
     assert.equal(answered?.childText('Status'), '1');

@@ -2,6 +2,8 @@
 import { longIdAsServerId } from '../../search/longId.js';
 import { answerMeeting, type AnswerFailure, type MeetingAnswer } from '../../scheduling/attendee.js';
 import { tags, type Element } from '../../wbxml/index.js';
+import { CommonStatus } from '../status.js';
+import { EAS_DATE_TIME } from './composeMail.js';
 import type { CommandContext, CommandResult } from './types.js';
 
 const mr = tags('MeetingResponse');
@@ -17,11 +19,13 @@ const STATUS: Record<AnswerFailure, number> = {
   // The request (or calendar item) named was answered or deleted since the device last synced —
   // by another device of the same user, say. The first answer stands; this one changes nothing.
   ALREADY_ANSWERED: MeetingResponseStatus.InvalidRequest,
+  // MS-ASCMD 2.2.3.92.3: InstanceId on a meeting that does not recur.
+  NO_RECURRENCE: CommonStatus.NoRecurrenceInCalendar,
 };
 
 /** `echo`: the RequestId the Result repeats — none when the device named the request by LongId. */
 type Parsed = { answer: Omit<MeetingAnswer, 'version'>; echo: string | undefined; instanceId?: string | undefined }
-  | { invalid: true; requestId?: string | undefined };
+  | { invalid: true; requestId?: string | undefined; status?: number | undefined };
 
 export async function meetingResponse(ctx: CommandContext): Promise<CommandResult> {
   const requests = ctx.body?.name === 'MeetingResponse' ? ctx.body.all('Request') : [];
@@ -29,7 +33,7 @@ export async function meetingResponse(ctx: CommandContext): Promise<CommandResul
   for (const r of requests.length ? requests : [undefined]) {
     const parsed = parse(r);
     if ('invalid' in parsed) {
-      results.push(result(parsed.requestId, MeetingResponseStatus.InvalidRequest));
+      results.push(result(parsed.requestId, parsed.status ?? MeetingResponseStatus.InvalidRequest));
       continue;
     }
     const outcome = await answerMeeting(ctx.store, ctx.user, { ...parsed.answer, version: Number(ctx.version) });
@@ -51,6 +55,8 @@ function parse(r: Element | undefined): Parsed {
   if (!r || !requestId || !collectionId || ![1, 2, 3].includes(userResponse)) return { invalid: true, requestId };
   const send = r.child('SendResponse');
   const instanceId = r.childText('InstanceId')?.trim();
+  // MS-ASCMD 2.2.3.92.3: an InstanceId that is no date-time is common Status 104.
+  if (instanceId !== undefined && !EAS_DATE_TIME.test(instanceId)) return { invalid: true, requestId, status: CommonStatus.InvalidDateTime };
   return {
     echo: named ? undefined : requestId,
     answer: {

@@ -144,5 +144,6 @@ function decodeLongId(value: string | undefined): string | undefined {
   }
 }
 
-const EAS_DATE_TIME = /^\d{4}-?\d{2}-?\d{2}T\d{2}:?\d{2}(:?\d{2}([.,]\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
+/** MS-ASDTYPE 2.3 date-time, in the extended or the compact form. */
+export const EAS_DATE_TIME = /^\d{4}-?\d{2}-?\d{2}T\d{2}:?\d{2}(:?\d{2}([.,]\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
 const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
