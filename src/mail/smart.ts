@@ -5,6 +5,7 @@
 // the meeting bookkeeping and every delivery: a failure at any point sends and stores nothing.
 import { randomUUID } from 'node:crypto';
 import { eventsToIcs } from '../calendar/ical.js';
+import type { CalendarEvent } from '../calendar/model.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 import { composeMessage, composeWithFields, type ComposedAttachment } from './compose.js';
@@ -70,25 +71,25 @@ async function fromDevice(tx: Store, user: User, device: ParsedMessage, o: Origi
   const forward = s.kind === 'forward';
   let handled: Set<string> | undefined;
   let invitation: { method: string; content: string } | undefined;
+  let appointment: ComposedAttachment | undefined;
   const done = forward && o.meeting ? await forwardMeeting(tx, user, o.meeting, forwardeesOf(o.meeting, user, visibleRecipients(device))) : undefined;
   if (done) {
     handled = done.handled;
     invitation = { method: 'REQUEST', content: done.ics };
-  } else if (forward && o.appointment) {
-    invitation = { method: 'PUBLISH', content: eventsToIcs([o.appointment], { method: 'PUBLISH' }) };
-  }
+  } else if (forward && o.appointment && !device.calendar) appointment = appointmentFile(o.appointment);
   const icalEvent = device.calendar ? { method: device.calendar.method, content: device.calendar.text } : invitation;
   // MS-ASCMD 2.2.3.148 ReplaceMime: the device sent the whole message; it goes out as sent, except
   // that a forwarded meeting stays an invitation (as on Exchange).
-  if (s.replaceMime && (!invitation || device.calendar)) return { mime: device.raw, handled };
+  if (s.replaceMime && (!(invitation || appointment) || device.calendar)) return { mime: device.raw, handled };
   const texts = s.replaceMime ? device : forward ? forwardTexts(device, o) : replyTexts(device, o);
   const own = device.attachments.filter(a => !(device.calendar && /^(text\/calendar|application\/ics)$/.test(a.contentType)));
   // A new invitation replaces the original's own calendar part: one text/calendar per message.
-  const originals = invitation ? o.attachments.filter(a => !/^(text\/calendar|application\/ics)$/.test(a.contentType)) : o.attachments;
+  const originals = invitation || appointment ? o.attachments.filter(a => !/^(text\/calendar|application\/ics)$/.test(a.contentType)) : o.attachments;
   const added = s.replaceMime ? [] : forward ? originals : inlineImagesOf(o, texts.html);
   const fields = headerFields(device.raw).fields.map(f => f.raw);
   if (!s.replaceMime) fields.push(...threading(device, o, forward));
-  const mime = await composeWithFields(fields, { text: texts.text, html: texts.html, attachments: [...own, ...added], icalEvent });
+  const attachments = [...own, ...added, ...(appointment ? [appointment] : [])];
+  const mime = await composeWithFields(fields, { text: texts.text, html: texts.html, attachments, icalEvent });
   return { mime, handled };
 }
 
@@ -103,15 +104,27 @@ async function forwardToForwardees(tx: Store, user: User, o: Original, s: SmartS
   if (done) {
     handled = done.handled;
     icalEvent = { method: 'REQUEST', content: done.ics };
-  } else if (o.appointment) icalEvent = { method: 'PUBLISH', content: eventsToIcs([o.appointment], { method: 'PUBLISH' }) };
+  }
+  const appointment = !done && o.appointment ? appointmentFile(o.appointment) : undefined;
   const note = s.note?.type === 2 ? { html: s.note.data } : { text: s.note?.data ?? '' };
   const texts = forwardTexts(note, o);
   const mime = await composeMessage({
     from: { name: user.displayName, address: user.email }, to: forwardees.map(f => (f.name ? { name: f.name, address: f.email } : f.email)),
-    subject: `FW: ${o.subject}`, text: texts.text, html: texts.html, icalEvent,
+    subject: `FW: ${o.subject}`, text: texts.text, html: texts.html, icalEvent, attachments: appointment && [appointment],
     messageId: `<${randomUUID()}@${user.email.split('@')[1] ?? 'convene'}>`, date: new Date(),
   });
   return { mime, handled };
+}
+
+/**
+ * An appointment (nobody invited) travels as one iCalendar file, a PUBLISH: it is not an invitation,
+ * so it has no text/calendar alternative beside it (an iMIP REQUEST has; see compose.ts).
+ */
+function appointmentFile(event: CalendarEvent): ComposedAttachment {
+  return {
+    filename: 'appointment.ics', contentType: 'text/calendar; method=PUBLISH; charset=utf-8', inline: false,
+    content: Buffer.from(eventsToIcs([event], { method: 'PUBLISH' }), 'utf8'),
+  };
 }
 
 /**

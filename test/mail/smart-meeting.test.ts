@@ -228,6 +228,8 @@ describe('SmartForward / SmartReply of meetings', () => {
     const parsed = await PostalMime.parse((await sink.next()).raw);
     assert.equal(parsed.subject, 'FW: Dentist');
     assert.equal(parsed.attachments.find(a => a.mimeType === 'text/calendar')?.method, 'PUBLISH');
+    // The appointment travels once: one iCalendar file, no alternative part and no application/ics copy.
+    assert.equal(parsed.attachments.filter(a => /calendar|ics/.test(a.mimeType)).length, 1);
   });
 
   it('a reply to the meeting request is mail to the organizer, quoting the request', async () => {
