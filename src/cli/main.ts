@@ -1,4 +1,5 @@
 // `convene`: the one entry point. Errors a person can fix are printed plainly, never as a stack.
+import { readFileSync } from 'node:fs';
 import { AccountError } from '../accounts/accounts.js';
 import { WbxmlError } from '../wbxml/index.js';
 import { CalendarError } from '../calendar/errors.js';
@@ -22,25 +23,43 @@ ${CALENDAR_HELP}
 
 ${WBXML_HELP}`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
-  serve: serveCommand,
-  user: userCommand,
-  device: deviceCommand,
-  calendar: calendarCommand,
-  wbxml: wbxmlCommand,
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
+  serve: { run: serveCommand, help: SERVE_HELP },
+  user: { run: userCommand, help: USER_HELP },
+  device: { run: deviceCommand, help: DEVICE_HELP },
+  calendar: { run: calendarCommand, help: CALENDAR_HELP },
+  wbxml: { run: wbxmlCommand, help: WBXML_HELP },
 };
+
+const isHelp = (arg: string | undefined) => arg === 'help' || arg === '--help' || arg === '-h';
+
+/** The version in package.json (dist/src/cli/main.js and src/cli/main.ts both sit three levels down). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
+  if (!command || isHelp(command)) {
     console.log(HELP);
     return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
-    console.error(`convene: unknown command "${command}"\n\n${HELP}`);
+  if (command === '--version' || command === '-V' || command === 'version') {
+    console.log(`convene ${version()}`);
+    return 0;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    console.error(`convene: unknown command "${command}" (convene --help lists them)`);
     return 2;
   }
+  // Help at every level, before anything opens a store: `convene user --help`, `convene user add -h`.
+  if (args.some(isHelp)) {
+    console.log(entry.help);
+    return 0;
+  }
+  const run = entry.run;
   try {
     await run(args);
     return 0;
@@ -53,7 +72,10 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`convene: ${(e as Error).message}`);
       return 1;
     }
-    throw e;
+    // Anything else is a bug: one line for the person, the stack with CONVENE_DEBUG=1.
+    if (process.env.CONVENE_DEBUG) throw e;
+    console.error(`convene: unexpected error: ${e instanceof Error ? e.message : String(e)} (CONVENE_DEBUG=1 shows the details)`);
+    return 1;
   }
 }
 

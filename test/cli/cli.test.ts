@@ -1,7 +1,7 @@
 // The `convene` command as a person uses it: separate processes on one data directory.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -25,6 +25,25 @@ describe('convene CLI', () => {
     assert.equal(r.code, 0);
     assert.match(r.out, /convene serve/);
     assert.match(r.out, /convene user add/);
+  });
+
+  it('--version, and help at every level without touching a store', () => {
+    const { version } = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) assert.deepEqual([convene([flag]).code, convene([flag]).out.trim()], [0, `convene ${version}`]);
+    const empty = mkdtempSync(join(tmpdir(), 'convene-help-'));
+    try {
+      for (const [args, expected] of [[['user', '--help'], /convene user add/], [['user', 'add', '-h'], /convene user add/], [['wbxml', '--help'], /wbxml decode/],
+        [['calendar', '--help'], /calendar import/], [['device', 'help'], /device list/], [['serve', '--help'], /convene serve/]] as const) {
+        const r = convene([...args], undefined, { CONVENE_DATA: join(empty, 'data') });
+        assert.equal(r.code, 0, args.join(' '));
+        assert.match(r.out, expected);
+      }
+      assert.equal(existsSync(join(empty, 'data')), false, 'help opens no store');
+      const unknown = convene(['frobnicate']);
+      assert.equal(unknown.err.trim().split('\n').length, 1, 'one line');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('adds, lists, re-passwords and removes accounts; bad input is a plain message', () => {
