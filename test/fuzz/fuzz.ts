@@ -19,7 +19,7 @@ const PATH = process.env.FUZZ_PATH || undefined;
  */
 export function params<T>(fast: number, weight = 1, o: { known?: boolean } = {}): fc.Parameters<T> {
   const numRuns = LONG ? Math.max(1, Math.round(Number(process.env.FUZZ_RUNS) * weight)) : fast;
-  return { seed: SEED, numRuns, ...(PATH ? { path: PATH } : {}), ...(o.known && !LONG ? { endOnFailure: true } : {}) };
+  return { seed: SEED, numRuns, includeErrorInReport: true, ...(PATH ? { path: PATH } : {}), ...(o.known && !LONG ? { endOnFailure: true } : {}) };
 }
 
 /** A node:test `todo` while a known bug (issue 10) still fails this property; see docs/reliability.md. */
