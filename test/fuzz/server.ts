@@ -2,6 +2,7 @@
 // calls counted, plus what the properties check: a snapshot of the accounts' data (folders, their
 // modseqs, OOF, the outbound queue) and a full Sync of every folder from a fresh device.
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { CollectionMirror } from '../../src/client/collection.js';
 import { type EasClient, type EasResponse, type SendOptions } from '../../src/client/EasClient.js';
 import { FolderHierarchyMirror } from '../../src/client/folders.js';
@@ -19,13 +20,18 @@ export interface FuzzServer extends TestServer {
   counter: { calls: number };
 }
 
+/** The last error the server logged (a 500's cause), for failure messages. */
+let lastError = '';
+export const serverError = (): string => lastError;
+const errorLog = pino({ level: 'error' }, { write: (line: string) => { lastError = line.slice(0, 600); } });
+
 export async function startFuzzServer(): Promise<FuzzServer> {
   const counter = { calls: 0 };
   const backend = async () => {
     const b = await sqliteBackend();
     return { ...b, open: async () => countingStore(await b.open(), counter) };
   };
-  const t = await startServer({ users: USERS, backend });
+  const t = await startServer({ users: USERS, backend, server: { log: errorLog } });
   return { ...t, counter };
 }
 
@@ -78,9 +84,9 @@ export async function assertFullSync(t: TestServer, email: string, deviceId: str
     if (folder.type === FolderType.Journal || folder.type === FolderType.UserJournal) continue;
     const mirror = new CollectionMirror(client, folder.serverId);
     const first = await mirror.sync();
-    assert.equal(first.response.status, 200, `Sync of folder ${folder.displayName}: HTTP ${first.response.status}`);
+    assert.equal(first.response.status, 200, `Sync of folder ${folder.displayName}: HTTP ${first.response.status} ${serverError()}`);
     for (const round of await mirror.syncAll()) {
-      assert.equal(round.response.status, 200, `Sync of folder ${folder.displayName}: HTTP ${round.response.status}`);
+      assert.equal(round.response.status, 200, `Sync of folder ${folder.displayName}: HTTP ${round.response.status} ${serverError()}`);
       assert.equal(round.status, 1, `Sync of folder ${folder.displayName}: Status ${round.status}`);
     }
   }
