@@ -12,7 +12,7 @@ import { importIcs } from '../../src/calendar/importExport.js';
 import { DeliveryError, deliverInbound } from '../../src/mail/inbound.js';
 import { fieldValue, hostileString, knownBug, params } from './fuzz.js';
 import { icsArb } from './icsArb.js';
-import { assertFullSync, snapshot, startFuzzServer, USERS, type FuzzServer } from './server.js';
+import { assertFullSync, emptyFolders, snapshot, startFuzzServer, USERS, type FuzzServer } from './server.js';
 import { recurrenceSteps, resetSteps } from './steps.js';
 
 const PEOPLE = [...USERS, 'carol@elsewhere.example'];
@@ -54,6 +54,7 @@ describe('fuzz: inbound mail, iCalendar import and the request line', () => {
 
   /** Accepted: within budget and syncable. Refused: a typed error and the store as it was. */
   async function deliver(raw: Buffer, rcptTo: string[]): Promise<void> {
+    await emptyFolders(t.store);
     const before = await snapshot(t.store);
     resetSteps();
     let refusedBy: unknown;
@@ -81,6 +82,7 @@ describe('fuzz: inbound mail, iCalendar import and the request line', () => {
     });
 
   async function importCalendar(ics: string): Promise<void> {
+    await emptyFolders(t.store);
     const user = (await t.store.findUserByEmail(USERS[0]!))!;
     const before = await snapshot(t.store);
     resetSteps();
