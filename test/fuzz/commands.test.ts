@@ -14,7 +14,7 @@ import { CollectionMirror } from '../../src/client/collection.js';
 import { Element, fromXml, PAGES } from '../../src/wbxml/index.js';
 import type { PageInfo } from '../../src/wbxml/pages.js';
 import { FolderType } from '../../src/store/types.js';
-import { fieldValue, knownBug, params } from './fuzz.js';
+import { fieldValue, params } from './fuzz.js';
 import { assertFullSync, sendWoken, serverError, snapshot, startFuzzServer, USERS, type FuzzServer } from './server.js';
 import { recurrenceSteps, resetSteps } from './steps.js';
 
@@ -165,8 +165,9 @@ describe('fuzz: every EAS command over HTTP', () => {
     test(`${name}: no 5xx, bounded work, refusals change nothing, the store stays syncable`, async () => {
       await fc.assert(fc.asyncProperty(arb(true), ([i, e, v]) => oneRequest(name, templates[i]!, folder, e, v)), params(8, 0.2));
     });
-    test(`${name}: the same with control characters (NUL …) in values`, knownBug('(a) a NUL or control character in a stored string makes every Sync of the folder HTTP 500'), async () => {
-      await fc.assert(fc.asyncProperty(arb(false), ([i, e, v]) => oneRequest(name, templates[i]!, folder, e, v)), params(3, 0.1, { known: true }));
+    // Bug (a) is not reachable this way (200 runs per command found no case): these run as ordinary tests.
+    test(`${name}: the same with control characters, NUL included (as OPAQUE), in values`, async () => {
+      await fc.assert(fc.asyncProperty(arb(false), ([i, e, v]) => oneRequest(name, templates[i]!, folder, e, v)), params(3, 0.1));
     });
   }
 });
