@@ -367,6 +367,8 @@ interface Reader {
   timesOptional?: boolean | undefined;
 }
 
+const YEAR_10000 = Date.UTC(10000, 0, 1);
+
 function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Component, string[] | undefined>): CalendarEvent {
   const master = group.find(v => !v.hasProperty('recurrence-id')) ?? group[0]!;
   const own = master.getFirstPropertyValue('x-convene-timezone');
@@ -385,6 +387,9 @@ function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Comp
     start = { ...start, allDay: true, time: ICAL.Time.fromData({ year: w.year, month: w.month, day: w.day, isDate: true }) };
   }
   if (end < start.ms) throw new CalendarError('ICS_INVALID', 'a VEVENT ends before it starts');
+  // RFC 5545 3.3.4 and MS-ASDTYPE 2.7.2 write four-digit years: an end past 9999 (DTSTART late in
+  // 9999 plus a DURATION) could be stored but neither exported nor synced.
+  if (end >= YEAR_10000) throw new CalendarError('ICS_INVALID', 'a VEVENT ends after the year 9999');
   const base = readOverrides(master, r);
   const event: CalendarEvent = {
     ...dropUndefined(base),

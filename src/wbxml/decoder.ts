@@ -29,8 +29,12 @@ class Decoder {
   private pos = 0;
   private page = 0;
   private stringTable: Buffer = Buffer.alloc(0);
+  /** Bytes STR_T references may still copy out of the string table (see tableString). */
+  private tableBudget: number;
 
-  constructor(private readonly buf: Buffer, private readonly maxDepth: number) {}
+  constructor(private readonly buf: Buffer, private readonly maxDepth: number) {
+    this.tableBudget = buf.length;
+  }
 
   document(): Element {
     this.header();
@@ -118,6 +122,10 @@ class Decoder {
     if (offset >= this.stringTable.length || end < 0) {
       throw new WbxmlError('WBXML_TRUNCATED', `string table reference ${offset} out of range`, this.pos);
     }
+    // Each STR_T costs two bytes but may name a string of any length: without a bound a 1 MB
+    // document expands into gigabytes of text. Decoded text stays within the document's size.
+    this.tableBudget -= end - offset;
+    if (this.tableBudget < 0) throw new WbxmlError('WBXML_TOO_LARGE', 'string table references expand past the document size', this.pos);
     return utf8(this.stringTable, offset, end);
   }
 

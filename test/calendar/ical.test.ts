@@ -355,6 +355,13 @@ describe('broken iCalendar gives CalendarError ICS_INVALID, never anything else'
     assert.equal(errorKind(() => icsToEvents(undefined as unknown as string)), 'CalendarError ICS_INVALID');
   });
 
+  // Found by test/fuzz/calendar.test.ts: accepted, then exported as DTEND:1000-0-01T0:5:5.
+  test('RFC 5545 3.3.4: an event ending after the year 9999 (DTSTART 99991231T235959Z + DURATION) is refused', () => {
+    const late = (end: string) => `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:late@x\r\nDTSTART:99991231T235959Z\r\n${end}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+    assert.equal(errorKind(() => icsToEvents(late('DURATION:PT1H'))), 'CalendarError ICS_INVALID');
+    assert.equal(errorKind(() => icsToEvents(late('DURATION:PT0S'))), 'ok');
+  });
+
   test('an empty VCALENDAR has no events', () => {
     assert.deepEqual(icsToEvents('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n'), []);
   });

@@ -460,6 +460,21 @@ describe('typed errors', () => {
     assert.equal((errorOf(() => encode(decode(doc, { maxDepth: depth }))) as WbxmlError).code, 'WBXML_TOO_DEEP');
   });
 
+  // Found by test/fuzz/wbxml.test.ts: 600 two-byte STR_T references to a 1 MiB table string made a
+  // 1 MiB document decode into 600 MiB of text (a RangeError, HTTP 500).
+  test('STR_T references cannot expand past the document size: WBXML_TOO_LARGE', () => {
+    const mb = (n: number): number[] => { const out = [n & 0x7f]; for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128)) out.unshift((v & 0x7f) | 0x80); return out; };
+    const withRefs = (tableLength: number, refs: number): Buffer => Buffer.concat([
+      Buffer.from([0x03, 0x01, 0x6a, ...mb(tableLength + 1)]), Buffer.alloc(tableLength, 0x41), Buffer.from([0x00, 0x45]),
+      Buffer.from(Array.from({ length: refs }, () => [0x83, 0x00]).flat()), Buffer.from([0x01]),
+    ]);
+    expectError(withRefs(1 << 20, 600), 'WBXML_TOO_LARGE');
+    expectError(withRefs(100, 3), 'WBXML_TOO_LARGE');
+    // What libwbxml writes (each table string referenced about once) still decodes.
+    assert.equal(decode(withRefs(100, 1)).text, 'A'.repeat(100));
+    assert.equal(decode(withRefs(2, 5)).text, 'A'.repeat(10));
+  });
+
   test('maxDepth counts empty elements too, so decode never returns a tree encode refuses', () => {
     const nested = (levels: number): Buffer => Buffer.concat([Buffer.from(OK), Buffer.alloc(levels - 1, 0x45), Buffer.from([0x06]), Buffer.alloc(levels - 1, 0x01)]);
     assert.ok(encode(decode(nested(64))).equals(nested(64)));

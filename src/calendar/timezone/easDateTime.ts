@@ -31,7 +31,10 @@ export function parseEasDateTime(text: string): number {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || (hour > 23 && !midnight24) || minute > 59 || second > 59) {
     throw new TimeZoneError('TZ_INVALID', `Not an EAS date-time: ${text}`);
   }
-  return utcMs(year, month, day, hour, minute, second, ms) - zoneDesignatorMinutes(m[8]!) * MINUTE;
+  const instant = utcMs(year, month, day, hour, minute, second, ms) - zoneDesignatorMinutes(m[8]!) * MINUTE;
+  // Hour 24 of 9999-12-31, or an offset, can land outside the four-digit years both forms write.
+  isoOf(instant);
+  return instant;
 }
 
 function zoneDesignatorMinutes(designator: string): number {
