@@ -17,17 +17,10 @@ const PATH = process.env.FUZZ_PATH || undefined;
  * `known` (a property a known bug still fails): the sample's cases only, stop at the first failure
  * without shrinking, as each failing case may cost a whole step budget.
  */
-export function params<T>(fast: number, weight = 1, o: { known?: boolean } = {}): fc.Parameters<T> {
+export function params<T>(fast: number, weight = 1): fc.Parameters<T> {
   const long = Math.max(1, Math.round(Number(process.env.FUZZ_RUNS) * weight));
-  // A known-bug property only shows the bug is still there; its stalls are not all step-bounded
-  // (bug (b)'s deep HTML), so the long run gives it no more cases than the sample.
-  const numRuns = LONG && !o.known ? long : fast;
-  return { seed: SEED, numRuns, includeErrorInReport: true, ...(PATH ? { path: PATH } : {}), ...(o.known ? { endOnFailure: true } : {}) };
-}
-
-/** A node:test `todo` while a known bug (issue 10) still fails this property; see docs/reliability.md. */
-export function knownBug(reason: string): { todo: string } {
-  return { todo: `issue 10: ${reason}` };
+  const numRuns = LONG ? long : fast;
+  return { seed: SEED, numRuns, includeErrorInReport: true, ...(PATH ? { path: PATH } : {}) };
 }
 
 /** Code points a hostile device or sender picks from: controls (NUL included), Latin-1, CJK, astral, specials. */
