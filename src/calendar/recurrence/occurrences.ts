@@ -45,6 +45,8 @@ export function seriesEnd(event: SeriesEvent & { end: number }, zoneLookup: Zone
   const dtstart = startTime(event, zone);
   const rule = parseRRule(toRRule(event.recurrence, seriesStartOf(dtstart), { allDay: event.allDay, zone }));
   if (rule.count === undefined && rule.until === undefined) return null;
+  // An UNTIL at or past the horizon ends no earlier than it: endless, without expanding to find out.
+  if (rule.count === undefined && Number(rule.until!.slice(0, 4)) >= HORIZON_YEAR) return null;
   const outcome = { pastHorizon: false };
   const all = occurrences(event, zoneLookup, undefined, outcome);
   if (outcome.pastHorizon) return null;
