@@ -54,8 +54,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`convene: unknown command "${command}" (convene --help lists them)`);
     return 2;
   }
-  // Help at every level, before anything opens a store: `convene user --help`, `convene user add -h`.
-  if (args.some(isHelp)) {
+  // Help at every level, before anything opens a store: `convene user --help`, `convene user add -h`,
+  // `convene user help` (a bare "help" later on may be a value: a DeviceId, a name).
+  if (args[0] === 'help' || args.some(a => a === '--help' || a === '-h')) {
     console.log(entry.help);
     return 0;
   }

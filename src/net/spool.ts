@@ -28,6 +28,8 @@ export interface SpoolGauge {
 }
 
 /** The disk budget is spent: the caller answers "try again later" (HTTP 503, SMTP 452). */
+const DISK_TROUBLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EROFS']);
+
 export class SpoolFull extends Error {
   constructor(readonly limit: number) {
     super(`uploads in progress hold the ${limit}-byte spool budget`);
@@ -77,12 +79,30 @@ export class Spooler {
     if (ended) this.uploads--;
   }
 
-  /** @internal A fresh file only this process can reach: 0600, its name removed at once. */
+  /** @internal A fresh file only this process can reach: 0600, its name removed at once. A disk that
+   *  cannot take one (full, no descriptors, no permission) is a temporary refusal, not a server error. */
   async openFile(): Promise<FileHandle> {
-    this.dirReady ??= mkdir(this.limits.dir, { recursive: true, mode: 0o700 });
+    try {
+      return await this.newFile();
+    } catch (e) {
+      if (DISK_TROUBLE.has((e as NodeJS.ErrnoException).code ?? '')) throw new SpoolFull(this.limits.diskTotal);
+      throw e;
+    }
+  }
+
+  private async newFile(): Promise<FileHandle> {
+    // A failure is not remembered: the directory may be made (or freed) by the next upload.
+    this.dirReady ??= mkdir(this.limits.dir, { recursive: true, mode: 0o700 }).then(() => undefined, e => {
+      this.dirReady = undefined;
+      throw e;
+    });
     await this.dirReady;
     const path = join(this.limits.dir, `upload-${randomUUID()}.part`);
-    const file = await open(path, 'wx+', 0o600);
+    const file = await open(path, 'wx+', 0o600).catch(e => {
+      // Removed under us (a tmp cleaner): made again next time.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') this.dirReady = undefined;
+      throw e;
+    });
     // Unlinked while open: the bytes live until close, and a crash leaves nothing behind.
     await unlink(path).catch(() => undefined);
     return file;

@@ -7,6 +7,7 @@ import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.
 import { FolderType } from '../store/types.js';
 import { changeOccurrence, codecFor, deleteOccurrence, eventOf, ItemConversionError, occurrenceOf, storedEvent, type Stored } from './codecs.js';
 import { itemIdOf, serverIdOf, type Outcome, type SyncContext } from './collection.js';
+import { heldAt } from './serverChanges.js';
 
 export type ClientCommand =
   | { kind: 'Add'; clientId: string; props: ItemProps }
@@ -54,7 +55,7 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
   const held = (await ctx.store.heldVersions(ctx.device.id, folder.id, [item.id])).get(item.id);
   // MS-ASCMD 2.2.3.34 Conflict: the server changed the item since the device last saw it.
   // Server wins (1, the default): refuse, and the next scan sends the server's version.
-  if (held !== undefined && held < item.modseq && options.conflict !== 0) return { ...base, outcome: 'CONFLICT' };
+  if (held !== undefined && heldAt(held) < item.modseq && options.conflict !== 0) return { ...base, outcome: 'CONFLICT' };
   let next: Stored | undefined;
   if (cmd.instanceId) {
     // MS-ASAIRS 2.2.2.25: with InstanceId the Change is about that one occurrence, never the series.

@@ -2,12 +2,12 @@
 // gives the moved item a new id (a tombstone stays behind), so the answer carries its new ServerId.
 // Every device, the one that asked included, gets the Delete and the Add on its next Sync of the two
 // folders (MS-ASCMD 2.2.1.12; docs/sync.md). The mover already has the item under its new ServerId,
-// so it is recorded as holding it (MOVED_IN): if the item goes before the Add is sent, a Delete is.
+// so it is recorded as holding it (movedIn): if the item goes before the Add is sent, a Delete is.
 import type { Store } from '../store/Store.js';
 import type { Device, Folder, User } from '../store/types.js';
 import { classOfFolder } from './classes.js';
 import { itemIdOf, serverIdOf } from './collection.js';
-import { MOVED_IN } from './serverChanges.js';
+import { movedIn } from './serverChanges.js';
 
 export interface MoveRequest {
   srcMsgId: string;
@@ -42,7 +42,7 @@ export async function moveItem(ctx: MoveContext, req: MoveRequest): Promise<Move
   return ctx.store.transaction(async tx => {
     const moved = await tx.moveItem(ctx.user.id, item.id, destination.id);
     if (!moved) return fail('INVALID_SOURCE');
-    if (await tx.getCollectionState(ctx.device.id, destination.id)) await tx.holdVersions(ctx.device.id, destination.id, [[moved.id, MOVED_IN]]);
+    if (await tx.getCollectionState(ctx.device.id, destination.id)) await tx.holdVersions(ctx.device.id, destination.id, [[moved.id, movedIn(moved.modseq)]]);
     return { ok: true, dstMsgId: serverIdOf(destination.id, moved.id) };
   });
 }

@@ -39,11 +39,14 @@ const BATCH = 256;
 
 /** Decides, read-only, what a Sync would send after `from`: at most `window` changes. */
 /**
- * The version a device "holds" an item at when it moved the item there itself (MoveItems): it has
- * the item under its new ServerId but has not been sent it. Such an item still comes as an Add
- * (MS-ASCMD 2.2.1.12), and if it goes before that, as a Delete. Real versions start at 1.
+ * What a device holds of an item it moved there itself (MoveItems): the item's version, negated.
+ * It has the item under its new ServerId but has not been sent it, so the item still comes as an
+ * Add (MS-ASCMD 2.2.1.12), or as a Delete if it goes first; a Change the device makes meanwhile is
+ * no conflict (the version is known). Real versions start at 1, so a negative one is never ambiguous.
  */
-export const MOVED_IN = 0;
+export const movedIn = (modseq: number): number => -modseq;
+/** The version a held record stands for, moved in or not. */
+export const heldAt = (held: number): number => Math.abs(held);
 
 export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, folder: Folder & { modseq: number; purgedModseq?: number },
   options: Pick<CollectionOptions, 'filterType'>, from: number, window: number): Promise<Scan> {
@@ -61,9 +64,9 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
       const heldVersion = held.get(c.id);
       const outside = cutoff !== undefined && c.filterTime !== null && c.filterTime < cutoff;
       const kind: Decision['kind'] | undefined = c.deleted ? (heldVersion !== undefined ? 'Delete' : undefined)
-        : heldVersion === undefined || (heldVersion === MOVED_IN && !outside) ? (outside ? undefined : 'Add')
+        : heldVersion === undefined || (heldVersion < 0 && !outside) ? (outside ? undefined : 'Add')
           : outside ? 'SoftDelete'
-            : heldVersion < c.modseq ? 'Change' : undefined;
+            : heldAt(heldVersion) < c.modseq ? 'Change' : undefined;
       if (kind) {
         if (decided.length >= window) { moreAvailable = true; break scan; }
         decided.push({ kind, id: c.id, modseq: c.modseq });

@@ -37,6 +37,8 @@ export async function repairStoredText(store: Store, o: { force?: boolean; log?:
 /** Rewrites one item if it needs it, reading it again in the transaction that writes it. */
 async function repairItem(store: Store, userId: number, itemId: number): Promise<boolean> {
   return store.transaction(async tx => {
+    // The account's lock before the read: a device's write on another node cannot slip in between.
+    await tx.lockAccounts([userId]);
     const item = await tx.getItem(userId, itemId);
     if (!item || clean(item)) return false;
     await tx.updateItem(userId, itemId, { props: receivableDeep(item.props), event: receivableDeep(item.event), filterTime: item.filterTime });

@@ -112,6 +112,20 @@ for (const backend of BACKENDS) {
       assert.equal(mAr.items.size, 0);
     });
 
+    it('the mover marking the moved item read before its next Sync is no conflict (the change stands)', async () => {
+      const inbox = await newFolder();
+      const archive = await newFolder();
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('move, then read') }))!;
+      const mover = phone();
+      const [, mAr] = [await synced(mover, inbox), await synced(mover, archive)];
+      const [r] = await moveItems(mover, [[`${inbox}:${item.id}`, inbox, archive]]);
+      mAr.items.set(r.dstMsgId!, email('move, then read'));
+      const round = await mAr.sync([{ kind: 'Change', serverId: r.dstMsgId!, props: [['Email:Read', '1']] }]);
+      assert.ok(round.statuses.every(s => s.status === 1), JSON.stringify(round.statuses));
+      const stored = await t.store.getItem(alice, Number(r.dstMsgId!.split(':')[1]));
+      assert.equal(stored?.props.find(p => p[0] === 'Email:Read')?.[1], '1');
+    });
+
     it('a Ping of the mover on the destination reports the moved item (Status 2)', async () => {
       const inbox = await newFolder();
       const archive = await newFolder();

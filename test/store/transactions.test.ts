@@ -3,6 +3,7 @@
 // out-of-order one restarts the run with all of them first), a failure the function swallowed still
 // rolls back, and a run that rolled back announces nothing.
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { after, before, describe, it } from 'node:test';
 import { createAccount } from '../../src/accounts/accounts.js';
 import { openPostgres } from '../../src/store/postgres/driver.js';
@@ -51,7 +52,7 @@ describe('PostgreSQL transactions', () => {
     assert.deepEqual((await db.all<{ v: number }>('SELECT v FROM t ORDER BY id')).map(r => r.v), [2, 2]);
   });
 
-  it('account locks: one wanted below one held restarts the run, which takes both first, ascending', async () => {
+  it('account locks: one wanted below one held is taken at once when free, without running anything again', async () => {
     const calls: number[][] = [];
     await db.transaction(async tx => {
       calls.push([]);
@@ -60,6 +61,26 @@ describe('PostgreSQL transactions', () => {
       await tx.lockAccounts([3]);
       calls.at(-1)!.push(3);
     });
+    assert.deepEqual(calls, [[5, 3]]);
+  });
+
+  it('account locks: one wanted below one held and busy restarts the run, which takes both first, ascending', async () => {
+    // Another session holds account 3: waiting for it while holding 5 could deadlock.
+    const other = new pg.Client({ connectionString: backend.db! });
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query('SELECT pg_advisory_xact_lock($1, 3)', [0x436f6e76]);
+    const calls: number[][] = [];
+    const done = db.transaction(async tx => {
+      calls.push([]);
+      await tx.lockAccounts([5]);
+      calls.at(-1)!.push(5);
+      if (calls.length === 1) setTimeout(() => void other.query('COMMIT'), 50);
+      await tx.lockAccounts([3]);
+      calls.at(-1)!.push(3);
+    });
+    await done;
+    await other.end();
     assert.deepEqual(calls, [[5], [5, 3]]);
   });
 
@@ -98,12 +119,19 @@ describe('a store transaction that runs again', () => {
       store.changes.subscribe(e => heard.push(`${e.userId}/${e.folderId}`));
       await new Promise(r => setTimeout(r, 100)); // the LISTEN connection is up
       let runs = 0;
+      // Another session holds the lower account, so the first run cannot take it without waiting.
+      const other = new pg.Client({ connectionString: backend.db! });
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1, $2)', [0x436f6e76, second]);
       await store.transaction(async tx => {
         runs++;
         // The higher account first, then the lower: the first run restarts after its first write.
         await tx.addItem(first, await inbox(first), { class: 'Email', props: [['Email:Subject', `run ${runs}`]] });
+        if (runs === 1) setTimeout(() => void other.query('COMMIT'), 50);
         await tx.addItem(second, await inbox(second), { class: 'Email', props: [['Email:Subject', `run ${runs}`]] });
       });
+      await other.end();
       assert.equal(runs, 2);
       assert.equal((await store.liveItemIds(await inbox(first))).length, 1, 'the first run wrote nothing that stayed');
       for (let i = 0; i < 50 && heard.length < 2; i++) await new Promise(r => setTimeout(r, 20));

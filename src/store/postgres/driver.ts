@@ -177,9 +177,9 @@ class PostgresDriver implements SqlDriver {
   }
 
   /**
-   * Transaction-scoped advisory locks, one per account, always taken in ascending id order: an
-   * account below the highest already held cannot be waited for, so the run starts over and takes
-   * them all first. Outside a transaction there is nothing to hold a lock for.
+   * Transaction-scoped advisory locks, one per account, always waited for in ascending id order: an
+   * account below the highest already held is taken only when it is free at once; when it is not,
+   * the run starts over and takes them all first, in order. Outside a transaction there is nothing to hold a lock for.
    */
   async lockAccounts(userIds: readonly number[]): Promise<void> {
     const run = this.run_;
@@ -188,11 +188,17 @@ class PostgresDriver implements SqlDriver {
     if (ids.length === 0) return;
     for (const id of ids) run.wanted.add(id);
     const highest = Math.max(-Infinity, ...run.held);
-    if (ids[0]! < highest) {
-      run.failure ??= new LockOrderRestart();
-      throw run.failure;
+    // Below the highest held: taken only if free right now (waiting could deadlock). Restarting on
+    // every such account would re-run the work once per recipient: quadratic for a long list.
+    for (const id of ids.filter(id => id < highest)) {
+      const got = await this.query('SELECT pg_try_advisory_xact_lock(?, ?) AS ok', [ACCOUNT_LOCKS, id]);
+      if (!(got.rows[0] as { ok: boolean } | undefined)?.ok) {
+        run.failure ??= new LockOrderRestart();
+        throw run.failure;
+      }
+      run.held.add(id);
     }
-    for (const id of ids) {
+    for (const id of ids.filter(id => id > highest)) {
       await this.query('SELECT pg_advisory_xact_lock(?, ?)', [ACCOUNT_LOCKS, id]);
       run.held.add(id);
     }

@@ -233,8 +233,12 @@ class SqlStore implements Store {
     return row && { ...toFolder(row), modseq: row.modseq ?? 0, purgedModseq: Number(row.purged_modseq ?? 0) };
   }
 
-  purgeTombstones(before: number): Promise<number> {
-    return this.db.transaction(tx => items.purgeTombstones(tx, before));
+  async purgeTombstones(before: number): Promise<number> {
+    let removed = 0;
+    for (const userId of await items.tombstoneOwners(this.db, before)) {
+      removed += await this.db.transaction(tx => items.purgeTombstones(tx, userId, before));
+    }
+    return removed;
   }
 
   async addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined> {

@@ -103,16 +103,21 @@ function toItem(r: ItemRow): Item {
   };
 }
 
+/** The accounts that have tombstones older than `before`: purged one account per transaction. */
+export async function tombstoneOwners(db: SqlDriver, before: number): Promise<number[]> {
+  return (await db.all<{ user_id: number }>('SELECT DISTINCT user_id FROM items WHERE deleted = 1 AND deleted_at < ? ORDER BY user_id', [before]))
+    .map(o => o.user_id);
+}
+
 /**
- * Removes tombstones older than `before`, folder by folder, and raises each folder's purged_modseq
- * to the newest change removed, so the sync engine knows its log no longer reaches back that far.
+ * Removes one account's tombstones older than `before`, folder by folder, and raises each folder's
+ * purged_modseq to the newest change removed, so the sync engine knows its log no longer reaches
+ * back that far. One account per transaction: its lock alone, held briefly (docs/store.md).
  */
-export async function purgeTombstones(tx: SqlDriver, before: number): Promise<number> {
-  // Every account it purges, locked first in the one global order (docs/store.md, "Lock order").
-  const owners = await tx.all<{ user_id: number }>('SELECT DISTINCT user_id FROM items WHERE deleted = 1 AND deleted_at < ?', [before]);
-  await tx.lockAccounts(owners.map(o => o.user_id));
+export async function purgeTombstones(tx: SqlDriver, userId: number, before: number): Promise<number> {
+  await tx.lockAccounts([userId]);
   const folders = await tx.all<{ folder_id: number; newest: number }>(
-    'SELECT folder_id, MAX(modseq) AS newest FROM items WHERE deleted = 1 AND deleted_at < ? GROUP BY folder_id', [before]);
+    'SELECT folder_id, MAX(modseq) AS newest FROM items WHERE user_id = ? AND deleted = 1 AND deleted_at < ? GROUP BY folder_id', [userId, before]);
   let removed = 0;
   for (const f of folders) {
     // The folder row lock (as every writer takes) orders this against Syncs reading the log.
