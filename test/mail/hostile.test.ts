@@ -71,7 +71,7 @@ describe('hostile input: the conversions are linear and never throw', () => {
     assert.equal(htmlText('<head><title>t</title></head><p>A&amp;B</p><!-- c --><script>x</script>d'), 'A&B d');
   });
 
-    it('the body of a quoted document: many <body>, <head>, <html, <!doctype or </body> and no closing tag', async () => {
+  it('the body of a quoted document: many <body>, <head>, <html, <!doctype or </body> and no closing tag', async () => {
     const shapes = [(n: number) => '<body>'.repeat(n), (n: number) => `<body>${'</body '.repeat(n)}`, (n: number) => '<head>'.repeat(n),
       (n: number) => '<html'.repeat(n), (n: number) => '<!doctype'.repeat(n), (n: number) => `<head>${'</head'.repeat(n)}`];
     for (const shape of shapes) await assertLinear(`bodyContent of ${shape(1)}…`, 25_000, n => bodyContent(shape(n)));
