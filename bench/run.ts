@@ -1,4 +1,5 @@
-// `npm run bench`: runs every *.bench.js under dist/bench, each printing its own ratios.
+// `npm run bench`: runs every *.bench.js under dist/bench, each printing its own ratios. The
+// PostgreSQL rounds use CONVENE_TEST_PG, or an embedded server started for the run, as `npm test`.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,9 +15,15 @@ function find(dir: string): string[] {
   });
 }
 
-for (const file of find(here).sort()) {
-  if (filter.length && !filter.some(f => file.includes(f))) continue;
-  const mod = (await import(pathToFileURL(file).href)) as { default: () => Promise<void> };
-  console.log(`\n## ${file.slice(here.length)}`);
-  await mod.default();
-}
+type WithTestPostgres = (work: (url: string) => Promise<void>) => Promise<void>;
+const { withTestPostgres } = (await import(new URL('../../scripts/test-postgres.js', import.meta.url).href)) as { withTestPostgres: WithTestPostgres };
+
+await withTestPostgres(async url => {
+  process.env.CONVENE_TEST_PG = url;
+  for (const file of find(here).sort()) {
+    if (filter.length && !filter.some(f => file.includes(f))) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { default: () => Promise<void> };
+    console.log(`\n## ${file.slice(here.length)}`);
+    await mod.default();
+  }
+});

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/test/**/*.test.js) with node:test; extra arguments
-// narrow the run to files whose path contains one of them (`npm test -- wbxml`).
+// narrow the run to files whose path contains one of them (`npm test -- wbxml`). The PostgreSQL
+// suites use CONVENE_TEST_PG, or an embedded server started for this run (test-postgres.js).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { withTestPostgres } from './test-postgres.js';
 
 function find(dir) {
   return readdirSync(dir).flatMap(name => {
@@ -15,5 +17,16 @@ function find(dir) {
 
 const filters = process.argv.slice(2);
 const files = find('dist/test').filter(f => !filters.length || filters.some(x => f.includes(x))).sort();
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+let child;
+let exited;
+const status = await withTestPostgres(url => {
+  child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+    stdio: 'inherit', env: { ...process.env, CONVENE_TEST_PG: url },
+  });
+  exited = new Promise(resolve => {
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', () => resolve(1));
+  });
+  return exited;
+}, { onSignal: signal => { child?.kill(signal); return exited; } });
+process.exit(status);

@@ -35,7 +35,8 @@ export async function smtpSink(store: Store): Promise<SmtpSink> {
   await mailer.start();
   return {
     received,
-    async next(ms = 5000) {
+    /** The next delivered message; `ms` only keeps a broken test from hanging. */
+    async next(ms = 60_000) {
       const until = Date.now() + ms;
       while (received.length <= taken) {
         if (Date.now() > until) throw new Error('no mail arrived');
