@@ -117,7 +117,8 @@ function evidenceOf(r: AuthenticateResult, mailFrom: string): Evidence {
     spf: r.spf ? r.spf.status.result : 'none',
     spfDomain: r.spf ? r.spf.domain : '',
     mailFrom,
-    dkim: r.dkim.results.map(d => ({ result: d.status.result, domain: d.signingDomain.toLowerCase(), aligned: !!d.status.aligned })),
+    // Without any signature mailauth reports one result "none" with no domain.
+    dkim: r.dkim.results.filter(d => d.signingDomain).map(d => ({ result: d.status.result, domain: d.signingDomain.toLowerCase(), aligned: !!d.status.aligned })),
     temperror: results.some(s => s && (s.result === 'temperror' || s.result === 'temperr')),
   };
 }
