@@ -25,11 +25,12 @@ export async function replyIfAway(tx: Store, recipient: User, message: ParsedMes
   if (!oof || !isAway(oof, Date.now())) return;
   // RFC 3834 2: the reply goes to the return path — MAIL FROM from outside, the account for our own.
   const sender = 'account' in origin ? origin.account.email : origin.mailFrom.trim().toLowerCase();
-  const declined = declineReason(message, sender, recipient)
-    ?? ('mailFrom' in origin && !origin.authenticated ? 'the sender is not authenticated (no SPF pass, no aligned DKIM)' : undefined);
+  const declined = declineReason(message, sender, recipient);
   if (declined) return log(`no automatic reply from ${recipient.email} to ${sender || '<>'}: ${declined}`);
   const audience = await audienceOf(tx, recipient, origin, sender);
   if (!audience) return log(`no automatic reply from ${recipient.email} to ${sender}: an address of this server arriving from outside`);
+  // A forged return path would make the reply backscatter to someone who never wrote (docs/mail-auth.md).
+  if ('mailFrom' in origin && !origin.authenticated) return log(`no automatic reply from ${recipient.email} to ${sender}: the sender is not authenticated (no SPF pass, no aligned DKIM)`);
   const text = oof.messages[audience];
   if (!text?.enabled) return;
   if (!(await tx.rememberAutoReply(recipient.id, sender))) return;

@@ -154,9 +154,7 @@ export class InboundSmtp {
       // RFC 3463 4.4.3 "directory server failure": smtp-server prefixes 451 with 4.3.0 itself, so the code is in the text.
       throw new DeliveryError(451, `4.4.3 ${checked.temporary}; try again later`);
     }
-    // RFC 8601 5: the field goes on top; the message below it stays byte for byte as it arrived.
-    const stamped = Buffer.concat([Buffer.from(checked.header, 'utf8'), raw]);
-    await deliverInbound(this.o.store, envelope, stamped, this.log, checked.auth);
+    await deliverInbound(this.o.store, envelope, raw, this.log, checked);
     return 'OK: delivered';
   }
 
@@ -175,12 +173,20 @@ export class InboundSmtp {
 }
 
 
-/** Delivers one received message to the local recipients of its envelope, all or nothing. */
+/**
+ * Delivers one received message to the local recipients of its envelope, all or nothing. `checked`:
+ * the sender verdict and the header fields to store on top (src/mail/auth.ts); without it the
+ * sender counts as unauthenticated.
+ */
 export async function deliverInbound(store: Store, envelope: Envelope, raw: Buffer, log: (msg: string) => void,
-  auth: SenderAuth = UNAUTHENTICATED): Promise<void> {
+  checked: { auth: SenderAuth; header: string } = { auth: UNAUTHENTICATED, header: '' }): Promise<void> {
+  const auth = checked.auth;
   let message: ParsedMessage;
   try {
+    // The message is read as it arrived (a message without a header stays refused); it is stored
+    // with our fields on top (RFC 8601 5), the bytes below them unchanged.
     message = await parseMessage(raw);
+    if (checked.header) message = { ...message, raw: Buffer.concat([Buffer.from(checked.header, 'utf8'), raw]) };
   } catch (e) {
     if (e instanceof MimeError) throw new DeliveryError(554, `message refused, delivered to nobody: ${e.message}`);
     throw e;

@@ -140,7 +140,7 @@ let world: Promise<DnsZone> | undefined;
 export function testWorld(): Promise<DnsZone> {
   world ??= (async () => {
     const zone = await DnsZone.start();
-    for (const name of ['elsewhere.example', 'a.example', 'b.example']) publishDomain(zone, name, { dkim: false });
+    for (const name of ['elsewhere.example', 'mail.elsewhere.example', 'evil.example', 'a.example', 'b.example']) publishDomain(zone, name, { dkim: false });
     return zone;
   })();
   return world;

@@ -18,6 +18,7 @@ import { tags } from '../../src/wbxml/index.js';
 import { propText } from '../helpers/items.js';
 import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { smtpSink, type SmtpSink } from '../helpers/smtpSink.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const cm = tags('ComposeMail');
 const QUICK_MS = 2000;
@@ -151,7 +152,7 @@ describe('hostile mail end to end', () => {
 
   before(async () => {
     t = await startServer({ users: ['alice@example.com', 'bob@example.com', 'carol@example.com'] });
-    smtp = new InboundSmtp({ store: t.store, maxSize: 4 * 1024 * 1024, hostname: 'mx.example.com' });
+    smtp = new InboundSmtp({ store: t.store, maxSize: 4 * 1024 * 1024, hostname: 'mx.example.com', auth: await testWorldAuth() });
     port = await smtp.listen(0, '127.0.0.1');
     sink = await smtpSink(t.store);
   });
