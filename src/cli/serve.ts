@@ -1,10 +1,13 @@
 // `convene serve`: the EAS server on the chosen store.
 import { hostname, networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { DEFAULT_HTTP_LIMITS, LISTEN_BACKLOG } from '../eas/http/limits.js';
 import { createEasServer, DEFAULT_MAX_BODY } from '../eas/http/server.js';
 import { loadTls, selfSignedTls, type TlsMaterial } from '../eas/http/tls.js';
+import type { MailAuthOptions } from '../mail/auth.js';
+import { dnsServerValid } from '../mail/dnsResolver.js';
 import { InboundSmtp } from '../mail/inbound.js';
 import { DEFAULT_SMTP_LIMITS } from '../mail/inboundLimits.js';
 import { OutboundMailer } from '../mail/outbound.js';
@@ -33,7 +36,12 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --smtp-max-clients N SMTP connections at once (CONVENE_SMTP_MAX_CLIENTS, default ${DEFAULT_SMTP_LIMITS.maxClients})
   --smtp-relay URL     send mail for other servers through smtp://[user:pass@]host[:port] (CONVENE_SMTP_RELAY;
                        default: directly to each domain's MX)
-  --mail-hostname NAME this server's name in SMTP greetings and bounces (CONVENE_MAIL_HOSTNAME, default the host name)`;
+  --mail-hostname NAME this server's name in SMTP greetings, bounces and Authentication-Results (CONVENE_MAIL_HOSTNAME,
+                       default the host name)
+  --dns-server IP[:PORT]  resolver for SPF/DKIM/DMARC lookups of inbound mail (CONVENE_DNS_SERVER; default the system's)
+  --trusted-relay IP   a relay in front that checks mail; repeatable or a comma list (CONVENE_TRUSTED_RELAYS)…
+  --trusted-authserv-id ID  …whose Authentication-Results with this authserv-id are used instead of our own
+                       checks; repeatable or a comma list (CONVENE_TRUSTED_AUTHSERV_IDS). docs/mail-auth.md`;
 
 const FLAGS = {
   ...STORE_FLAGS,
@@ -42,6 +50,7 @@ const FLAGS = {
   'public-url': { type: 'string' }, 'require-provisioning': { type: 'boolean' },
   'log-level': { type: 'string' }, 'max-body': { type: 'string' }, 'max-connections': { type: 'string' },
   'smtp-port': { type: 'string' }, 'smtp-max-clients': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
+  'dns-server': { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true },
 } as const;
 
 export async function serveCommand(args: string[]): Promise<void> {
@@ -52,6 +61,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const port = number(values.port ?? env('PORT') ?? '8080', '--port');
   const log = pino({ level: values['log-level'] ?? env('LOG_LEVEL') ?? 'info', base: { service: 'convene' } });
   const tls = await tlsMaterial(values, where.dataDir);
+  const auth = mailAuth(values);
   const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
   const store = await openStore(where);
   // Before this node serves anyone: items an older version stored with text a device cannot
@@ -82,7 +92,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const smtpPortText = values['smtp-port'] ?? env('SMTP_PORT');
   const inbound = smtpPortText === undefined ? undefined
     : new InboundSmtp({
-      store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg),
+      store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth,
       limits: {
         maxClients: number(values['smtp-max-clients'] ?? env('SMTP_MAX_CLIENTS') ?? String(DEFAULT_SMTP_LIMITS.maxClients), '--smtp-max-clients'),
         spool: { dir: spoolDir },
@@ -138,6 +148,20 @@ async function welcome(o: { url: string; tls: boolean; certNote: string | undefi
     '  Email: you@example.com   Password: the one you set',
     `  Server: ${lanAddress}:${o.port}   Domain: (empty)   Username: you@example.com   SSL/TLS: ${o.tls ? 'on (accept the certificate)' : 'needs --tls'}`);
   return lines.join('\n');
+}
+
+type AuthFlags = { 'dns-server'?: string | undefined; 'trusted-relay'?: string[] | undefined; 'trusted-authserv-id'?: string[] | undefined };
+
+/** Sender authentication of inbound mail (docs/mail-auth.md). */
+export function mailAuth(values: AuthFlags): MailAuthOptions {
+  const server = values['dns-server'] ?? env('DNS_SERVER');
+  if (server !== undefined && !dnsServerValid(server)) throw new UsageError(`--dns-server takes an IP address with an optional :PORT, not "${server}"`);
+  const list = (given: string[] | undefined, name: string) => (given ?? [env(name) ?? '']).flatMap(v => v.split(',')).map(v => v.trim()).filter(Boolean);
+  const trustedRelays = list(values['trusted-relay'], 'TRUSTED_RELAYS');
+  const trustedAuthservIds = list(values['trusted-authserv-id'], 'TRUSTED_AUTHSERV_IDS');
+  if (trustedRelays.some(ip => isIP(ip) === 0)) throw new UsageError('--trusted-relay takes IP addresses');
+  if (trustedRelays.length > 0 !== trustedAuthservIds.length > 0) throw new UsageError('--trusted-relay and --trusted-authserv-id go together');
+  return { dns: { server }, trustedRelays, trustedAuthservIds };
 }
 
 function number(value: string, name: string): number {

@@ -1,7 +1,8 @@
 // Out of Office automatic replies: an account whose Oof settings (MS-ASCMD 2.2.3.122, Settings
 // command) are active answers plain mail filed in its Inbox with the message for the sender's
 // audience, as Exchange does — under RFC 3834's rules: never to robots, lists or the null return
-// path, once per sender per Out of Office period, marked Auto-Submitted. Called inside the
+// path, once per sender per Out of Office period, marked Auto-Submitted; from outside, only to a
+// return path that passed authentication (no backscatter to forged senders, RFC 3834 2). Called inside the
 // delivery's transaction, so a delivery that fails sends no reply. Decisions: docs/mail.md.
 import { contactEntries } from '../directory/contacts.js';
 import type { Store } from '../store/Store.js';
@@ -12,8 +13,11 @@ import { fileMessage, mailbox } from './item.js';
 import { queueMail } from './outbound.js';
 import { parseMessage, type ParsedMessage } from './parse.js';
 
-/** Where the message came from: an account here (SendMail, Smart commands), or another server (SMTP). */
-export type Origin = { account: User } | { mailFrom: string };
+/**
+ * Where the message came from: an account here (SendMail, Smart commands), or another server (SMTP),
+ * `authenticated` when MAIL FROM passed SPF or a DKIM signature aligned with From passed (src/mail/auth.ts).
+ */
+export type Origin = { account: User } | { mailFrom: string; authenticated: boolean };
 
 /** Answers `message`, just filed in `recipient`'s Inbox, if the recipient is away and the rules allow. */
 export async function replyIfAway(tx: Store, recipient: User, message: ParsedMessage, origin: Origin, log: (msg: string) => void): Promise<void> {
@@ -25,6 +29,8 @@ export async function replyIfAway(tx: Store, recipient: User, message: ParsedMes
   if (declined) return log(`no automatic reply from ${recipient.email} to ${sender || '<>'}: ${declined}`);
   const audience = await audienceOf(tx, recipient, origin, sender);
   if (!audience) return log(`no automatic reply from ${recipient.email} to ${sender}: an address of this server arriving from outside`);
+  // A forged return path would make the reply backscatter to someone who never wrote (docs/mail-auth.md).
+  if ('mailFrom' in origin && !origin.authenticated) return log(`no automatic reply from ${recipient.email} to ${sender}: the sender is not authenticated (no SPF pass, no aligned DKIM)`);
   const text = oof.messages[audience];
   if (!text?.enabled) return;
   if (!(await tx.rememberAutoReply(recipient.id, sender))) return;

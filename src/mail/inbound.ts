@@ -10,6 +10,7 @@ import { CalendarError } from '../calendar/errors.js';
 import { receiveItip } from '../scheduling/incoming.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
+import { MailAuthenticator, UNAUTHENTICATED, type MailAuthOptions, type SenderAuth } from './auth.js';
 import { replyIfAway } from './autoReply.js';
 import { resolveSmtpLimits, spoolMessage, type SmtpLimitOptions, type SmtpLimits } from './inboundLimits.js';
 import { fileMessage } from './item.js';
@@ -29,6 +30,8 @@ export interface InboundOptions {
   maxRecipients?: number | undefined;
   /** Timeouts, clients, messages per connection and the DATA spool (docs/limits.md); each has a default. */
   limits?: SmtpLimitOptions | undefined;
+  /** Sender authentication (docs/mail-auth.md): DNS, trusted relays. The authserv-id defaults to `hostname`. */
+  auth?: MailAuthOptions | undefined;
 }
 
 /** The SMTP reply for a message not delivered (the enhanced code follows from the reply code). */
@@ -49,6 +52,7 @@ export class InboundSmtp {
   private readonly log: (msg: string) => void;
   private readonly limits: SmtpLimits;
   private readonly spooler: Spooler;
+  private readonly authenticator: MailAuthenticator;
   /** Per session: the timer that ends a connection open too long (limits.maxConnectionMs). */
   private readonly lifetimes = new Map<string, NodeJS.Timeout>();
 
@@ -56,6 +60,7 @@ export class InboundSmtp {
     this.log = o.log ?? (() => undefined);
     this.limits = resolveSmtpLimits(o.limits);
     this.spooler = new Spooler(this.limits.spool);
+    this.authenticator = new MailAuthenticator({ authservId: o.hostname, ...o.auth });
     this.server = new SMTPServer({
       name: o.hostname, banner: 'Convene', logger: false, disableReverseLookup: true,
       // An MX: anyone may deliver to the accounts here, nobody may relay through it.
@@ -143,7 +148,13 @@ export class InboundSmtp {
       mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       rcptTo: session.envelope.rcptTo.map(r => r.address),
     };
-    await deliverInbound(this.o.store, envelope, raw, this.log);
+    const checked = await this.authenticator.check(raw, { ip: session.remoteAddress, helo: session.hostNameAppearsAs, mailFrom: envelope.mailFrom });
+    if (checked.temporary) {
+      this.log(`SMTP: ${session.remoteAddress} MAIL FROM ${envelope.mailFrom || '<>'}: ${checked.temporary}; 451`);
+      // RFC 3463 4.4.3 "directory server failure": smtp-server prefixes 451 with 4.3.0 itself, so the code is in the text.
+      throw new DeliveryError(451, `4.4.3 ${checked.temporary}; try again later`);
+    }
+    await deliverInbound(this.o.store, envelope, raw, this.log, checked);
     return 'OK: delivered';
   }
 
@@ -162,11 +173,20 @@ export class InboundSmtp {
 }
 
 
-/** Delivers one received message to the local recipients of its envelope, all or nothing. */
-export async function deliverInbound(store: Store, envelope: Envelope, raw: Buffer, log: (msg: string) => void): Promise<void> {
+/**
+ * Delivers one received message to the local recipients of its envelope, all or nothing. `checked`:
+ * the sender verdict and the header fields to store on top (src/mail/auth.ts); without it the
+ * sender counts as unauthenticated.
+ */
+export async function deliverInbound(store: Store, envelope: Envelope, raw: Buffer, log: (msg: string) => void,
+  checked: { auth: SenderAuth; header: string } = { auth: UNAUTHENTICATED, header: '' }): Promise<void> {
+  const auth = checked.auth;
   let message: ParsedMessage;
   try {
+    // The message is read as it arrived (a message without a header stays refused); it is stored
+    // with our fields on top (RFC 8601 5), the bytes below them unchanged.
     message = await parseMessage(raw);
+    if (checked.header) message = { ...message, raw: Buffer.concat([Buffer.from(checked.header, 'utf8'), raw]) };
   } catch (e) {
     if (e instanceof MimeError) throw new DeliveryError(554, `message refused, delivered to nobody: ${e.message}`);
     throw e;
@@ -181,11 +201,12 @@ export async function deliverInbound(store: Store, envelope: Envelope, raw: Buff
       else log(`${message.messageId} already delivered to ${user.email}; this copy dropped`);
     }
     let handled = new Set<string>();
+    let notes = new Map<string, string>();
     if (message.calendar) {
       try {
-        handled = await receiveItip(tx, {
-          envelopeFrom: envelope.mailFrom, headerFrom: message.from, recipients, method: message.calendar.method, ics: message.calendar.text,
-        }, log);
+        ({ handled, notes } = await receiveItip(tx, {
+          envelopeFrom: envelope.mailFrom, headerFrom: message.from, auth, recipients, method: message.calendar.method, ics: message.calendar.text,
+        }, log));
       } catch (e) {
         // receiveItip refuses unreadable iCalendar before it writes anything.
         if (!(e instanceof CalendarError)) throw e;
@@ -193,10 +214,19 @@ export async function deliverInbound(store: Store, envelope: Envelope, raw: Buff
       }
     }
     for (const user of recipients.filter(u => !handled.has(u.email))) {
-      await fileMessage(tx, user, FolderType.Inbox, message, { from: message.from ?? '' });
-      await replyIfAway(tx, user, message, { mailFrom: envelope.mailFrom }, log);
+      const note = notes.get(user.email);
+      await fileMessage(tx, user, FolderType.Inbox, note ? withNote(message, note) : message, { from: message.from ?? '' });
+      await replyIfAway(tx, user, message, { mailFrom: envelope.mailFrom, authenticated: auth.sender }, log);
     }
   });
+}
+
+/** The body shown to the user opens with why a meeting message was not applied; the stored MIME is as it arrived. */
+function withNote(message: ParsedMessage, note: string): ParsedMessage {
+  const line = `[Convene] ${note}`;
+  const html = message.html === undefined ? undefined
+    : `<p style="border:1px solid #c00;padding:4px">${line.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`)}</p>${message.html}`;
+  return { ...message, text: `${line}\n\n${message.text ?? ''}`, html };
 }
 
 async function localRecipients(store: Store, addresses: string[]): Promise<User[]> {

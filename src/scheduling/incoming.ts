@@ -1,12 +1,14 @@
 // iTIP that arrives by SMTP from other servers (RFC 6047 iMIP) for accounts here. An organizer
 // elsewhere: REQUEST/CANCEL reach the local attendees as meeting mail (`delivery.ts`). An attendee
-// elsewhere: REPLY/COUNTER reach the local organizer (`replies.ts`), only from the attendee's own
-// address, and only when newer than the last answer applied (RFC 5546 2.1.5: SEQUENCE, then
-// DTSTAMP). docs/mail-inbound.md has the decisions.
+// elsewhere: REPLY/COUNTER reach the local organizer (`replies.ts`), only when newer than the last
+// answer applied (RFC 5546 2.1.5: SEQUENCE, then DTSTAMP). Who may act (RFC 6047 3): the From
+// address, authenticated (src/mail/auth.ts), is the ORGANIZER (REQUEST, CANCEL) or the ATTENDEE
+// (REPLY, COUNTER) — or one they name in SENT-BY. docs/mail-inbound.md has the decisions.
 import { exceptionAt } from '../calendar/exceptions.js';
 import { icsToEvents } from '../calendar/ical.js';
 import type { Attendee, AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import { formatCompact, formatExtended } from '../calendar/timezone.js';
+import type { SenderAuth } from '../mail/auth.js';
 import { mailbox, mailItemProps } from '../mail/item.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
@@ -20,6 +22,8 @@ export interface IncomingItip {
   envelopeFrom: string;
   /** The address of the RFC 5322 From header, if the message has one. */
   headerFrom: string | undefined;
+  /** What SPF/DKIM/DMARC say about the sender (src/mail/auth.ts). */
+  auth: SenderAuth;
   /** The local accounts the message was delivered to (RCPT TO). */
   recipients: User[];
   /** METHOD of the text/calendar part. */
@@ -29,39 +33,82 @@ export interface IncomingItip {
 
 type Log = (msg: string) => void;
 
+export interface ItipOutcome {
+  /** Recipients (lower-case addresses) reached as meeting mail or as an answer on their calendar. */
+  handled: Handled;
+  /** Recipient → why the meeting message was not applied, shown atop the plain copy it gets. */
+  notes: Map<string, string>;
+}
+
+/** What one message's handlers share: the message, its SENT-BY delegates, the outcome so far. */
+interface Routing {
+  msg: IncomingItip;
+  sentBy: Map<string, Set<string>>;
+  out: ItipOutcome;
+  log: Log;
+}
+
 /**
- * Routes one iMIP message; returns the recipients (lower-case addresses) it reached as meeting mail
- * or as an answer on their calendar: they get no plain copy. Everyone else gets the message as mail.
- * Throws CalendarError (unreadable iCalendar) before it changes anything.
+ * Routes one iMIP message: recipients it reached get no plain copy; everyone else gets the message
+ * as mail, with a note when it was refused. Throws CalendarError (unreadable iCalendar) before it
+ * changes anything.
  */
-export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Promise<Handled> {
+export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Promise<ItipOutcome> {
   const method = msg.method.toUpperCase();
   const events = icsToEvents(msg.ics, { method });
-  const handled: Handled = new Set();
+  const r: Routing = { msg, sentBy: sentByOf(msg.ics), out: { handled: new Set(), notes: new Map() }, log };
   await store.transaction(async tx => {
-    handled.clear(); // the transaction may run again (docs/store.md)
+    r.out.handled.clear(); // the transaction may run again (docs/store.md)
+    r.out.notes.clear();
     await tx.lockAccounts(msg.recipients.map(u => u.id));
     for (const event of events) {
-      if (method === 'REQUEST' || method === 'CANCEL') await announce(tx, msg, method, event, handled, log);
-      else if (method === 'REPLY' || method === 'COUNTER') await answer(tx, msg, method, event, handled, log);
+      if (method === 'REQUEST' || method === 'CANCEL') await announce(tx, r, method, event);
+      else if (method === 'REPLY' || method === 'COUNTER') await answer(tx, r, method, event);
       else log(`iMIP ${method} for ${event.uid} from ${msg.envelopeFrom || '<>'}: not a method Convene acts on; delivered as mail`);
     }
   });
-  return handled;
+  return r.out;
+}
+
+/** Logs a refusal and notes it for the recipients concerned; their copy is plain mail. */
+function refuse(r: Routing, recipients: User[], logLine: string, note: string): void {
+  r.log(logLine);
+  for (const u of recipients) if (!r.out.notes.has(u.email)) r.out.notes.set(u.email, note);
+}
+
+/** RFC 6047 3: the From address passed authentication (its domain is the one SPF/DKIM/DMARC vouch for). */
+function authenticated(msg: IncomingItip): boolean {
+  const from = msg.headerFrom?.toLowerCase();
+  return !!from && !!msg.auth.fromDomain && from.slice(from.lastIndexOf('@') + 1) === msg.auth.fromDomain;
+}
+
+/** `principal` itself, or an address it names in SENT-BY (RFC 5545 3.2.18), is `from`. */
+function actsFor(r: Routing, from: string | undefined, principal: string): boolean {
+  return !!from && (from === principal || !!r.sentBy.get(principal)?.has(from));
 }
 
 // ─── REQUEST / CANCEL from an organizer elsewhere ──────────────────────────────────────────────
 
-async function announce(store: Store, msg: IncomingItip, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, handled: Handled, log: Log): Promise<void> {
+async function announce(store: Store, r: Routing, method: 'REQUEST' | 'CANCEL', event: CalendarEvent): Promise<void> {
+  const { msg, log } = r;
+  const handled = r.out.handled;
   const organizer = event.organizer?.email.toLowerCase();
-  const from = `${msg.headerFrom ?? '(no From)'} / MAIL FROM ${msg.envelopeFrom || '<>'}`;
+  const sender = msg.headerFrom?.toLowerCase();
+  const from = `${sender ?? '(no From)'} / MAIL FROM ${msg.envelopeFrom || '<>'}`;
+  const not = (why: string) => `This meeting ${method === 'CANCEL' ? 'cancellation' : 'request'} was not applied to your calendar: ${why}.`;
   if (!organizer) return log(`iMIP ${method} for ${event.uid} from ${from} has no ORGANIZER; delivered as mail`);
   // Meetings organized here are announced from here: a copy from outside is forged.
   if (await store.findUserByEmail(organizer)) {
-    return log(`refused iMIP ${method} for ${event.uid}: its ORGANIZER ${organizer} is an account here but it came from outside (${from}); delivered as mail`);
+    return refuse(r, msg.recipients, `refused iMIP ${method} for ${event.uid}: its ORGANIZER ${organizer} is an account here but it came from outside (${from}); delivered as mail`,
+      not(`its organizer ${organizer} is an account of this server, yet it came from outside`));
   }
-  if (msg.headerFrom?.toLowerCase() !== organizer && msg.envelopeFrom.toLowerCase() !== organizer) {
-    return log(`refused iMIP ${method} for ${event.uid}: sent by ${from}, not by its ORGANIZER ${organizer}; delivered as mail`);
+  if (!actsFor(r, sender, organizer)) {
+    return refuse(r, msg.recipients, `refused iMIP ${method} for ${event.uid}: sent by ${from}, not by its ORGANIZER ${organizer} or a SENT-BY it names; delivered as mail`,
+      not(`it was sent by ${sender ?? 'nobody named'}, not by the organizer ${organizer}`));
+  }
+  if (!authenticated(msg)) {
+    return refuse(r, msg.recipients, `refused iMIP ${method} for ${event.uid}: From ${sender} is not authenticated (${msg.auth.summary}); delivered as mail`,
+      not(`the sender ${sender} could not be verified (${msg.auth.summary})`));
   }
   for (const attendee of msg.recipients) {
     if (!attendeesOf(event).some(a => a.email.toLowerCase() === attendee.email)) continue;
@@ -84,6 +131,24 @@ async function announce(store: Store, msg: IncomingItip, method: 'REQUEST' | 'CA
     }
     handled.add(attendee.email);
   }
+}
+
+/**
+ * RFC 5545 3.2.18 SENT-BY on ORGANIZER and ATTENDEE lines: principal → the addresses that may act
+ * for it. Read from the text: the calendar model does not keep SENT-BY.
+ */
+function sentByOf(ics: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const address = (v: string) => v.trim().replace(/^mailto:/i, '').toLowerCase();
+  for (const line of ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/)) {
+    if (!/^(ORGANIZER|ATTENDEE);/i.test(line)) continue;
+    const at = valueStart(line);
+    const by = /;SENT-BY=(?:"([^"]*)"|([^;:]*))/i.exec(line.slice(0, at));
+    if (!by) continue;
+    const principal = address(line.slice(at));
+    out.set(principal, (out.get(principal) ?? new Set()).add(address(by[1] ?? by[2] ?? '')));
+  }
+  return out;
 }
 
 function attendeesOf(event: CalendarEvent): Attendee[] {
@@ -143,17 +208,29 @@ interface Answer {
 
 const PARTSTAT: Partial<Record<AttendeeStatus, PartStat>> = { 2: 'TENTATIVE', 3: 'ACCEPTED', 4: 'DECLINED' };
 
-async function answer(store: Store, msg: IncomingItip, method: 'REPLY' | 'COUNTER', event: CalendarEvent, handled: Handled, log: Log): Promise<void> {
+async function answer(store: Store, r: Routing, method: 'REPLY' | 'COUNTER', event: CalendarEvent): Promise<void> {
+  const { msg, log } = r;
   const organizer = msg.recipients.find(u => u.email === event.organizer?.email.toLowerCase());
   if (!organizer) return log(`iMIP ${method} for ${event.uid}: its ORGANIZER ${event.organizer?.email ?? '(none)'} is not a recipient here; delivered as mail`);
-  // The answer counts only from the attendee itself: header From and MAIL FROM both its address.
-  const sender = msg.headerFrom?.toLowerCase();
-  if (!sender || sender !== msg.envelopeFrom.toLowerCase() || !attendeesOf(event).some(a => a.email.toLowerCase() === sender)) {
-    return log(`forged iMIP ${method} for ${event.uid} ignored: From ${sender ?? '(none)'}, MAIL FROM ${msg.envelopeFrom || '<>'}, `
-      + `ATTENDEE ${attendeesOf(event).map(a => a.email).join(', ') || '(none)'}; delivered as mail`);
+  const not = (why: string) => `This answer to your meeting was not applied to your calendar: ${why}.`;
+  // The answer counts only from the attendee itself (or one it names in SENT-BY), authenticated;
+  // MAIL FROM may be anything (calendar services send with a bounce address).
+  const from = msg.headerFrom?.toLowerCase();
+  const listed = attendeesOf(event).map(a => a.email.toLowerCase());
+  const sender = listed.find(a => actsFor(r, from, a));
+  if (!sender) {
+    return refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from ?? '(none)'}, MAIL FROM ${msg.envelopeFrom || '<>'}, `
+      + `ATTENDEE ${listed.join(', ') || '(none)'}; delivered as mail`, not(`it came from ${from ?? 'nobody named'}, not from the attendee it answers for`));
   }
   // Accounts here answer through their devices (SendMail, MeetingResponse), never from outside.
-  if (await store.findUserByEmail(sender)) return log(`forged iMIP ${method} for ${event.uid} ignored: ${sender} is an account here but it came from outside; delivered as mail`);
+  if (await store.findUserByEmail(sender) || await store.findUserByEmail(from!)) {
+    return refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: ${from} is an account here but it came from outside; delivered as mail`,
+      not(`${from} is an account of this server, yet the answer came from outside`));
+  }
+  if (!authenticated(msg)) {
+    return refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from} is not authenticated (${msg.auth.summary}); delivered as mail`,
+      not(`the sender ${from} could not be verified (${msg.auth.summary})`));
+  }
   let reached = false;
   for (const a of answersOf(event, sender)) {
     const outcome = await applyAnswer(store, organizer, { uid: event.uid, sender, method, answer: a, comment: commentOf(event) });
@@ -161,7 +238,7 @@ async function answer(store: Store, msg: IncomingItip, method: 'REPLY' | 'COUNTE
     // An answer superseded by one already applied is the organizer's news no more.
     reached ||= outcome === 'APPLIED' || outcome === 'OUTDATED' || outcome === 'OLDER_THAN_APPLIED';
   }
-  if (reached) handled.add(organizer.email);
+  if (reached) r.out.handled.add(organizer.email);
 }
 
 /** The series answer, then one per occurrence the REPLY answers differently (or alone). */

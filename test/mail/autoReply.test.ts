@@ -18,6 +18,7 @@ import { FolderType, type Item } from '../../src/store/types.js';
 import { tags, type Element } from '../../src/wbxml/index.js';
 import { contact, propText as text } from '../helpers/items.js';
 import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const s = tags('Settings');
 const cm = tags('ComposeMail');
@@ -124,7 +125,7 @@ describe('Out of Office automatic replies', () => {
   before(async () => {
     t = await startServer({ users: ['alice@example.com', 'bob@example.com'] });
     await t.store.setDisplayName((await user('bob@example.com')).id, 'Bob Away');
-    inbound = new InboundSmtp({ store: t.store, hostname: 'mx.example.com', log: msg => logs.push(msg) });
+    inbound = new InboundSmtp({ store: t.store, hostname: 'mx.example.com', log: msg => logs.push(msg), auth: await testWorldAuth() });
     smtpPort = await inbound.listen(0, '127.0.0.1');
     outside = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 1 });
     world = await outsideWorld(t);

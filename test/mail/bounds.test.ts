@@ -16,6 +16,7 @@ import { InboundSmtp } from '../../src/mail/inbound.js';
 import { FolderType, type Item, type ItemProps } from '../../src/store/types.js';
 import { PACIFIC, propText } from '../helpers/items.js';
 import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const FREQS = ['SECONDLY', 'MINUTELY', 'HOURLY', 'DAILY'];
 
@@ -114,7 +115,7 @@ describe('bounded work end to end (SMTP, EAS)', () => {
 
   before(async () => {
     t = await startServer({ users: ['bob@example.com'] });
-    smtp = new InboundSmtp({ store: t.store, maxSize: 4 * 1024 * 1024, hostname: 'mx.example.com' });
+    smtp = new InboundSmtp({ store: t.store, maxSize: 4 * 1024 * 1024, hostname: 'mx.example.com', auth: await testWorldAuth() });
     port = await smtp.listen(0, '127.0.0.1');
   });
   after(async () => {

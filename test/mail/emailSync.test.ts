@@ -15,6 +15,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { htmlToPlain } from '../../src/mail/bodyText.js';
 import { latin1Message, message, PDF, PNG, signedMessage, value } from './messages.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const as = tags('AirSync');
 const asb = tags('AirSyncBase');
@@ -55,12 +56,14 @@ for (const backend of BACKENDS) {
 
     let sentMime: Buffer;
     let smtpMime: Buffer;
+    /** What SMTP delivered, as stored: our Authentication-Results on top of the bytes sent (docs/mail-auth.md). */
+    const asStored = new Map<Buffer, Buffer>();
     /** The plain text of the HTML body, as the server makes it (html-to-text; MS-ASAIRS Type 1 of an HTML message). */
     let plain: string;
 
     before(async () => {
       t = await startServer({ users: ['alice@example.com', 'bob@example.com'], backend });
-      smtp = new InboundSmtp({ store: t.store, hostname: 'mx.example.com' });
+      smtp = new InboundSmtp({ store: t.store, hostname: 'mx.example.com', auth: await testWorldAuth() });
       const port = await smtp.listen(0, '127.0.0.1');
       // By SendMail (14.1) from Alice …
       sentMime = await message();
@@ -81,6 +84,15 @@ for (const backend of BACKENDS) {
       await transport.sendMail({ envelope: { from: 'alice@example.com', to: ['bob@example.com'] }, raw: signedMessage() });
       await transport.sendMail({ envelope: { from: 'alice@example.com', to: ['bob@example.com'] }, raw: await message({ subject: 'Plain only', html: undefined, attachments: false, messageId: '<plain@example.com>' }) });
       transport.close();
+      const bob = (await t.store.findUserByEmail('bob@example.com'))!;
+      const inbox = (await t.store.listFolders(bob.id)).find(f => f.type === FolderType.Inbox)!;
+      const contents = await Promise.all((await t.store.liveItemIds(inbox.id)).map(id => t.store.getItemContent(bob.id, id)));
+      for (const sent of [smtpMime, latin1Message(), signedMessage()]) {
+        const kept = contents.find(c => c && c.length > sent.length && c.subarray(c.length - sent.length).equals(sent));
+        assert.match(kept?.subarray(0, kept.length - sent.length).toString() ?? '', /^(Received-SPF: [^\r]*\r\n)?Authentication-Results: mx\.example\.com;/);
+        asStored.set(sent, kept!);
+      }
+      smtpMime = asStored.get(smtpMime)!;
     });
     after(async () => {
       await smtp.close();
@@ -193,7 +205,7 @@ for (const backend of BACKENDS) {
       const smime = await syncInbox('14.1', options(1));
       assert.equal(value(body(smime.get('Quarterly numbers')), 'AirSyncBase:Type'), '2');
       assert.equal(value(body(smime.get('Signed')), 'AirSyncBase:Type'), '4');
-      assert.equal(value(body(smime.get('Signed')), 'AirSyncBase:Data'), signedMessage().toString('utf8'));
+      assert.equal(value(body(smime.get('Signed')), 'AirSyncBase:Data'), [...asStored].find(([sent]) => sent.equals(signedMessage()))![1].toString('utf8'));
       const always = await syncInbox('16.1', options(2));
       assert.equal(value(body(always.get('Quarterly numbers')), 'AirSyncBase:Type'), '4');
       assert.equal(value(body(always.get('Re: Quarterly numbers')), 'AirSyncBase:Data'), smtpMime.toString('utf8'));
@@ -210,7 +222,7 @@ for (const backend of BACKENDS) {
       const items = await syncInbox('14.1', [as('MIMESupport', 2), pref({ type: 4 })]);
       const data = body(items.get('Grüße aus Köln')).find(p => p[0] === 'AirSyncBase:Data')![1];
       assert.ok(typeof data === 'object' && !Array.isArray(data), 'OPAQUE');
-      assert.deepEqual(Buffer.from(data.b64, 'base64'), latin1Message());
+      assert.deepEqual(Buffer.from(data.b64, 'base64'), [...asStored].find(([sent]) => sent.equals(latin1Message()))![1]);
       // As text it is decoded, not mangled.
       const text = await syncInbox('14.1', [pref({ type: 1 })]);
       assert.equal(value(body(text.get('Grüße aus Köln')), 'AirSyncBase:Data')!.trim(), 'Grüße, schöne Äpfel und Öl.');

@@ -19,6 +19,7 @@ import { propText } from '../helpers/items.js';
 import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { smtpSink, type SmtpSink } from '../helpers/smtpSink.js';
 import { assertLinear, work } from '../helpers/workMeter.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const cm = tags('ComposeMail');
 const DEEP_HTML = `${'<div>'.repeat(3000)}hello from the deep`;
@@ -147,7 +148,7 @@ describe('hostile mail end to end', () => {
 
   before(async () => {
     t = await startServer({ users: ['alice@example.com', 'bob@example.com', 'carol@example.com'] });
-    smtp = new InboundSmtp({ store: t.store, maxSize: 4 * 1024 * 1024, hostname: 'mx.example.com' });
+    smtp = new InboundSmtp({ store: t.store, maxSize: 4 * 1024 * 1024, hostname: 'mx.example.com', auth: await testWorldAuth() });
     port = await smtp.listen(0, '127.0.0.1');
     sink = await smtpSink(t.store);
   });

@@ -12,6 +12,7 @@ import { InboundSmtp } from '../../src/mail/inbound.js';
 import { FolderType, type Item, type ItemProps } from '../../src/store/types.js';
 import { startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { propNodes as nodes, propText as text } from '../helpers/items.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const HOUR = 3600_000;
 const START = (() => { const d = new Date(Date.now() + 5 * 24 * HOUR); d.setUTCHours(9, 0, 0, 0); return d.getTime(); })();
@@ -88,7 +89,7 @@ describe('inbound SMTP (an MX for the accounts here)', () => {
 
   before(async () => {
     t = await startServer({ users: ['alice@example.com', 'bob@example.com'] });
-    smtp = new InboundSmtp({ store: t.store, maxSize: 16_384, hostname: 'mx.example.com', log: msg => logs.push(msg) });
+    smtp = new InboundSmtp({ store: t.store, maxSize: 16_384, hostname: 'mx.example.com', log: msg => logs.push(msg), auth: await testWorldAuth() });
     port = await smtp.listen(0, '127.0.0.1');
     const alice = await user('alice@example.com');
     await t.store.addItem(alice.id, await folder('alice@example.com', FolderType.Calendar),
@@ -241,10 +242,10 @@ describe('inbound SMTP (an MX for the accounts here)', () => {
     assert.equal(text(nodes(item, 'Calendar:Attendees')[0]?.[1] as ItemProps, 'Calendar:AttendeeStatus'), '3');
   });
 
-  it('a forged REPLY (header From or MAIL FROM not the attendee, or a local account from outside) changes nothing and is logged', async () => {
+  it('a forged REPLY (From not the attendee, From not authenticated by an aligned MAIL FROM or DKIM, or a local account from outside) changes nothing and is logged', async () => {
     const later = Date.now() + 60_000;
     await imip({ from: 'mallory@elsewhere.example', to: 'alice@example.com', method: 'REPLY', ics: reply(4, later), subject: 'Declined: Review' });
-    await imip({ from: 'dave@elsewhere.example', envelopeFrom: 'mallory@elsewhere.example', to: 'alice@example.com', method: 'REPLY', ics: reply(4, later), subject: 'Declined: Review' });
+    await imip({ from: 'dave@elsewhere.example', envelopeFrom: 'mallory@evil.example', to: 'alice@example.com', method: 'REPLY', ics: reply(4, later), subject: 'Declined: Review' });
     const fromBob = eventsToIcs([{ ...localMeeting, dtStamp: later, attendees: [{ email: 'bob@example.com', status: 4 }] }], { method: 'REPLY' });
     await imip({ from: 'bob@example.com', to: 'alice@example.com', method: 'REPLY', ics: fromBob, subject: 'Declined: Review' });
     assert.deepEqual((await calendarItem('alice@example.com', LOCAL_UID))!.event!.attendees!.map(a => a.status), [3, 5], 'not even a local account from outside');

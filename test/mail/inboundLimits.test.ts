@@ -11,6 +11,7 @@ import type { SmtpLimitOptions } from '../../src/mail/inboundLimits.js';
 import { FolderType, type Item } from '../../src/store/types.js';
 import { rawConnect, until, write, type RawConnection } from '../helpers/rawSocket.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -62,7 +63,7 @@ describe('inbound SMTP limits', () => {
   let spoolDir: string;
   const listeners: InboundSmtp[] = [];
   const listen = async (limits: SmtpLimitOptions, extra: Partial<InboundOptions> = {}): Promise<{ smtp: InboundSmtp; port: number }> => {
-    const smtp = new InboundSmtp({ store: t.store, maxSize: 8 * MiB, ...extra, limits: { ...limits, spool: { dir: spoolDir, ...limits.spool } } });
+    const smtp = new InboundSmtp({ store: t.store, maxSize: 8 * MiB, ...extra, limits: { ...limits, spool: { dir: spoolDir, ...limits.spool } }, auth: await testWorldAuth() });
     listeners.push(smtp);
     return { smtp, port: await smtp.listen(0, '127.0.0.1') };
   };

@@ -13,6 +13,7 @@ import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
 import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { propNodes as nodes, propText as text } from '../helpers/items.js';
+import { testWorldAuth } from '../helpers/mailAuth.js';
 
 const mr = tags('MeetingResponse');
 const HOUR = 3600_000;
@@ -35,8 +36,8 @@ describe('a meeting across two servers (iMIP over SMTP)', () => {
   before(async () => {
     a = await startServer({ users: ['alice@a.example'] });
     b = await startServer({ users: ['bob@b.example'] });
-    const inA = new InboundSmtp({ store: a.store, hostname: 'a.example' });
-    const inB = new InboundSmtp({ store: b.store, hostname: 'b.example' });
+    const inA = new InboundSmtp({ store: a.store, hostname: 'a.example', auth: await testWorldAuth() });
+    const inB = new InboundSmtp({ store: b.store, hostname: 'b.example', auth: await testWorldAuth() });
     const portA = await inA.listen(0, '127.0.0.1');
     const portB = await inB.listen(0, '127.0.0.1');
     const outA = new OutboundMailer({ store: a.store, relay: `smtp://127.0.0.1:${portB}`, hostname: 'a.example', log: pino({ level: 'silent' }) });
