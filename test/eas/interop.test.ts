@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fromXml } from '../../src/wbxml/index.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { libwbxmlSkip } from '../helpers/libwbxml.js';
 
 const PROLOG = '<?xml version="1.0"?>\n<!DOCTYPE ActiveSync PUBLIC "-//MICROSOFT//DTD ActiveSync//EN" "http://www.microsoft.com/">\n';
 
-describe('FolderSync through libwbxml', () => {
+describe('FolderSync through libwbxml', { skip: libwbxmlSkip }, () => {
   let t: TestServer;
   const dir = mkdtempSync(join(tmpdir(), 'convene-interop-'));
   before(async () => { t = await startServer(); });
