@@ -30,7 +30,7 @@ export async function repairStoredText(store: Store, o: { force?: boolean; log?:
     after = page.lastId;
   }
   await store.markMaintenanceDone(TEXT_REPAIR);
-  o.log?.({ repaired }, 'stored text repaired: characters a device cannot receive replaced by U+FFFD');
+  if (repaired > 0) o.log?.({ repaired }, 'stored text repaired: characters a device cannot receive replaced by U+FFFD');
   return { ran: true, repaired };
 }
 
