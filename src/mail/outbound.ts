@@ -8,10 +8,12 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import nodemailer, { type NodemailerError, type SMTPTransportOptions } from 'nodemailer';
+import type DKIM from 'nodemailer/lib/dkim';
 import { pino, type Logger } from 'pino';
 import type { OutboundEntry, OutboundFailure, Store } from '../store/Store.js';
 import { FolderType } from '../store/types.js';
 import { deliveryReport, stripBcc } from './compose.js';
+import { dkimOptions } from './outboundDkim.js';
 import { parseMessage } from './parse.js';
 
 const MINUTE = 60_000;
@@ -208,9 +210,11 @@ export class OutboundMailer {
     const signal = AbortSignal.any([AbortSignal.timeout(Math.floor(this.leaseMs * 0.8)), this.halt.signal]);
     let outcomes: Outcome[];
     try {
+      // Signed per attempt with the key stored now: a key added or removed meanwhile counts.
+      const send: Sending = { entry, signal, dkim: await dkimOptions(this.store, entry.mime, entry.from) };
       outcomes = this.relay
-        ? (await transact({ ...this.relay, name: this.hostname }, entry, entry.pending, signal, this.relay.host ?? 'relay')).outcomes
-        : (await Promise.all([...byDomain(entry.pending)].map(([domain, rcpts]) => this.toDomain(domain, rcpts, entry, signal)))).flat();
+        ? (await transact({ ...this.relay, name: this.hostname }, send, entry.pending, this.relay.host ?? 'relay')).outcomes
+        : (await Promise.all([...byDomain(entry.pending)].map(([domain, rcpts]) => this.toDomain(domain, rcpts, send)))).flat();
     } catch (e) {
       outcomes = entry.pending.map(recipient => ({ recipient, delivered: false, permanent: false, error: (e as Error).message }));
     }
@@ -218,7 +222,7 @@ export class OutboundMailer {
   }
 
   /** RFC 5321 5.1: MX hosts by preference, else the domain itself; the first that answers decides. */
-  private async toDomain(domain: string, rcpts: string[], entry: OutboundEntry, signal: AbortSignal): Promise<Outcome[]> {
+  private async toDomain(domain: string, rcpts: string[], send: Sending): Promise<Outcome[]> {
     const route = await findTargets(this.resolver, domain);
     if ('error' in route) return rcpts.map(recipient => ({ recipient, delivered: false, permanent: route.permanent, error: route.error }));
     let last: Outcome[] = [];
@@ -228,11 +232,11 @@ export class OutboundMailer {
         // Between MTAs TLS is opportunistic (RFC 7435): encrypt when offered, certificate unchecked.
         tls: { rejectUnauthorized: false, ...(isIP(t.host) ? {} : { servername: t.host }) },
       };
-      const tried = await transact(options, entry, rcpts, signal, t.host);
+      const tried = await transact(options, send, rcpts, t.host);
       // A host that answered decides; one that did not (or said 421, closing) passes to the next.
       if (tried.answered) return tried.outcomes;
       last = tried.outcomes;
-      if (signal.aborted) break;
+      if (send.signal.aborted) break;
     }
     return last;
   }
@@ -284,14 +288,21 @@ export class OutboundMailer {
   }
 }
 
+/** One attempt's message: the queue entry, its cut-off, and the DKIM key to sign with (none: unsigned). */
+interface Sending {
+  entry: OutboundEntry;
+  signal: AbortSignal;
+  dkim: DKIM.Options | undefined;
+}
+
 /** One SMTP transaction: per recipient what became of it, and whether the server answered at all. */
-async function transact(options: SMTPTransportOptions, entry: OutboundEntry, rcpts: string[], signal: AbortSignal, host: string):
+async function transact(options: SMTPTransportOptions, { entry, signal, dkim }: Sending, rcpts: string[], host: string):
   Promise<{ outcomes: Outcome[]; answered: boolean }> {
   const transport = nodemailer.createTransport({
     connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 120_000, logger: false, ...options,
   });
   try {
-    const info = await transport.sendMail({ envelope: { from: entry.from, to: rcpts }, raw: entry.mime, signal });
+    const info = await transport.sendMail({ envelope: { from: entry.from, to: rcpts }, raw: entry.mime, signal, ...(dkim ? { dkim } : {}) });
     return { outcomes: byRecipient(rcpts, info.rejectedErrors ?? [], host), answered: true };
   } catch (e) {
     const err = e as NodemailerError;

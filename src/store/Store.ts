@@ -190,6 +190,22 @@ export interface Store {
    * the next page starts; undefined when there is none.
    */
   itemsWithEscapedText(afterId: number, limit: number): Promise<{ items: Item[]; lastId: number | undefined }>;
+
+  // Outbound DKIM keys (docs/mail-auth.md), one per signing domain (lower-case).
+  /** Stores the domain's key; false (and nothing changed) when the domain has one already. */
+  addDkimKey(key: DkimKey): Promise<boolean>;
+  getDkimKey(domain: string): Promise<DkimKey | undefined>;
+  listDkimKeys(): Promise<DkimKey[]>;
+  removeDkimKey(domain: string): Promise<boolean>;
+}
+
+/** A DKIM signing key: `selector._domainkey.domain` publishes its public half (RFC 6376 3.6.2.1). */
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  /** PKCS#8 PEM; never printed. */
+  privateKey: string;
+  createdAt: number;
 }
 
 /** An item by id and folder: what a search finds before it reads the items themselves. */

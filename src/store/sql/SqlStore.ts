@@ -11,13 +11,14 @@ import {
 import * as autoReplies from './autoReplies.js';
 import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
+import * as dkimKeys from './dkimKeys.js';
 import type { SqlDriver } from './driver.js';
 import * as items from './items.js';
 import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as search from './search.js';
-import type { ItemRef, ItemSearch } from '../Store.js';
+import type { DkimKey, ItemRef, ItemSearch } from '../Store.js';
 import * as state from './syncState.js';
 
 const CHANNEL = 'convene_changes';
@@ -470,6 +471,11 @@ class SqlStore implements Store {
   itemsWithEscapedText(afterId: number, limit: number): Promise<{ items: Item[]; lastId: number | undefined }> {
     return maintenance.itemsWithEscapes(this.db, afterId, limit);
   }
+
+  addDkimKey(key: DkimKey): Promise<boolean> { return dkimKeys.addKey(this.db, key); }
+  getDkimKey(domain: string): Promise<DkimKey | undefined> { return dkimKeys.getKey(this.db, domain); }
+  listDkimKeys(): Promise<DkimKey[]> { return dkimKeys.listKeys(this.db); }
+  removeDkimKey(domain: string): Promise<boolean> { return dkimKeys.removeKey(this.db, domain); }
 
   private async mustChange(sql: string, params: (string | number)[]): Promise<void> {
     if ((await this.db.run(sql, params)).changes === 0) throw new StoreError('NOT_FOUND', 'no such account');

@@ -168,6 +168,14 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     name TEXT PRIMARY KEY,
     done_at BIGINT NOT NULL
   )`],
+  // Outbound DKIM (docs/mail-auth.md): one signing key per domain, made by `convene dkim generate`;
+  // the private key as PKCS#8 PEM (the public key is derived from it).
+  () => [`CREATE TABLE dkim_keys (
+    domain TEXT PRIMARY KEY,
+    selector TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  )`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {
