@@ -5,6 +5,7 @@ import { WbxmlError } from '../wbxml/index.js';
 import { CalendarError } from '../calendar/errors.js';
 import { CALENDAR_HELP, calendarCommand } from './calendar.js';
 import { DEVICE_HELP, deviceCommand } from './device.js';
+import { DKIM_HELP, dkimCommand } from './dkim.js';
 import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { USER_HELP, userCommand } from './user.js';
@@ -19,6 +20,8 @@ ${USER_HELP}
 
 ${DEVICE_HELP}
 
+${DKIM_HELP}
+
 ${CALENDAR_HELP}
 
 ${WBXML_HELP}`;
@@ -27,6 +30,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   serve: { run: serveCommand, help: SERVE_HELP },
   user: { run: userCommand, help: USER_HELP },
   device: { run: deviceCommand, help: DEVICE_HELP },
+  dkim: { run: dkimCommand, help: DKIM_HELP },
   calendar: { run: calendarCommand, help: CALENDAR_HELP },
   wbxml: { run: wbxmlCommand, help: WBXML_HELP },
 };

@@ -71,7 +71,7 @@ export function zoneLine(key: DkimKey): string {
   const { name, text } = dkimRecord(key);
   const strings: string[] = [];
   for (let i = 0; i < text.length; i += 255) strings.push(`"${text.slice(i, i + 255)}"`);
-  return `${name} IN TXT ( ${strings.join(' ')} )`;
+  return `${name} IN TXT ${strings.join(' ')}`;
 }
 
 /**
