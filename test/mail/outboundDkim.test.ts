@@ -121,6 +121,12 @@ for (const makeBackend of BACKENDS) {
       assert.match(signature.replace(/\s+/g, ''), /h=[^;]*auto-submitted/i);
     });
 
+    it('a message a device sent with bare LF line ends verifies as it arrives', async () => {
+      const mime = Buffer.from('From: alice@example.com\nTo: bob@example.net\nSubject: LF\nMessage-ID: <lf@example.com>\n\nline one\nline two\n');
+      await queueMail(store, alice.id, { from: 'alice@example.com', recipients: ['bob@example.net'], mime });
+      assert.equal((await verify(zone, (await sink.next()).raw))[0]!.status.result, 'pass');
+    });
+
     it('mail from a domain without a key goes out unsigned, as before', async () => {
       const mime = await composeMessage({ from: 'alice@other.example', to: ['bob@example.net'], subject: 'Unsigned', text: 'x' });
       await queueMail(store, alice.id, { from: 'alice@other.example', recipients: ['bob@example.net'], mime });
