@@ -5,9 +5,9 @@
 // that already checked may be trusted instead. Decisions: docs/mail-auth.md.
 import { isIP } from 'node:net';
 import { authenticate, type AuthenticateResult } from 'mailauth';
-import { addressParser } from 'postal-mime';
 import { authResultsFields, parseAuthResults, type AuthResult } from './authResults.js';
 import { createDnsLookup, type DnsLookup, type DnsResolverOptions } from './dnsResolver.js';
+import { domainOf, fromDomain } from './headers.js';
 
 export interface SenderAuth {
   /**
@@ -84,7 +84,7 @@ export class MailAuthenticator {
     const dmarc = all('dmarc')[0];
     const spf = all('spf')[0];
     const evidence: Evidence = {
-      fromDomain: headerFromDomain(raw),
+      fromDomain: fromDomain(raw),
       dmarc: dmarc?.result ?? 'none',
       spf: spf?.result ?? 'none',
       spfDomain: domainOf(spf?.props.get('smtp.mailfrom') ?? ''),
@@ -143,25 +143,11 @@ function judge(e: Evidence): Omit<AuthOutcome, 'header'> {
   return { auth, temporary: open ? `DNS lookup failed while authenticating the sender (${summary})` : undefined };
 }
 
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return (at < 0 ? address : address.slice(at + 1)).trim().toLowerCase().replace(/\.$/, '');
-}
 
 function dkimDomain(r: AuthResult): string {
   return r.props.get('header.d') ?? domainOf(r.props.get('header.i') ?? '');
 }
 
-/** The domain of the one From address (none when there is no From or several). */
-function headerFromDomain(raw: Buffer): string | undefined {
-  const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end < 0 ? raw.length : end).toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
-  const fields = head.split(/\r?\n/).filter(l => /^from\s*:/i.test(l));
-  if (fields.length !== 1) return undefined;
-  const list = addressParser(fields[0]!.slice(fields[0]!.indexOf(':') + 1)).flatMap(a => ('group' in a && a.group ? a.group : [a]));
-  const only = list.length === 1 ? list[0] : undefined;
-  return only && 'address' in only && only.address ? domainOf(only.address) : undefined;
-}
 
 /** `::ffff:127.0.0.1` as `127.0.0.1`. */
 function plainIp(ip: string): string {

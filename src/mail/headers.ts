@@ -2,6 +2,7 @@
 // came, so a message the server rebuilds keeps them exactly, and a check that they are headers at
 // all. Raw 8-bit bytes are allowed only as UTF-8 (RFC 6532); anything else cannot be decoded
 // without guessing a charset, so the message is refused rather than sent on mangled.
+import { addressParser } from 'postal-mime';
 
 export interface HeaderField {
   /** Lower-case field name. */
@@ -70,4 +71,20 @@ export function headerProblem(mime: Buffer): HeaderProblem | undefined {
  */
 export function headerLine(name: string, values: string[]): Buffer {
   return Buffer.from(`${name}: ${values.map(v => v.replace(/[\r\n]/g, '')).join('\r\n ')}\r\n`, 'utf8');
+}
+
+/** The domain of an address: after its last @, lower case, without a trailing dot. */
+export function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return (at < 0 ? address : address.slice(at + 1)).trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** The domain of the message's one From address (RFC 5322 3.6.2); none when it has no From, or several. */
+export function fromDomain(mime: Buffer): string | undefined {
+  const from = headerFields(mime).fields.filter(f => f.name === 'from');
+  if (from.length !== 1) return undefined;
+  const value = from[0]!.raw.toString('utf8').replace(/^[^:]*:/, '').replace(/\r?\n/g, '');
+  const list = addressParser(value).flatMap(a => ('group' in a && a.group ? a.group : [a]));
+  const only = list.length === 1 ? list[0] : undefined;
+  return only && 'address' in only && only.address?.includes('@') ? domainOf(only.address) : undefined;
 }

@@ -4,9 +4,8 @@
 // relaxed/relaxed. Without a key for that domain the message goes out unsigned.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type DKIM from 'nodemailer/lib/dkim';
-import { addressParser } from 'postal-mime';
 import type { DkimKey, Store } from '../store/Store.js';
-import { headerFields } from './headers.js';
+import { domainOf, fromDomain } from './headers.js';
 
 /** RFC 8301 3.2: at least 1024 bits, 2048 recommended (and still fits TXT strings comfortably). */
 export const DKIM_KEY_BITS = 2048;
@@ -81,12 +80,7 @@ export function zoneLine(key: DkimKey): string {
  * sender's domain, and with neither it goes unsigned.
  */
 export function signingDomain(mime: Buffer, envelopeFrom: string): string | undefined {
-  const from = headerFields(mime).fields.filter(f => f.name === 'from');
-  const value = from.length === 1 ? from[0]!.raw.toString('utf8').replace(/^[^:]*:/, '').replace(/\r?\n/g, '') : '';
-  const list = value ? addressParser(value).flatMap(a => ('group' in a && a.group ? a.group : [a])) : [];
-  const address = list.length === 1 && 'address' in list[0]! ? list[0]!.address : envelopeFrom;
-  const at = address?.lastIndexOf('@') ?? -1;
-  return at > 0 ? address!.slice(at + 1).toLowerCase() : undefined;
+  return fromDomain(mime) ?? (envelopeFrom.includes('@') ? domainOf(envelopeFrom) : undefined);
 }
 
 /** nodemailer's `dkim` option for this message, or undefined when its domain has no key. */

@@ -48,9 +48,10 @@ export class DnsZone {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** InboundSmtp options that resolve here, with a short timeout (a silent name is a timeout soon). */
+  /** InboundSmtp options that resolve here. The timeout is short enough that a silent name times out
+   *  soon, and long enough that a loaded machine answering late is not taken for a silent name. */
   auth(extra: MailAuthOptions = {}): MailAuthOptions {
-    return { dns: { server: this.server, timeoutMs: 300, tries: 1 }, ...extra };
+    return { dns: { server: this.server, timeoutMs: 2000, tries: 1 }, ...extra };
   }
 
   close(): Promise<void> {
