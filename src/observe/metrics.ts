@@ -61,13 +61,12 @@ export class ServerMetrics {
     bodies('convene_http_body_bytes_in_flight', 'Request bodies being received, bytes', () => [sources.httpBodies()]);
     bodies('convene_smtp_body_bytes_in_flight', 'Inbound messages being received, bytes', () => this.smtpGauges.map(g => g()));
     new Gauge({
-      name: 'convene_outbound_next_due_seconds',
-      help: 'Seconds until the earliest queued outbound message falls due (negative: overdue); absent when the queue is empty',
+      name: 'convene_outbound_overdue_seconds',
+      help: 'How long the earliest queued outbound message is past due (a stuck queue grows it); 0 when none is overdue, -1 when the store failed',
       registers,
       async collect() {
-        this.reset();
-        const due = await sources.store.nextOutboundDue().catch(() => undefined);
-        if (due !== undefined) this.set((due - Date.now()) / 1000);
+        const due = await sources.store.nextOutboundDue().then(d => d ?? Infinity, () => undefined);
+        this.set(due === undefined ? -1 : Math.max(0, (Date.now() - due) / 1000));
       },
     });
     new Gauge({
