@@ -128,6 +128,14 @@ describe('operations: metrics, health, access log', () => {
     assert.doesNotMatch(JSON.stringify(lines), /hunter2|Basic /);
   });
 
+  it('reports how long the earliest queued outbound message is overdue', async () => {
+    // `other` runs no outbound mailer: what is queued there stays queued.
+    const alice = (await other.store.findUserByEmail('alice@example.com'))!;
+    await other.store.enqueueOutbound({ userId: alice.id, from: 'alice@example.com', recipients: ['x@elsewhere.example'], mime: Buffer.from('Subject: x\r\n\r\nx') });
+    await new Promise(r => setTimeout(r, 20));
+    assert.ok(sample(await (await scrape(other)).text(), 'convene_outbound_overdue_seconds')! > 0);
+  });
+
   it('/healthz reads the store; /readyz is ready until shutdown begins', async () => {
     const health = await fetch(`${t.url}/healthz`);
     assert.deepEqual([health.status, await health.text()], [200, 'ok\n']);
