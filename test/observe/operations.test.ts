@@ -12,9 +12,11 @@ import { folderId, PASSWORD, startServer, syncedDevice, type TestServer } from '
 type Line = Record<string, unknown>;
 
 /** A pino logger whose lines land in `lines`, parsed. */
-function capture(): { log: Logger; lines: Line[] } {
+function capture(): { log: Logger; lines: Line[]; raw: string[] } {
   const lines: Line[] = [];
-  return { lines, log: pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as Line); } }) as Logger };
+  const raw: string[] = [];
+  const write = (s: string): void => { raw.push(s); lines.push(JSON.parse(s) as Line); };
+  return { lines, raw, log: pino({ level: 'info' }, { write }) as Logger };
 }
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -31,7 +33,7 @@ describe('operations: metrics, health, access log', () => {
   let other: TestServer;
   let smtp: InboundSmtp;
   let smtpPort: number;
-  const { log, lines } = capture();
+  const { log, lines, raw } = capture();
   const scrape = async (s: TestServer, headers: Record<string, string> = {}) => fetch(`${s.url}/metrics`, { headers });
 
   before(async () => {
@@ -111,6 +113,7 @@ describe('operations: metrics, health, access log', () => {
 
   it('logs refused credentials in one fixed form on every endpoint, never the password', async () => {
     lines.length = 0;
+    raw.length = 0;
     const auth = { Authorization: basic('mallory@example.com', 'hunter2-secret') };
     await fetch(`${t.url}/Microsoft-Server-ActiveSync?Cmd=Sync&${EAS_QUERY}`, { method: 'POST', headers: { ...auth, 'MS-ASProtocolVersion': '14.1' } });
     await fetch(`${t.url}/Microsoft-Server-ActiveSync`, { method: 'OPTIONS', headers: auth });
@@ -126,6 +129,9 @@ describe('operations: metrics, health, access log', () => {
       ['auth failure user=a?addr=1.2.3.4?b addr=127.0.0.1', 'OPTIONS'],
     ]);
     assert.doesNotMatch(JSON.stringify(lines), /hunter2|Basic /);
+    // The fail2ban filter of docs/operations.md on the raw lines (<HOST> as an address, {LEPOCH} as digits).
+    const failregex = /"time":\d{13}.*"msg":"auth failure user=\S* addr=([0-9A-Fa-f:.]+)"/;
+    assert.deepEqual(raw.map(l => failregex.exec(l)?.[1]).filter(Boolean), ['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1']);
   });
 
   it('reports how long the earliest queued outbound message is overdue', async () => {
