@@ -30,7 +30,8 @@ export function clientAddress(req: IncomingMessage, behindProxy: boolean | undef
 }
 
 export function logAccess(log: Logger, e: AccessEntry): void {
-  log.info({ access: true, ...e }, `${e.method} ${e.command} ${e.http} ${e.ms}ms`);
+  const what = e.command === e.method ? e.method : `${e.method} ${e.command}`;
+  log.info({ access: true, ...e }, `${what} ${e.http} ${e.ms}ms`);
 }
 
 /**
