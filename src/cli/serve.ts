@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { DEFAULT_HTTP_LIMITS, LISTEN_BACKLOG } from '../eas/http/limits.js';
-import { createEasServer, DEFAULT_MAX_BODY } from '../eas/http/server.js';
+import { createEasServer, DEFAULT_MAX_BODY, markStopping, serverMetrics } from '../eas/http/server.js';
 import { loadTls, selfSignedTls, type TlsMaterial } from '../eas/http/tls.js';
 import type { MailAuthOptions } from '../mail/auth.js';
 import { dnsServerValid } from '../mail/dnsResolver.js';
@@ -28,6 +28,7 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --public-url URL     how devices reach this server, for Autodiscover (CONVENE_PUBLIC_URL; default: from each request)
   --require-provisioning  refuse devices that have not acknowledged the device policy (CONVENE_REQUIRE_PROVISIONING=1)
   --log-devices        write every request and response as XML to DIR/logs/ACCOUNT/DEVICE.log (CONVENE_LOG_DEVICES=1)
+  --metrics-allow IP   besides loopback, who may read /metrics; repeatable or a comma list (CONVENE_METRICS_ALLOW)
   --log-level LEVEL    fatal|error|warn|info|debug (CONVENE_LOG_LEVEL, default info)
   --max-body BYTES     largest request body (CONVENE_MAX_BODY, default ${DEFAULT_MAX_BODY})
   --max-connections N  open HTTP connections at most; each Ping holds one (CONVENE_MAX_CONNECTIONS,
@@ -47,7 +48,7 @@ const FLAGS = {
   ...STORE_FLAGS,
   host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
   tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
-  'public-url': { type: 'string' }, 'require-provisioning': { type: 'boolean' },
+  'public-url': { type: 'string' }, 'metrics-allow': { type: 'string', multiple: true }, 'require-provisioning': { type: 'boolean' },
   'log-level': { type: 'string' }, 'max-body': { type: 'string' }, 'max-connections': { type: 'string' },
   'smtp-port': { type: 'string' }, 'smtp-max-clients': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
   'dns-server': { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true },
@@ -73,6 +74,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     store, log, tls: tls?.material,
     behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),
     publicUrl: publicUrlValue,
+    metricsAllow: (values['metrics-allow'] ?? [env('METRICS_ALLOW') ?? '']).flatMap(v => v.split(',')).map(v => v.trim()).filter(Boolean),
     requireProvisioning: values['require-provisioning'] ?? flag(env('REQUIRE_PROVISIONING')),
     maxBodyBytes: number(values['max-body'] ?? env('MAX_BODY') ?? String(DEFAULT_MAX_BODY), '--max-body'),
     protocolLogDir: values['log-devices'] ?? flag(env('LOG_DEVICES')) ? join(where.dataDir, 'logs') : undefined,
@@ -93,12 +95,14 @@ export async function serveCommand(args: string[]): Promise<void> {
   const inbound = smtpPortText === undefined ? undefined
     : new InboundSmtp({
       store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth,
+      onResult: result => serverMetrics(server)?.inboundResult(result),
       limits: {
         maxClients: number(values['smtp-max-clients'] ?? env('SMTP_MAX_CLIENTS') ?? String(DEFAULT_SMTP_LIMITS.maxClients), '--smtp-max-clients'),
         spool: { dir: spoolDir },
       },
     });
   const smtpPort = inbound && (await inbound.listen(number(smtpPortText!, '--smtp-port'), host));
+  if (inbound) serverMetrics(server)?.watchSmtp(() => inbound.inFlight());
   if (smtpPort !== undefined) log.info({ port: smtpPort }, 'SMTP listening for local accounts');
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -107,6 +111,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   console.log(await welcome({ url, tls: !!tls, certNote: tls?.note, users: await store.countUsers(), port: actualPort, dataArgs: args }));
   const stop = (): void => {
     log.info('shutting down');
+    markStopping(server);
     server.closeAllConnections();
     server.close(() => void (async () => {
       await inbound?.close();

@@ -32,6 +32,8 @@ export interface InboundOptions {
   limits?: SmtpLimitOptions | undefined;
   /** Sender authentication (docs/mail-auth.md): DNS, trusted relays. The authserv-id defaults to `hostname`. */
   auth?: MailAuthOptions | undefined;
+  /** Hears how each message's DATA ended: delivered, or refused with a 4xx (temporary) or 5xx reply (docs/operations.md). */
+  onResult?: ((result: 'delivered' | 'temporary' | 'refused') => void) | undefined;
 }
 
 /** The SMTP reply for a message not delivered (the enhanced code follows from the reply code). */
@@ -73,7 +75,14 @@ export class InboundSmtp {
       onClose: session => this.endLifetime(session),
       onMailFrom: (address, session, done) => { try { this.checkMailFrom(address, session); done(); } catch (e) { done(this.refusal(e)); } },
       onRcptTo: (address, _session, done) => void this.checkRecipient(address.address).then(() => done(), e => done(this.refusal(e))),
-      onData: (stream, session, done) => void this.receive(stream, session).then(text => done(null, text), e => done(this.refusal(e))),
+      onData: (stream, session, done) => void this.receive(stream, session).then(text => {
+        o.onResult?.('delivered');
+        done(null, text);
+      }, e => {
+        const refusal = this.refusal(e);
+        o.onResult?.(refusal.responseCode < 500 ? 'temporary' : 'refused');
+        done(refusal);
+      }),
     });
     this.server.on('error', e => this.log(`SMTP: ${e.message}`));
   }

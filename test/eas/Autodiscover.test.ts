@@ -146,4 +146,63 @@ describe('Autodiscover (MS-ASCMD 2.2.1.1)', () => {
     // The server is still there.
     assert.equal((await post(requestXml('alice@example.com'))).status, 200);
   });
+
+  describe('Autodiscover v2 (JSON)', () => {
+    const get = (path: string, headers: Record<string, string> = {}, base = t.url) =>
+      post('', { path, method: 'GET', user: '', base, headers });
+
+    it('answers both forms with the EAS URL, whatever the case of path and query names', async () => {
+      const forms = [
+        '/autodiscover/autodiscover.json/v1.0/alice@example.com?Protocol=ActiveSync',
+        '/AutoDiscover/AutoDiscover.json/v1.0/alice%40example.com?Protocol=activesync',
+        '/autodiscover/autodiscover.json?Email=alice@example.com&Protocol=ActiveSync',
+        '/Autodiscover/Autodiscover.json?email=alice%40example.com&protocol=ActiveSync',
+      ];
+      for (const path of forms) {
+        const res = await get(path, { Host: 'mail.example.com' });
+        assert.equal(res.status, 200, path);
+        assert.match(String(res.headers['content-type']), /^application\/json/);
+        assert.deepEqual(JSON.parse(res.text), { Protocol: 'ActiveSync', Url: 'http://mail.example.com/Microsoft-Server-ActiveSync' }, path);
+      }
+    });
+
+    it('uses the same public URL as the XML Autodiscover (--public-url, the proxy headers)', async () => {
+      const configured = await startServer({ server: { publicUrl: 'https://sync.example.org' } });
+      const proxied = await startServer({ server: { behindProxy: true } });
+      try {
+        const path = '/autodiscover/autodiscover.json/v1.0/alice@example.com?Protocol=ActiveSync';
+        assert.equal(JSON.parse((await get(path, {}, configured.url)).text).Url, 'https://sync.example.org/Microsoft-Server-ActiveSync');
+        const viaProxy = await get(path, { 'X-Forwarded-Host': 'eas.example.net', 'X-Forwarded-Proto': 'https' }, proxied.url);
+        assert.equal(JSON.parse(viaProxy.text).Url, 'https://eas.example.net/Microsoft-Server-ActiveSync');
+      } finally {
+        await configured.close();
+        await proxied.close();
+      }
+    });
+
+    it('answers the same for an address with no account: it tells nobody which accounts exist', async () => {
+      const res = await get('/autodiscover/autodiscover.json/v1.0/nobody@example.com?Protocol=ActiveSync', { Host: 'mail.example.com' });
+      assert.equal(res.status, 200);
+      assert.equal(JSON.parse(res.text).Protocol, 'ActiveSync');
+    });
+
+    it('an unknown or missing Protocol is 400 InvalidProtocol; a missing address 400; other methods 405', async () => {
+      for (const path of [
+        '/autodiscover/autodiscover.json/v1.0/alice@example.com?Protocol=Ews',
+        '/autodiscover/autodiscover.json/v1.0/alice@example.com',
+        '/autodiscover/autodiscover.json?Email=alice@example.com&Protocol=AutodiscoverV1',
+      ]) {
+        const res = await get(path);
+        assert.equal(res.status, 400, path);
+        const body = JSON.parse(res.text) as { ErrorCode: string; ErrorMessage: string };
+        assert.equal(body.ErrorCode, 'InvalidProtocol', path);
+        assert.equal(typeof body.ErrorMessage, 'string');
+      }
+      const noAddress = await get('/autodiscover/autodiscover.json?Protocol=ActiveSync');
+      assert.equal(noAddress.status, 400);
+      assert.equal(JSON.parse(noAddress.text).ErrorCode, 'InvalidUser');
+      assert.equal((await get('/autodiscover/autodiscover.json/v1.0/%E0%A4%A?Protocol=ActiveSync')).status, 400);
+      assert.equal((await post('x', { path: '/autodiscover/autodiscover.json?Email=a@b.c&Protocol=ActiveSync' })).status, 405);
+    });
+  });
 });

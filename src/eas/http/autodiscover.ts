@@ -8,6 +8,7 @@ import type { User } from '../../store/types.js';
 import { parseBasic } from '../auth.js';
 import { EasError } from '../status.js';
 import { readBody } from './body.js';
+import { authFailed } from './operations.js';
 import { send, UNAUTHORIZED_HEADERS, type ServerContext } from './server.js';
 
 export const AUTODISCOVER_PATH = '/autodiscover/autodiscover.xml';
@@ -32,7 +33,10 @@ export async function autodiscover(ctx: ServerContext, req: IncomingMessage, res
   if (req.method !== 'POST') return send(res, 405, { Allow: 'GET,POST' }, '');
   const creds = parseBasic(req.headers.authorization);
   const user = creds && (await ctx.auth.authenticate(creds));
-  if (!user) return send(res, 401, UNAUTHORIZED_HEADERS, '');
+  if (!user) {
+    if (req.headers.authorization) authFailed(ctx, req, creds?.logon, 'Autodiscover');
+    return send(res, 401, UNAUTHORIZED_HEADERS, '');
+  }
   let body: Buffer;
   try {
     body = await readBody(req, { ...ctx.body, maxBytes: MAX_REQUEST });

@@ -12,6 +12,7 @@ import { parseQuery, QueryError, type RequestLine } from '../query.js';
 import { CommonStatus, EasError } from '../status.js';
 import { atLeast, parseVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../version.js';
 import { readBody } from './body.js';
+import { authFailed } from './operations.js';
 import { UNAUTHORIZED_HEADERS, type ServerContext } from './server.js';
 
 export interface PostOutcome {
@@ -21,19 +22,26 @@ export interface PostOutcome {
   requestBody: Buffer;
   account?: string | undefined;
   deviceId?: string | undefined;
+  /** The Cmd of the request line, when it could be read (for the access log and metrics). */
+  cmd?: string | undefined;
+  /** The EAS Status the gate refused with, if it did. */
+  easStatus?: number | undefined;
 }
 
 const WBXML = 'application/vnd.ms-sync.wbxml';
 
 export async function handlePost(ctx: ServerContext, req: IncomingMessage, query: string): Promise<PostOutcome> {
   const started = performance.now();
-  const outcome = await gate(ctx, req, query);
+  const seen: Seen = {};
+  const outcome = { ...(await gate(ctx, req, query, seen)), ...seen };
   // Server-Timing (W3C): how long the server worked on this request, for people debugging clients.
   outcome.headers = { ...outcome.headers, 'Server-Timing': `app;dur=${(performance.now() - started).toFixed(2)}` };
   return outcome;
 }
 
-async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Promise<PostOutcome> {
+type Seen = Pick<PostOutcome, 'cmd' | 'easStatus'>;
+
+async function gate(ctx: ServerContext, req: IncomingMessage, query: string, seen: Seen): Promise<PostOutcome> {
   let requestBody: Buffer = Buffer.alloc(0);
   let version: ProtocolVersion | undefined;
   let def: CommandDef | undefined;
@@ -43,6 +51,7 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Pr
   let deviceId: string | undefined;
   try {
     line = readLine(query);
+    seen.cmd = line.cmd;
     version = readVersion(line, req);
     def = COMMANDS[line.cmd];
     user = await authenticate(ctx, req, line);
@@ -69,6 +78,7 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string): Pr
   } catch (e) {
     if (!(e instanceof EasError)) throw e;
     if (e.http === 413) req.resume();
+    seen.easStatus = e.status;
     const body = e.status !== undefined && def && version && atLeast(version, '14.0') ? statusBody(def, e.status) : undefined;
     ctx.log.info({ cmd: line?.cmd, user: user?.email, http: e.http, status: e.status }, e.message);
     return respond(body ? 200 : e.http, e.headers, body, requestBody, user, deviceId);
@@ -105,6 +115,7 @@ function readVersion(line: RequestLine, req: IncomingMessage): ProtocolVersion {
 async function authenticate(ctx: ServerContext, req: IncomingMessage, line: RequestLine): Promise<User> {
   const creds = parseBasic(req.headers.authorization);
   const user = creds && (await ctx.auth.authenticate(creds));
+  if (!user && req.headers.authorization) authFailed(ctx, req, creds?.logon, 'ActiveSync');
   if (!user) throw new EasError(401, 'credentials missing or refused', undefined, UNAUTHORIZED_HEADERS);
   // The query's User (plain form) must name the account the credentials belong to.
   if (line.user !== undefined && !logonMatches(user, line.user)) {

@@ -20,6 +20,9 @@ import { AUTODISCOVER_PATH, autodiscover } from './autodiscover.js';
 import { BodyAborted, type BodyLimits } from './body.js';
 import { applyLimits, resolveLimits, type HttpLimitOptions } from './limits.js';
 import { handlePost, type PostOutcome } from './post.js';
+import { AUTODISCOVER_JSON_PATH, autodiscoverJson, isAutodiscoverJson } from './autodiscoverJson.js';
+import { authFailed, commandLabel, healthz, metrics, observeRequest, readyz, type RequestInfo } from './operations.js';
+import { ServerMetrics } from '../../observe/metrics.js';
 
 export const EAS_PATH = '/microsoft-server-activesync';
 
@@ -42,22 +45,33 @@ export interface EasServerOptions {
   policy?: DevicePolicy | undefined;
   /** The address devices reach this server at (https://mail.example.com), for Autodiscover. */
   publicUrl?: string | undefined;
+  /** Peers besides loopback that may read /metrics (docs/operations.md). */
+  metricsAllow?: string[] | undefined;
 }
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
 const spoolers = new WeakMap<Server, Spooler>();
+const observed = new WeakMap<Server, { metrics: ServerMetrics; lifecycle: Lifecycle }>();
+
+/** Ready once listening; `stopping` from the moment shutdown begins (/readyz answers 503 then). */
+export interface Lifecycle { ready: boolean; stopping: boolean }
 
 export function createEasServer(options: EasServerOptions): Server {
   const limits = resolveLimits(options.limits);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const waits = new DeviceWaits();
+  const spooler = new Spooler(limits.spool);
   const ctx = {
     ...options,
     auth: new Authenticator(options.store),
-    waits: new DeviceWaits(),
+    waits,
+    metrics: new ServerMetrics({ store: options.store, waiting: () => waits.size, httpBodies: () => spooler.gauge() }),
+    metricsAllow: options.metricsAllow ?? [],
+    lifecycle: { ready: false, stopping: false },
     protocolLog: options.protocolLogDir ? new ProtocolLog(options.protocolLogDir) : undefined,
     maxBodyBytes,
-    body: { maxBytes: maxBodyBytes, idleMs: limits.bodyIdleTimeoutMs, spooler: new Spooler(limits.spool) },
+    body: { maxBytes: maxBodyBytes, idleMs: limits.bodyIdleTimeoutMs, spooler },
     provisioning: provisioningSettings({ required: options.requireProvisioning, policy: options.policy }),
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -69,6 +83,9 @@ export function createEasServer(options: EasServerOptions): Server {
     : createHttpServer(http, listener);
   applyLimits(server, limits);
   spoolers.set(server, ctx.body.spooler);
+  observed.set(server, { metrics: ctx.metrics, lifecycle: ctx.lifecycle });
+  server.on('listening', () => { ctx.lifecycle.ready = !ctx.lifecycle.stopping; });
+  server.on('close', () => { ctx.lifecycle.ready = false; });
   return server;
 }
 
@@ -76,6 +93,17 @@ export function createEasServer(options: EasServerOptions): Server {
 export function bodyGauge(server: Server): SpoolGauge {
   const spooler = spoolers.get(server);
   return spooler ? spooler.gauge() : { memoryBytes: 0, diskBytes: 0, uploads: 0 };
+}
+
+/** This server's metrics registry, for the listeners beside it (SMTP) to report into. */
+export function serverMetrics(server: Server): ServerMetrics | undefined {
+  return observed.get(server)?.metrics;
+}
+
+/** Shutdown begins: /readyz answers 503 from now on, so load balancers stop sending work. */
+export function markStopping(server: Server): void {
+  const o = observed.get(server);
+  if (o) Object.assign(o.lifecycle, { ready: false, stopping: true });
 }
 
 export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & {
@@ -88,6 +116,9 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   publicUrl?: string | undefined;
   behindProxy?: boolean | undefined;
   tls?: EasServerOptions['tls'];
+  metrics: ServerMetrics;
+  metricsAllow: string[];
+  lifecycle: Lifecycle;
 };
 
 async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -95,19 +126,32 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   if (!url) return send(res, 400, { 'Content-Type': 'text/plain' }, 'unreadable request target\n');
   const path = url.pathname.toLowerCase().replace(/\/+$/, '');
   res.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
-  if (path === '/healthz') return send(res, 200, { 'Content-Type': 'text/plain' }, 'ok\n');
-  if (path !== EAS_PATH && path !== AUTODISCOVER_PATH) return send(res, 404, {}, '');
+  if (path === '/healthz') return healthz(ctx, res);
+  if (path === '/readyz') return readyz(ctx, res);
+  if (path === '/metrics') return metrics(ctx, req, res);
+  const autodiscoverV2 = isAutodiscoverJson(path);
+  if (path !== EAS_PATH && path !== AUTODISCOVER_PATH && !autodiscoverV2) return send(res, 404, {}, '');
+  const info: RequestInfo = { command: endpointName(path, req.method) };
+  observeRequest(ctx, req, res, info);
   if (!ctx.tls && !ctx.behindProxy && !isLoopback(req) && req.headers.authorization) {
     return send(res, 403, { 'Content-Type': 'text/plain' },
       'Convene refuses passwords over plain HTTP from the network: start it with --tls or behind a TLS proxy (--behind-proxy).\n');
   }
+  if (autodiscoverV2) return autodiscoverJson(ctx, req, res, url);
   if (path === AUTODISCOVER_PATH) return autodiscover(ctx, req, res);
   if (req.method === 'OPTIONS') return options(ctx, req, res);
   if (req.method !== 'POST') return send(res, 405, { Allow: 'OPTIONS,POST' }, '');
   const started = Date.now();
   const outcome = await handlePost(ctx, req, url.search.slice(1));
+  Object.assign(info, { command: commandLabel(outcome.cmd), account: outcome.account, deviceId: outcome.deviceId, easStatus: outcome.easStatus });
   send(res, outcome.http, outcome.headers, outcome.body);
   void writeProtocolLog(ctx, req, outcome, started);
+}
+
+function endpointName(path: string, method: string | undefined): string {
+  if (path === AUTODISCOVER_PATH) return 'Autodiscover';
+  if (path.startsWith(AUTODISCOVER_JSON_PATH)) return 'AutodiscoverJson';
+  return method === 'OPTIONS' ? 'OPTIONS' : 'unknown';
 }
 
 // MS-ASHTTP 3.2.5.2: OPTIONS lists versions and commands. Without credentials it answers anyway
@@ -115,7 +159,10 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
 async function options(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.headers.authorization) {
     const creds = parseBasic(req.headers.authorization);
-    if (!creds || !(await ctx.auth.authenticate(creds))) return send(res, 401, UNAUTHORIZED_HEADERS, '');
+    if (!creds || !(await ctx.auth.authenticate(creds))) {
+      authFailed(ctx, req, creds?.logon, 'OPTIONS');
+      return send(res, 401, UNAUTHORIZED_HEADERS, '');
+    }
   }
   send(res, 200, {
     Allow: 'OPTIONS,POST',

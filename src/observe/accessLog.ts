@@ -1,0 +1,45 @@
+// One log line per request and a fixed-form line per refused credential (docs/operations.md), both
+// with the client's address. Never a password, a token or the Authorization header.
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+
+export interface AccessEntry {
+  method: string;
+  /** The EAS Cmd, or the endpoint (Autodiscover, OPTIONS, healthz …). */
+  command: string;
+  http: number;
+  ms: number;
+  addr: string;
+  account?: string | undefined;
+  deviceId?: string | undefined;
+  /** The EAS Status the gate answered with, when it refused the request. */
+  easStatus?: number | undefined;
+}
+
+/**
+ * The client's address. Behind a proxy, the last X-Forwarded-For entry: the one our proxy appended
+ * (entries before it are whatever the client claimed). Otherwise the socket's peer.
+ */
+export function clientAddress(req: IncomingMessage, behindProxy: boolean | undefined): string {
+  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  if (!behindProxy) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const list = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map(s => s.trim()).filter(Boolean);
+  const last = list.at(-1)?.replace(/^::ffff:/, '');
+  return last && /^[0-9A-Fa-f:.]{2,45}$/.test(last) ? last : peer;
+}
+
+export function logAccess(log: Logger, e: AccessEntry): void {
+  const what = e.command === e.method ? e.method : `${e.method} ${e.command}`;
+  log.info({ access: true, ...e }, `${what} ${e.http} ${e.ms}ms`);
+}
+
+/**
+ * `auth failure user=NAME addr=IP` — a fixed form for fail2ban (docs/operations.md has a filter).
+ * The logon name is the client's text: anything outside printable non-space ASCII becomes `?`, so it
+ * cannot forge a second field or line.
+ */
+export function logAuthFailure(log: Logger, o: { logon: string; addr: string; endpoint: string }): void {
+  const user = o.logon.slice(0, 128).replace(/[^\x21-\x7e]/g, '?') || '-';
+  log.warn({ endpoint: o.endpoint }, `auth failure user=${user} addr=${o.addr}`);
+}

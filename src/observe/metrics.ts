@@ -1,0 +1,104 @@
+// Prometheus metrics (docs/operations.md), one registry per server instance: tests run several
+// servers in one process, and prom-client's global registry would mix them. Counters move where
+// work ends; gauges are read at scrape time from their owners (waits, spools, the store).
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SpoolGauge } from '../net/spool.js';
+import type { Store } from '../store/Store.js';
+
+/** What inbound delivery reported to the sender: delivered, or the SMTP reply class of the refusal. */
+export type InboundResult = 'delivered' | 'temporary' | 'refused';
+
+/** Sources read at every scrape. */
+export interface MetricSources {
+  store: Store;
+  /** Pings and hanging Syncs held open right now. */
+  waiting(): number;
+  /** Request bodies being received by HTTP. */
+  httpBodies(): SpoolGauge;
+}
+
+/** An address no account can have (RFC 2606 .invalid): the lookup is one indexed read. */
+const PROBE_ADDRESS = 'probe@health.invalid';
+
+/** Times one trivial store read; throws what the store throws. */
+export async function probeStore(store: Store): Promise<number> {
+  const started = performance.now();
+  await store.findUserByEmail(PROBE_ADDRESS);
+  return (performance.now() - started) / 1000;
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'command' | 'status'>;
+  private readonly latency: Histogram<'command'>;
+  private readonly inbound: Counter<'result'>;
+  private readonly authFailures: Counter<'endpoint'>;
+  private readonly smtpGauges: (() => SpoolGauge)[] = [];
+
+  constructor(private readonly sources: MetricSources) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'convene_http_requests_total', help: 'HTTP requests by EAS command (or endpoint) and HTTP status', labelNames: ['command', 'status'], registers });
+    this.latency = new Histogram({
+      name: 'convene_http_request_duration_seconds', help: 'Time from request to response by EAS command; Ping and hanging Sync include their wait',
+      labelNames: ['command'], buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 60, 300, 1800], registers,
+    });
+    this.inbound = new Counter({ name: 'convene_smtp_inbound_messages_total', help: 'Inbound SMTP messages by result', labelNames: ['result'], registers });
+    this.authFailures = new Counter({ name: 'convene_auth_failures_total', help: 'Credentials refused, by endpoint', labelNames: ['endpoint'], registers });
+    this.gauges(registers);
+  }
+
+  private gauges(registers: Registry[]): void {
+    const { sources } = this;
+    new Gauge({ name: 'convene_waiting_requests', help: 'Pings and hanging Syncs held open', registers, collect() { this.set(sources.waiting()); } });
+    const bodies = (name: string, help: string, read: () => SpoolGauge[]) => new Gauge({
+      name, help, labelNames: ['where'], registers,
+      collect() {
+        const all = read();
+        this.set({ where: 'memory' }, all.reduce((n, g) => n + g.memoryBytes, 0));
+        this.set({ where: 'disk' }, all.reduce((n, g) => n + g.diskBytes, 0));
+      },
+    });
+    bodies('convene_http_body_bytes_in_flight', 'Request bodies being received, bytes', () => [sources.httpBodies()]);
+    bodies('convene_smtp_body_bytes_in_flight', 'Inbound messages being received, bytes', () => this.smtpGauges.map(g => g()));
+    new Gauge({
+      name: 'convene_outbound_overdue_seconds',
+      help: 'How long the earliest queued outbound message is past due (a stuck queue grows it); 0 when none is overdue, -1 when the store failed',
+      registers,
+      async collect() {
+        const due = await sources.store.nextOutboundDue().then(d => d ?? Infinity, () => undefined);
+        this.set(due === undefined ? -1 : Math.max(0, (Date.now() - due) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'convene_store_probe_seconds', help: 'Time of one trivial store read at scrape time; -1 when it failed', registers,
+      async collect() { this.set(await probeStore(sources.store).catch(() => -1)); },
+    });
+  }
+
+  /** One finished HTTP request; `command` is the EAS Cmd or the endpoint's name, never user input unchecked. */
+  request(command: string, status: number, seconds: number): void {
+    this.requests.inc({ command, status: String(status) });
+    this.latency.observe({ command }, seconds);
+  }
+
+  authFailure(endpoint: string): void {
+    this.authFailures.inc({ endpoint });
+  }
+
+  inboundResult(result: InboundResult): void {
+    this.inbound.inc({ result });
+  }
+
+  /** An SMTP listener whose in-flight messages this registry reports. */
+  watchSmtp(inFlight: () => SpoolGauge): void {
+    this.smtpGauges.push(inFlight);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
