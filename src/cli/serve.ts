@@ -12,7 +12,9 @@ import { InboundSmtp } from '../mail/inbound.js';
 import { DEFAULT_SMTP_LIMITS } from '../mail/inboundLimits.js';
 import { OutboundMailer } from '../mail/outbound.js';
 import { startExpiry } from '../store/expiry.js';
-import { openStore } from '../store/open.js';
+import { openStore, sqlitePath } from '../store/open.js';
+import { privateDirectory } from '../store/sqlite/files.js';
+import { takeServeLock } from '../store/sqlite/serveLock.js';
 import { repairStoredText } from '../sync/textRepair.js';
 import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
 
@@ -60,6 +62,10 @@ export async function serveCommand(args: string[]): Promise<void> {
   const host = values.host ?? env('HOST') ?? '0.0.0.0';
   const port = number(values.port ?? env('PORT') ?? '8080', '--port');
   const log = pino({ level: values['log-level'] ?? env('LOG_LEVEL') ?? 'info', base: { service: 'convene' } });
+  // The data directory holds the store, keys and logs: created 0700 before anything goes in it.
+  privateDirectory(where.dataDir);
+  const databasePath = sqlitePath(where);
+  if (databasePath !== undefined) takeServeLock(databasePath);
   const tls = await tlsMaterial(values, where.dataDir);
   const auth = mailAuth(values);
   const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
