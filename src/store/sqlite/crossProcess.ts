@@ -10,6 +10,8 @@ import type Database from 'better-sqlite3';
 export const POLL_MS = 250;
 /** Rows older than this are pruned: a listener polls every POLL_MS, so a minute is plenty. */
 const KEEP_MS = 60_000;
+/** Pruning (a scan of the last minute's rows) runs at open and every this many records. */
+const PRUNE_EVERY = 64;
 
 interface NotificationRow { id: number; channel: string; payload: string; origin: string }
 
@@ -19,6 +21,7 @@ export class CrossProcess {
   private lastSeen = 0;
   private dataVersion = 0;
   private timer: NodeJS.Timeout | undefined;
+  private recorded = 0;
 
   private readonly prune: Database.Statement;
   private readonly insert: Database.Statement;
@@ -29,12 +32,13 @@ export class CrossProcess {
       origin TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.prune = db.prepare('DELETE FROM process_notifications WHERE created_at < ?');
     this.insert = db.prepare('INSERT INTO process_notifications (channel, payload, origin, created_at) VALUES (?, ?, ?, ?)');
+    this.prune.run(Date.now() - KEEP_MS);
   }
 
   /** Records one announcement; runs on the notifying connection, in its transaction if any. */
   record(channel: string, payload: string): void {
     const now = Date.now();
-    this.prune.run(now - KEEP_MS);
+    if (++this.recorded % PRUNE_EVERY === 0) this.prune.run(now - KEEP_MS);
     this.insert.run(channel, payload, this.origin, now);
   }
 
