@@ -11,7 +11,12 @@ export function privateDatabaseFile(path: string): void {
   if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
   if (!existsSync(path)) closeSync(openSync(path, 'a', OWNER_ONLY));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    if (existsSync(file)) chmodSync(file, OWNER_ONLY);
+    try {
+      if (existsSync(file)) chmodSync(file, OWNER_ONLY);
+    } catch (e) {
+      // Another account's file (root running a command): its owner's server narrows it.
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    }
   }
 }
 
