@@ -19,6 +19,8 @@ const p = tags('Ping');
 // The Ping below waits with the longest heartbeat (59 min): an answer inside WAIT is the change's doing.
 const WAIT = { timeout: 120_000 };
 const dirs: string[] = [];
+/** Every server spawned, so a test that fails (or times out) leaves none running. */
+const servers: ChildProcessWithoutNullStreams[] = [];
 
 function dataDir(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'convene-serve-')), 'data');
@@ -35,6 +37,7 @@ interface Serving { process: ChildProcessWithoutNullStreams; url: string }
 
 async function serve(dir: string, extra: string[] = []): Promise<Serving> {
   const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dir, '--log-level', 'warn', ...extra]);
+  servers.push(child);
   const out = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (c: Buffer) => { text += c; if (/Server: /.test(text)) resolve(text); });
@@ -54,7 +57,10 @@ async function stop(s: Serving, signal: NodeJS.Signals = 'SIGTERM'): Promise<voi
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 describe('convene serve on a SQLite data directory', () => {
-  after(() => { for (const d of dirs) rmSync(join(d, '..'), { recursive: true, force: true }); });
+  after(() => {
+    for (const s of servers) if (s.exitCode === null && s.signalCode === null) s.kill('SIGKILL');
+    for (const d of dirs) rmSync(join(d, '..'), { recursive: true, force: true });
+  });
 
   it('one server per store: a second serve exits with one line naming the holder; a dead holder\'s lock is taken over', async () => {
     const dir = dataDir();
