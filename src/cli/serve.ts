@@ -65,7 +65,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   // The data directory holds the store, keys and logs: created 0700 before anything goes in it.
   privateDirectory(where.dataDir);
   const databasePath = sqlitePath(where);
-  if (databasePath !== undefined) takeServeLock(databasePath);
+  const lock = databasePath === undefined ? undefined : takeServeLock(databasePath);
   const tls = await tlsMaterial(values, where.dataDir);
   const auth = mailAuth(values);
   const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
@@ -119,6 +119,7 @@ export async function serveCommand(args: string[]): Promise<void> {
       await outbound.stop();
       expiry.stop();
       await store.close();
+      lock?.release();
       process.exit(0);
     })());
   };

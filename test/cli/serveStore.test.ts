@@ -79,8 +79,12 @@ describe('convene serve on a SQLite data directory', () => {
     // kill -9 left its lock behind; the next server takes it over, and releases it when stopped.
     assert.equal(existsSync(join(dir, 'convene.db.serve.lock')), true);
     const next = await serve(dir);
+    let stderr = '';
+    next.process.stderr.on('data', (c: Buffer) => { stderr += c; });
     await stop(next);
-    assert.equal(existsSync(join(dir, 'convene.db.serve.lock')), false);
+    const lockAfter = existsSync(join(dir, 'convene.db.serve.lock')) ? readFileSync(join(dir, 'convene.db.serve.lock'), 'utf8') : undefined;
+    assert.equal(lockAfter, undefined,
+      `lock left: ${lockAfter} (server ${next.process.pid} exit ${next.process.exitCode} ${next.process.signalCode}) ${stderr}`);
     // A lock naming this (the test) process — alive — refuses too.
     writeFileSync(join(dir, 'convene.db.serve.lock'), `${process.pid}\n`);
     assert.equal(convene(dir, ['serve', '--port', '0']).code, 1);
