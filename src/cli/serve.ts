@@ -110,7 +110,6 @@ export async function serveCommand(args: string[]): Promise<void> {
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host}:${actualPort}`;
   log.info({ url, store: where.db ? 'postgres' : 'sqlite', dataDir: where.dataDir }, 'Convene listening');
-  console.log(await welcome({ url, tls: !!tls, certNote: tls?.note, users: await store.countUsers(), port: actualPort, dataArgs: args }));
   const stop = (): void => {
     log.info('shutting down');
     server.closeAllConnections();
@@ -125,6 +124,9 @@ export async function serveCommand(args: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Only now the welcome: whoever waits for it may stop us at once, and a signal before the
+  // handlers above would end the process without releasing its lock.
+  console.log(await welcome({ url, tls: !!tls, certNote: tls?.note, users: await store.countUsers(), port: actualPort, dataArgs: args }));
 }
 
 async function tlsMaterial(values: { tls?: string | undefined; 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined }, dataDir: string):
