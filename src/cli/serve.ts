@@ -12,7 +12,9 @@ import { InboundSmtp } from '../mail/inbound.js';
 import { DEFAULT_SMTP_LIMITS } from '../mail/inboundLimits.js';
 import { OutboundMailer } from '../mail/outbound.js';
 import { startExpiry } from '../store/expiry.js';
-import { openStore } from '../store/open.js';
+import { openStore, sqlitePath } from '../store/open.js';
+import { privateDirectory } from '../store/sqlite/files.js';
+import { takeServeLock } from '../store/sqlite/serveLock.js';
 import { repairStoredText } from '../sync/textRepair.js';
 import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
 
@@ -61,6 +63,10 @@ export async function serveCommand(args: string[]): Promise<void> {
   const host = values.host ?? env('HOST') ?? '0.0.0.0';
   const port = number(values.port ?? env('PORT') ?? '8080', '--port');
   const log = pino({ level: values['log-level'] ?? env('LOG_LEVEL') ?? 'info', base: { service: 'convene' } });
+  // The data directory holds the store, keys and logs: created 0700 before anything goes in it.
+  privateDirectory(where.dataDir);
+  const databasePath = sqlitePath(where);
+  const lock = databasePath === undefined ? undefined : takeServeLock(databasePath);
   const tls = await tlsMaterial(values, where.dataDir);
   const auth = mailAuth(values);
   const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
@@ -108,7 +114,6 @@ export async function serveCommand(args: string[]): Promise<void> {
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `${tls ? 'https' : 'http'}://${host}:${actualPort}`;
   log.info({ url, store: where.db ? 'postgres' : 'sqlite', dataDir: where.dataDir }, 'Convene listening');
-  console.log(await welcome({ url, tls: !!tls, certNote: tls?.note, users: await store.countUsers(), port: actualPort, dataArgs: args }));
   const stop = (): void => {
     log.info('shutting down');
     markStopping(server);
@@ -118,11 +123,15 @@ export async function serveCommand(args: string[]): Promise<void> {
       await outbound.stop();
       expiry.stop();
       await store.close();
+      lock?.release();
       process.exit(0);
     })());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Only now the welcome: whoever waits for it may stop us at once, and a signal before the
+  // handlers above would end the process without releasing its lock.
+  console.log(await welcome({ url, tls: !!tls, certNote: tls?.note, users: await store.countUsers(), port: actualPort, dataArgs: args }));
 }
 
 async function tlsMaterial(values: { tls?: string | undefined; 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined }, dataDir: string):

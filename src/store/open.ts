@@ -1,9 +1,9 @@
 // Chooses the backend: a postgres:// URL for several nodes, else SQLite in the data directory.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPostgres } from './postgres/driver.js';
 import { openSqlStore } from './sql/SqlStore.js';
 import { openSqlite } from './sqlite/driver.js';
+import { privateDirectory } from './sqlite/files.js';
 import type { Store } from './Store.js';
 
 export interface StoreLocation {
@@ -14,10 +14,16 @@ export interface StoreLocation {
 }
 
 export async function openStore(where: StoreLocation): Promise<Store> {
-  const url = where.db;
-  if (url && /^postgres(ql)?:\/\//.test(url)) return openSqlStore(openPostgres(url));
-  if (url && !url.startsWith('sqlite:')) throw new Error(`--db must be postgres://… or sqlite:PATH, not "${url}"`);
-  mkdirSync(where.dataDir, { recursive: true });
-  const path = url ? url.slice('sqlite:'.length) : join(where.dataDir, 'convene.db');
+  const path = sqlitePath(where);
+  if (path === undefined) return openSqlStore(openPostgres(where.db!));
+  privateDirectory(where.dataDir);
   return openSqlStore(openSqlite(path));
+}
+
+/** The SQLite file this location names, or undefined for PostgreSQL. */
+export function sqlitePath(where: StoreLocation): string | undefined {
+  const url = where.db;
+  if (url && /^postgres(ql)?:\/\//.test(url)) return undefined;
+  if (url && !url.startsWith('sqlite:')) throw new Error(`--db must be postgres://… or sqlite:PATH, not "${url}"`);
+  return url ? url.slice('sqlite:'.length) : join(where.dataDir, 'convene.db');
 }

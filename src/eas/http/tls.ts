@@ -26,7 +26,7 @@ export async function selfSignedTls(dataDir: string): Promise<TlsMaterial & { cr
     notAfterDate: new Date(Date.now() + 5 * 365 * 86400_000),
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: name }, { type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
   });
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(keyPath, made.private, { mode: 0o600 });
   writeFileSync(certPath, made.cert);
   return { key: Buffer.from(made.private), cert: Buffer.from(made.cert), created: true, certPath };

@@ -4,16 +4,20 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlValue } from '../sql/driver.js';
+import { CrossProcess } from './crossProcess.js';
+import { privateDatabaseFile } from './files.js';
 
 type Db = Database.Database;
 
 export function openSqlite(path: string): SqlDriver {
+  privateDatabaseFile(path);
   const db = new Database(path);
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
-  return new SqliteDriver(db, new Queue(), false, new Map(), new EventEmitter().setMaxListeners(0));
+  const shared: Shared = { queue: new Queue(), statements: new Map(), bus: new EventEmitter().setMaxListeners(0), others: new CrossProcess(db) };
+  return new SqliteDriver(db, shared, false);
 }
 
 class Queue {
@@ -29,16 +33,22 @@ class Queue {
   }
 }
 
+/** What a driver and the drivers of its transactions share. */
+interface Shared {
+  queue: Queue;
+  statements: Map<string, Database.Statement>;
+  /** Announcements within this process. */
+  bus: EventEmitter;
+  /** Announcements to and from other processes on the same file. */
+  others: CrossProcess;
+}
+
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
-  constructor(
-    private readonly db: Db,
-    private readonly queue: Queue,
-    private readonly inTransaction = false,
-    private readonly statements: Map<string, Database.Statement>,
-    /** One node only: announcements stay in this process. */
-    private readonly bus: EventEmitter,
-  ) {}
+  private readonly queue: Queue;
+  constructor(private readonly db: Db, private readonly shared: Shared, private readonly inTransaction: boolean) {
+    this.queue = shared.queue;
+  }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return this.exclusive(() => this.prepare(sql).all(...params.map(bind)) as T[]);
@@ -55,7 +65,7 @@ class SqliteDriver implements SqlDriver {
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     return this.queue.run(async () => {
-      const tx = new SqliteDriver(this.db, this.queue, true, this.statements, this.bus);
+      const tx = new SqliteDriver(this.db, this.shared, true);
       this.db.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(tx);
@@ -72,15 +82,18 @@ class SqliteDriver implements SqlDriver {
   async lockAccounts(): Promise<void> {}
 
   async notify(channel: string, payload: string): Promise<void> {
-    this.bus.emit(channel, payload);
+    await this.exclusive(() => this.shared.others.record(channel, payload));
+    this.shared.bus.emit(channel, payload);
   }
 
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
-    this.bus.on(channel, onPayload);
-    return async () => { this.bus.off(channel, onPayload); };
+    this.shared.others.start(fn => this.exclusive(fn), (ch, payload) => this.shared.bus.emit(ch, payload));
+    this.shared.bus.on(channel, onPayload);
+    return async () => { this.shared.bus.off(channel, onPayload); };
   }
 
   async close(): Promise<void> {
+    this.shared.others.stop();
     await this.queue.run(async () => this.db.close());
   }
 
@@ -93,10 +106,10 @@ class SqliteDriver implements SqlDriver {
   }
 
   private prepare(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
+    let st = this.shared.statements.get(sql);
     if (!st) {
       st = this.db.prepare(sql);
-      this.statements.set(sql, st);
+      this.shared.statements.set(sql, st);
     }
     return st;
   }
