@@ -16,12 +16,23 @@ export interface AccessEntry {
   easStatus?: number | undefined;
 }
 
+/** The socket peer's address, an IPv4-mapped IPv6 address as plain IPv4. */
+export function peerAddress(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}
+
+/** Whether the request comes over a loopback socket (what the peer says, not what headers claim). */
+export function fromLoopback(req: IncomingMessage): boolean {
+  const peer = peerAddress(req);
+  return peer.startsWith('127.') || peer === '::1';
+}
+
 /**
  * The client's address. Behind a proxy, the last X-Forwarded-For entry: the one our proxy appended
  * (entries before it are whatever the client claimed). Otherwise the socket's peer.
  */
 export function clientAddress(req: IncomingMessage, behindProxy: boolean | undefined): string {
-  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const peer = peerAddress(req);
   if (!behindProxy) return peer;
   const header = req.headers['x-forwarded-for'];
   const list = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map(s => s.trim()).filter(Boolean);

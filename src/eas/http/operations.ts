@@ -2,7 +2,7 @@
 // log line and metrics of every request, written when its response ends.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { COMMANDS } from '../commands/index.js';
-import { clientAddress, logAccess, logAuthFailure } from '../../observe/accessLog.js';
+import { clientAddress, fromLoopback, logAccess, logAuthFailure, peerAddress } from '../../observe/accessLog.js';
 import { probeStore } from '../../observe/metrics.js';
 import { send, type ServerContext } from './server.js';
 
@@ -61,9 +61,8 @@ export function readyz(ctx: ServerContext, res: ServerResponse): void {
  * the same host forwarding an outside request sets it), and the addresses in `metricsAllow`.
  */
 export async function metrics(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  const loopback = (peer.startsWith('127.') || peer === '::1') && req.headers['x-forwarded-for'] === undefined;
-  if (!loopback && !ctx.metricsAllow.includes(peer)) {
+  const loopback = fromLoopback(req) && req.headers['x-forwarded-for'] === undefined;
+  if (!loopback && !ctx.metricsAllow.includes(peerAddress(req))) {
     return send(res, 403, TEXT, 'metrics are served to loopback and --metrics-allow addresses only\n');
   }
   if (req.method !== 'GET') return send(res, 405, { Allow: 'GET' }, '');

@@ -22,6 +22,7 @@ import { applyLimits, resolveLimits, type HttpLimitOptions } from './limits.js';
 import { handlePost, type PostOutcome } from './post.js';
 import { AUTODISCOVER_JSON_PATH, autodiscoverJson, isAutodiscoverJson } from './autodiscoverJson.js';
 import { authFailed, commandLabel, healthz, metrics, observeRequest, readyz, type RequestInfo } from './operations.js';
+import { fromLoopback } from '../../observe/accessLog.js';
 import { ServerMetrics } from '../../observe/metrics.js';
 
 export const EAS_PATH = '/microsoft-server-activesync';
@@ -133,7 +134,7 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   if (path !== EAS_PATH && path !== AUTODISCOVER_PATH && !autodiscoverV2) return send(res, 404, {}, '');
   const info: RequestInfo = { command: endpointName(path, req.method) };
   observeRequest(ctx, req, res, info);
-  if (!ctx.tls && !ctx.behindProxy && !isLoopback(req) && req.headers.authorization) {
+  if (!ctx.tls && !ctx.behindProxy && !fromLoopback(req) && req.headers.authorization) {
     return send(res, 403, { 'Content-Type': 'text/plain' },
       'Convene refuses passwords over plain HTTP from the network: start it with --tls or behind a TLS proxy (--behind-proxy).\n');
   }
@@ -202,11 +203,6 @@ function requestUrl(target: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isLoopback(req: IncomingMessage): boolean {
-  const a = req.socket.remoteAddress ?? '';
-  return a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.');
 }
 
 async function writeProtocolLog(ctx: ServerContext, req: IncomingMessage, o: PostOutcome, started: number): Promise<void> {
