@@ -96,9 +96,8 @@ function summary(e: CalendarEvent, cancel: boolean): string {
 async function outdateOlderRequests(store: Store, attendee: User, inboxItems: Item[], msg: Outgoing): Promise<void> {
   for (const item of inboxItems) {
     const type = item.props.find(p => p[0] === 'Email2:MeetingMessageType')?.[1];
-    const rid = item.props.find(p => p[0] === 'Email:RecurrenceId')?.[1];
-    const sameScope = msg.recurrenceId === undefined || rid === formatExtended(msg.recurrenceId);
-    if (type === String(MeetingMessageType.Outdated) || !sameScope) continue;
+    // A series update outdates every request of the meeting; an occurrence's, that occurrence's only.
+    if (type === String(MeetingMessageType.Outdated) || !(msg.recurrenceId === undefined || sameScope(item, msg))) continue;
     const props = item.props.map(p => (p[0] === 'Email2:MeetingMessageType' ? [p[0], String(MeetingMessageType.Outdated)] as ItemProps[number] : p));
     await store.updateItem(attendee.id, item.id, { props, event: item.event, filterTime: item.filterTime });
   }
