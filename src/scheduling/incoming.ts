@@ -9,6 +9,7 @@ import { icsToEvents } from '../calendar/ical.js';
 import type { Attendee, AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import { formatCompact, formatExtended } from '../calendar/timezone.js';
 import type { SenderAuth } from '../mail/auth.js';
+import { domainOf } from '../mail/headers.js';
 import { mailbox, mailItemProps } from '../mail/item.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
@@ -78,8 +79,7 @@ function refuse(r: Routing, recipients: User[], logLine: string, note: string): 
 
 /** RFC 6047 3: the From address passed authentication (its domain is the one SPF/DKIM/DMARC vouch for). */
 function authenticated(msg: IncomingItip): boolean {
-  const from = msg.headerFrom?.toLowerCase();
-  return !!from && !!msg.auth.fromDomain && from.slice(from.lastIndexOf('@') + 1) === msg.auth.fromDomain;
+  return !!msg.headerFrom && !!msg.auth.fromDomain && domainOf(msg.headerFrom) === msg.auth.fromDomain;
 }
 
 /** `principal` itself, or an address it names in SENT-BY (RFC 5545 3.2.18), is `from`. */
