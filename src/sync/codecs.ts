@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { easToEvent, eventToEas, instanceStart } from '../calendar/eas.js';
 import { withException } from '../calendar/exceptions.js';
 import { CalendarError } from '../calendar/errors.js';
+import { ContactError, contactFromDevice, contactToDevice, mergeContact } from '../contacts/eas.js';
 import type { CalendarEvent, Exception } from '../calendar/model.js';
 import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
 import { TimeZoneError } from '../calendar/timezone.js';
@@ -53,6 +54,13 @@ const propsCodec = (cls: ItemClass): ItemCodec => ({
     : withBodyCut(item.props, ctx.body?.bodyPreferences)),
 });
 
+/** Contacts: checked, ghosted and rendered per version by src/contacts/eas.ts (MS-ASCNTC). */
+const contactsCodec: ItemCodec = {
+  fromDevice: (props, version) => ({ props: convert(() => contactFromDevice(props, version)), filterTime: null }),
+  merge: (item, props, supported, version) => ({ props: convert(() => mergeContact(item.props, props, supported, version)), filterTime: null }),
+  toDevice: async (item, ctx) => withBodyCut(contactToDevice(item.props, ctx.version, ctx.body?.bodyPreferences[0]), ctx.body?.bodyPreferences),
+};
+
 const calendarCodec: ItemCodec = {
   fromDevice: (props, version) => stored(convert(() => easToEvent(props, { version, newUid }))),
   merge: (item, props, supported, version) => {
@@ -74,6 +82,7 @@ const calendarCodec: ItemCodec = {
 };
 
 export function codecFor(cls: ItemClass): ItemCodec {
+  if (cls === 'Contacts') return contactsCodec;
   return cls === 'Calendar' ? calendarCodec : propsCodec(cls);
 }
 
@@ -152,7 +161,7 @@ function convert<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof CalendarError || e instanceof RecurrenceError || e instanceof TimeZoneError) throw new ItemConversionError(e.message);
+    if (e instanceof CalendarError || e instanceof RecurrenceError || e instanceof TimeZoneError || e instanceof ContactError) throw new ItemConversionError(e.message);
     throw e;
   }
 }
