@@ -1,5 +1,6 @@
 // The account's own contacts as recipients (ResolveRecipients Type 2, MS-ASCMD 2.2.3.186.5): one
 // entry per e-mail address a contact has (Email1Address … Email3Address).
+import { readPicture } from '../contacts/picture.js';
 import type { Store } from '../store/Store.js';
 import type { ItemProps } from '../store/types.js';
 import { fold } from '../search/text.js';
@@ -9,6 +10,8 @@ export interface ContactEntry {
   emailAddress: string;
   /** Name parts and addresses, folded, for ANR. */
   tokens: string[];
+  /** MS-ASCNTC 2.2.2.58: the contact's photo as base64, if it has one that is whole. */
+  picture?: string | undefined;
 }
 
 const BATCH = 500;
@@ -32,7 +35,10 @@ function entriesOf(props: ItemProps): ContactEntry[] {
   const names = [text('FileAs'), person, text('CompanyName')].filter(Boolean);
   const addresses = ['Email1Address', 'Email2Address', 'Email3Address'].map(n => addressIn(text(n))).filter((a): a is string => !!a);
   const tokens = [...names, ...names.flatMap(n => n.split(/[\s,]+/)), ...addresses].map(fold).filter(Boolean);
-  return addresses.map(emailAddress => ({ displayName: names[0] ?? emailAddress, emailAddress, tokens }));
+  const photo = props.find(p => p[0] === 'Contacts:Picture')?.[1];
+  const read = photo !== undefined && !Array.isArray(photo) ? readPicture(photo) : undefined;
+  const picture = read?.ok && read.base64 ? read.base64 : undefined;
+  return addresses.map(emailAddress => ({ displayName: names[0] ?? emailAddress, emailAddress, tokens, picture }));
 }
 
 /** The address in `"Name" <a@b>`, `a@b` and the like; undefined when there is none. */

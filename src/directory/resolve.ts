@@ -15,6 +15,8 @@ export interface Recipient {
   emailAddress: string;
   /** The account, for a directory entry (whose free/busy the server has). */
   userId?: number | undefined;
+  /** A contact's photo (base64); directory entries have none. */
+  picture?: string | undefined;
 }
 
 export type Resolution =
@@ -38,7 +40,7 @@ async function byAddress(store: Store, userId: number, address: string): Promise
     return [{ kind: 'GAL', displayName: e.displayName, emailAddress: e.emailAddress, userId: user.id }];
   }
   const contact = (await contactEntries(store, userId, [address])).find(c => c.emailAddress === address);
-  return contact ? [{ kind: 'CONTACT', displayName: contact.displayName, emailAddress: address }] : [];
+  return contact ? [{ kind: 'CONTACT', displayName: contact.displayName, emailAddress: address, picture: contact.picture }] : [];
 }
 
 async function byName(store: Store, userId: number, name: string): Promise<Recipient[]> {
@@ -49,7 +51,7 @@ async function byName(store: Store, userId: number, name: string): Promise<Recip
   const known = new Set(gal.map(r => r.emailAddress));
   const contacts = (await contactEntries(store, userId, words))
     .filter(c => !known.has(c.emailAddress) && words.every(w => c.tokens.some(t => t.startsWith(w))))
-    .map(c => ({ kind: 'CONTACT' as const, displayName: c.displayName, emailAddress: c.emailAddress }));
+    .map(c => ({ kind: 'CONTACT' as const, displayName: c.displayName, emailAddress: c.emailAddress, picture: c.picture }));
   const seen = new Set<string>();
   return [...gal, ...contacts].filter(r => !seen.has(r.emailAddress) && seen.add(r.emailAddress));
 }

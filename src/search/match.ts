@@ -38,7 +38,8 @@ export function conversationIdOf(props: ItemProps): string | undefined {
 export function searchableText(item: Item): SearchableText {
   const parts = item.class === 'Email' ? emailText(item.props)
     : item.event ? eventText(item.event)
-      : { subject: '', from: '', to: '', cc: '', body: '', attachment: '', other: leaves(item.props).join('\n') };
+      : item.class === 'Contacts' ? contactText(item.props)
+        : { subject: '', from: '', to: '', cc: '', body: '', attachment: '', other: leaves(item.props).join('\n') };
   return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fold(v)])) as SearchableText;
 }
 
@@ -68,6 +69,17 @@ function eventText(e: CalendarEvent): SearchableText {
     attachment: '',
     other: [e.location?.displayName ?? '', ...(e.categories ?? [])].join('\n'),
   };
+}
+
+/**
+ * A contact (MS-ASCNTC 2.2.2): its names, company, addresses, numbers, Categories and Children,
+ * and its notes read as text (HTML without its tags); not the photo, nor the notes' Type or the
+ * cache's WeightedRank, which are no words of the contact.
+ */
+function contactText(props: ItemProps): SearchableText {
+  const notes = props.filter(p => p[0] === 'AirSyncBase:Body').map(p => bodyText(p[1])).join('\n');
+  const rest = props.filter(p => p[0] !== 'AirSyncBase:Body' && p[0] !== 'Contacts:WeightedRank');
+  return { subject: '', from: '', to: '', cc: '', body: notes, attachment: '', other: leaves(rest).join('\n') };
 }
 
 function textOf(props: ItemProps, name: string): string {

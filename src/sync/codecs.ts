@@ -9,6 +9,7 @@ import type { CalendarEvent, Exception } from '../calendar/model.js';
 import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
 import { TimeZoneError } from '../calendar/timezone.js';
 import { eventFilterTime, zoneLookup } from '../calendar/window.js';
+import { ContactError, contactFromDevice, contactToDevice, mergeContact } from '../contacts/eas.js';
 import type { BodyRequest } from '../mail/bodyRender.js';
 import { withBodyCut } from '../eas/body.js';
 import { emailToDevice } from '../mail/eas.js';
@@ -53,6 +54,13 @@ const propsCodec = (cls: ItemClass): ItemCodec => ({
     : withBodyCut(item.props, ctx.body?.bodyPreferences)),
 });
 
+/** Contacts: checked, ghosted and rendered per version by src/contacts/eas.ts (MS-ASCNTC). */
+const contactsCodec: ItemCodec = {
+  fromDevice: (props, version) => ({ props: convert(() => contactFromDevice(props, version)), filterTime: null }),
+  merge: (item, props, supported, version) => ({ props: convert(() => mergeContact(item.props, props, supported, version)), filterTime: null }),
+  toDevice: async (item, ctx) => withBodyCut(contactToDevice(item.props, ctx.version, ctx.body?.bodyPreferences[0]), ctx.body?.bodyPreferences),
+};
+
 const calendarCodec: ItemCodec = {
   fromDevice: (props, version) => stored(convert(() => easToEvent(props, { version, newUid }))),
   merge: (item, props, supported, version) => {
@@ -74,6 +82,7 @@ const calendarCodec: ItemCodec = {
 };
 
 export function codecFor(cls: ItemClass): ItemCodec {
+  if (cls === 'Contacts') return contactsCodec;
   return cls === 'Calendar' ? calendarCodec : propsCodec(cls);
 }
 
@@ -152,7 +161,7 @@ function convert<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof CalendarError || e instanceof RecurrenceError || e instanceof TimeZoneError) throw new ItemConversionError(e.message);
+    if (e instanceof CalendarError || e instanceof RecurrenceError || e instanceof TimeZoneError || e instanceof ContactError) throw new ItemConversionError(e.message);
     throw e;
   }
 }

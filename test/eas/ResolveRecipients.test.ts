@@ -1,6 +1,6 @@
 // MS-ASCMD 2.2.1.15 ResolveRecipients over real HTTP and WBXML, on both store engines: addresses
 // and names resolved against the directory and the account's contacts (exact, ambiguous, partial,
-// unresolved), certificates and photos (none kept), and availability — a weekly meeting with one
+// unresolved), certificates (none kept) and directory photos (none; contacts' own: test/contacts/resolve.test.ts), and availability — a weekly meeting with one
 // occurrence moved and one declined, as MergedFreeBusy — with every Status the spec gives.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

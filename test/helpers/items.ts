@@ -1,5 +1,5 @@
 // Item properties for tests, in the store's form.
-import type { ItemProps } from '../../src/store/types.js';
+import type { ItemProps, PropNode } from '../../src/store/types.js';
 
 export function email(subject: string, received = new Date(), extra: ItemProps = []): ItemProps {
   return [
@@ -23,10 +23,14 @@ export function event(subject: string, start = '20261201T100000Z', end = '202612
   ];
 }
 
-/** A contact: kept by the server exactly as the device sent it (no class conversion). */
+/**
+ * A contact in the form the server keeps it (src/contacts/eas.ts): such a contact comes back from
+ * the server exactly as sent. A one-word name has no LastName (an empty element is no value).
+ */
 export function contact(name: string, extra: ItemProps = []): ItemProps {
+  const last = name.split(' ').slice(1).join(' ');
   return [
-    ['Contacts:FileAs', name], ['Contacts:FirstName', name.split(' ')[0]], ['Contacts:LastName', name.split(' ').slice(1).join(' ')],
+    ['Contacts:FileAs', name], ['Contacts:FirstName', name.split(' ')[0]!], ...(last ? [['Contacts:LastName', last] as PropNode] : []),
     ['Contacts:Email1Address', `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@example.org`], ['Contacts:MobilePhoneNumber', '+1 555 0100'],
     ...extra,
   ];

@@ -1,5 +1,5 @@
 // MS-ASCMD 2.2.1.15 ResolveRecipients: for each To, who it is (src/directory/resolve.ts), and on
-// request the recipient's availability (MergedFreeBusy), certificates and photo. Every To gets a
+// request the recipient's availability (MergedFreeBusy), certificates and photo (a contact's own). Every To gets a
 // Response in request order, echoing it; a request outside the limits is Status 5 as a whole.
 // docs/directory.md.
 import { mergedFreeBusyOf } from '../../directory/availability.js';
@@ -7,7 +7,7 @@ import { resolveRecipient, type Recipient, type Resolution } from '../../directo
 import type { TimeWindow } from '../../calendar/freeBusy.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import { CommonStatus, EasError } from '../status.js';
-import { parseResolveRecipients, ResolveStatus, type ResolveRequest } from './resolveRequest.js';
+import { parseResolveRecipients, ResolveStatus, type PictureRequest, type ResolveRequest } from './resolveRequest.js';
 import type { CommandContext, CommandResult } from './types.js';
 
 const rr = tags('ResolveRecipients');
@@ -21,8 +21,11 @@ const ResponseStatus = { Resolved: 1, Ambiguous: 2, AmbiguousPartial: 3, Unresol
 const AvailabilityStatus = { Success: 1, Failure: 163 } as const;
 /** … of Certificates: 7, no valid certificate (Convene keeps none). */
 const NO_VALID_CERTIFICATE = 7;
-/** … of Picture: 173, no contact photo (Convene keeps none). */
-const NO_PICTURE = 173;
+/**
+ * … of Picture: a photo, or the MS-ASCMD 2.2.2 codes 173 (none: directory entries, and contacts
+ * without one), 174 (larger than MaxSize), 175 (MaxPictures already given for this To).
+ */
+const PictureStatus = { Success: 1, NoPicture: 173, TooLarge: 174, LimitReached: 175 } as const;
 /** Suggestions in one response, all To together: a bound on the work one request can cause. */
 const SUGGESTION_BUDGET = 500;
 
@@ -50,6 +53,7 @@ export async function resolveRecipients(ctx: CommandContext): Promise<CommandRes
 
 async function response(to: string, r: Resolution, req: ResolveRequest, availability: Availability): Promise<Element> {
   const head = [rr('To', to)];
+  const photos = req.picture && new Photos(req.picture);
   switch (r.status) {
     case 'UNRESOLVED':
       return rr('Response', [...head, rr('Status', ResponseStatus.Unresolved), rr('RecipientCount', 0)]);
@@ -58,13 +62,13 @@ async function response(to: string, r: Resolution, req: ResolveRequest, availabi
       return rr('Response', [...head,
         rr('Status', r.total > r.suggestions.length ? ResponseStatus.AmbiguousPartial : ResponseStatus.Ambiguous),
         rr('RecipientCount', r.total),
-        ...r.suggestions.map(s => recipient(s, [req.picture && picture()])),
+        ...r.suggestions.map(s => recipient(s, [photos && photos.of(s)])),
       ]);
     case 'RESOLVED':
       return rr('Response', [...head, rr('Status', ResponseStatus.Resolved), rr('RecipientCount', 1), recipient(r.recipient, [
         req.availability && await availability.of(r.recipient),
         req.certificates && rr('Certificates', [rr('Status', NO_VALID_CERTIFICATE), rr('CertificateCount', 0)]),
-        req.picture && picture(),
+        photos && photos.of(r.recipient),
       ])]);
   }
 }
@@ -76,8 +80,21 @@ function recipient(r: Recipient, extra: (Element | false | undefined)[]): Elemen
   ]);
 }
 
-function picture(): Element {
-  return rr('Picture', [rr('Status', NO_PICTURE)]);
+/** MS-ASCMD 2.2.3.135.2 Picture of each Recipient of one To; 2.2.3.104.2: MaxPictures counts per To. */
+class Photos {
+  private given = 0;
+
+  constructor(private readonly req: PictureRequest) {}
+
+  of(r: Recipient): Element {
+    const answer = (status: number, data?: Buffer) => rr('Picture', [rr('Status', status), data && rr('Data', data)]);
+    if (!r.picture) return answer(PictureStatus.NoPicture);
+    const data = Buffer.from(r.picture, 'base64');
+    if (this.req.maxSize !== undefined && data.length > this.req.maxSize) return answer(PictureStatus.TooLarge);
+    if (this.req.maxPictures !== undefined && this.given >= this.req.maxPictures) return answer(PictureStatus.LimitReached);
+    this.given++;
+    return answer(PictureStatus.Success, data);
+  }
 }
 
 /** Availability answers for one request, each account computed once. */

@@ -18,8 +18,14 @@ export interface ResolveRequest {
   maxAmbiguous: number;
   /** 14.0+: the free/busy window. */
   availability?: TimeWindow | undefined;
-  /** 14.1+: the device wants contact photos. */
-  picture: boolean;
+  /** 14.1+: the device wants contact photos, within these bounds. */
+  picture?: PictureRequest | undefined;
+}
+
+/** MS-ASCMD 2.2.3.105.2 MaxSize: bytes of one photo; 2.2.3.104.2 MaxPictures: photos per To. */
+export interface PictureRequest {
+  maxSize?: number | undefined;
+  maxPictures?: number | undefined;
 }
 
 /** MS-ASCMD 2.2.3.183: a To is at most 256 characters; more than 1,000 of them is refused. */
@@ -71,7 +77,7 @@ function parse(body: Element, version: ProtocolVersion): ResolveRequest {
     maxAmbiguous: count(options?.childText('MaxAmbiguousRecipients')) ?? DEFAULT_MAX_AMBIGUOUS,
     // MS-ASCMD 2.2.1.15: no free/busy before 14.0, 2.2.3.135.2: no photos before 14.1.
     availability: availability && atLeast(version, '14.0') ? window(availability) : undefined,
-    picture: !!picture && atLeast(version, '14.1') && pictureOptions(picture),
+    picture: picture && atLeast(version, '14.1') ? pictureOptions(picture) : undefined,
   };
 }
 
@@ -93,11 +99,9 @@ function dateTime(text: string): number {
   }
 }
 
-/** MS-ASCMD 2.2.3.105.2 MaxSize (at most 100 KB), 2.2.3.104.2 MaxPictures: checked, then moot. */
-function pictureOptions(el: Element): true {
-  count(el.childText('MaxSize'), MAX_PICTURE_BYTES);
-  count(el.childText('MaxPictures'));
-  return true;
+/** MS-ASCMD 2.2.3.105.2 MaxSize (at most 100 KB), 2.2.3.104.2 MaxPictures. */
+function pictureOptions(el: Element): PictureRequest {
+  return { maxSize: count(el.childText('MaxSize'), MAX_PICTURE_BYTES), maxPictures: count(el.childText('MaxPictures')) };
 }
 
 /** A whole number within 0–max; undefined when absent. */
