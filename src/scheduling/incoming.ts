@@ -5,7 +5,7 @@
 // address, authenticated (src/mail/auth.ts), is the ORGANIZER (REQUEST, CANCEL) or the ATTENDEE
 // (REPLY, COUNTER) — or one they name in SENT-BY. docs/mail-inbound.md has the decisions.
 import { exceptionAt } from '../calendar/exceptions.js';
-import { icsToEvents } from '../calendar/ical.js';
+import { icsToEvents, unescapeText } from '../calendar/ical.js';
 import type { Attendee, AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import { formatCompact, formatExtended } from '../calendar/timezone.js';
 import type { SenderAuth } from '../mail/auth.js';
@@ -82,9 +82,14 @@ function authenticated(msg: IncomingItip): boolean {
   return !!msg.headerFrom && !!msg.auth.fromDomain && domainOf(msg.headerFrom) === msg.auth.fromDomain;
 }
 
-/** `principal` itself, or an address it names in SENT-BY (RFC 5545 3.2.18), is `from`. */
+/**
+ * `principal` itself, or an address it names in SENT-BY (RFC 5545 3.2.18), is `from`; or `from` is
+ * of a calendar service that speaks for the principal's domain (iCloud: SenderAuth.speaksFor).
+ */
 function actsFor(r: Routing, from: string | undefined, principal: string): boolean {
-  return !!from && (from === principal || !!r.sentBy.get(principal)?.has(from));
+  if (!from) return false;
+  if (from === principal || r.sentBy.get(principal)?.has(from)) return true;
+  return domainOf(from) === r.msg.auth.fromDomain && !!r.msg.auth.speaksFor?.includes(domainOf(principal));
 }
 
 // ─── REQUEST / CANCEL from an organizer elsewhere ──────────────────────────────────────────────
@@ -297,7 +302,7 @@ function scopeSequence(event: CalendarEvent, recurrenceId: number | undefined): 
 /** RFC 5545 3.8.1.4 COMMENT: the attendee's words to the organizer, if any. */
 function commentOf(event: CalendarEvent): string | undefined {
   const lines = (event.extraIcal ?? []).filter(l => /^COMMENT[;:]/i.test(l));
-  const text = lines.map(l => l.slice(valueStart(l)).replace(/\\([nN]|[\\;,])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c)));
+  const text = lines.map(l => unescapeText(l.slice(valueStart(l)))!);
   return text.join('\n').trim() || undefined;
 }
 
