@@ -215,7 +215,7 @@ const PARTSTAT: Partial<Record<AttendeeStatus, PartStat>> = { 2: 'TENTATIVE', 3:
 
 async function answer(store: Store, r: Routing, method: 'REPLY' | 'COUNTER', event: CalendarEvent): Promise<void> {
   const { msg, log } = r;
-  const organizer = msg.recipients.find(u => u.email === event.organizer?.email.toLowerCase());
+  const organizer = await answeredOrganizer(store, msg.recipients, event);
   if (!organizer) return log(`iMIP ${method} for ${event.uid}: its ORGANIZER ${event.organizer?.email ?? '(none)'} is not a recipient here; delivered as mail`);
   const not = (why: string) => `This answer to your meeting was not applied to your calendar: ${why}.`;
   // The answer counts only from the attendee itself (or one it names in SENT-BY), authenticated;
@@ -244,6 +244,19 @@ async function answer(store: Store, r: Routing, method: 'REPLY' | 'COUNTER', eve
     reached ||= outcome === 'APPLIED' || outcome === 'OUTDATED' || outcome === 'OLDER_THAN_APPLIED';
   }
   if (reached) r.out.handled.add(organizer.email);
+}
+
+/**
+ * The recipient the answer is for: its ORGANIZER. Outlook and Exchange leave ORGANIZER out of their
+ * REPLYs (RFC 5546 3.2.3 requires it): then the recipient who organizes a meeting with this UID.
+ */
+async function answeredOrganizer(store: Store, recipients: User[], event: CalendarEvent): Promise<User | undefined> {
+  const named = event.organizer?.email.toLowerCase();
+  if (named) return recipients.find(u => u.email === named);
+  for (const u of recipients) {
+    if ((await organizerItem(store, u, event.uid))?.event?.organizer?.email.toLowerCase() === u.email) return u;
+  }
+  return undefined;
 }
 
 /** The series answer, then one per occurrence the REPLY answers differently (or alone). */

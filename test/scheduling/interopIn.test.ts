@@ -16,7 +16,9 @@ import { CollectionMirror } from '../../src/client/collection.js';
 import type { EasClient } from '../../src/client/EasClient.js';
 import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import { icsToEvents } from '../../src/calendar/ical.js';
+import type { CalendarEvent } from '../../src/calendar/model.js';
 import { encodeTimeZoneBlob, parseEasDateTime, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
+import { eventFilterTime } from '../../src/calendar/window.js';
 import { InboundSmtp } from '../../src/mail/inbound.js';
 import { FolderType, type ItemProps } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
@@ -27,6 +29,7 @@ import { smtpSink, type SmtpSink } from '../helpers/smtpSink.js';
 
 const mr = tags('MeetingResponse');
 // dist/test/scheduling/… → the repository root; the corpus is read from the source tree.
+const ms = (iso: string) => Date.parse(iso);
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/imip');
 const SAM = 'sam@convene.example';
 
@@ -184,6 +187,43 @@ const ROWS: Row[] = [
   },
 ];
 
+/** An answer from a producer's user to a meeting organized here (Sam's, seeded in the test). */
+interface AnswerRow {
+  file: string;
+  mailFrom: string;
+  uid: string;
+  attendee: string;
+  /** MS-ASCAL AttendeeStatus the organizer's item must show: 2 tentative, 3 accepted, 4 declined. */
+  status: 2 | 3 | 4;
+  /** The answer is for this occurrence only (its original start). */
+  occurrence?: string;
+  messageClass: string;
+}
+
+const ROADMAP = '6f1d2c3b-4a59-4e87-b6c5-d4e3f2a1b0c9@convene.example';
+const DESIGN = 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d@convene.example';
+
+const ANSWERS: AnswerRow[] = [
+  { file: 'outlook/reply-no-organizer.eml', mailFrom: 'olivia.chen@mail.contoso.example', uid: ROADMAP, attendee: 'olivia.chen@contoso.example',
+    status: 3, messageClass: 'IPM.Schedule.Meeting.Resp.Pos' },
+  { file: 'google/reply-one-occurrence.eml', mailFrom: 'bounce-9c1d@calendar-server.bounces.google.example', uid: DESIGN, attendee: 'ana.lima@gmail.example',
+    status: 4, occurrence: '2030-04-17T16:00:00Z', messageClass: 'IPM.Schedule.Meeting.Resp.Neg' },
+  { file: 'thunderbird/reply-tentative.eml', mailFrom: 'ruth@tb.example', uid: ROADMAP, attendee: 'ruth@tb.example',
+    status: 2, messageClass: 'IPM.Schedule.Meeting.Resp.Tent' },
+];
+
+/** Sam's meetings the answers are for. */
+const ORGANIZED: CalendarEvent[] = [
+  { uid: ROADMAP, start: ms('2030-04-02T14:00:00Z'), end: ms('2030-04-02T15:00:00Z'), allDay: false, timeZone: 'Europe/Berlin',
+    subject: 'Convene roadmap', location: { displayName: 'Room 1' }, sequence: 0, dtStamp: ms('2030-02-28T09:00:00Z'), meetingStatus: 1, responseType: 1,
+    organizer: { email: SAM, name: 'Sam Rivera' },
+    attendees: [{ email: 'olivia.chen@contoso.example', name: 'Olivia Chen', type: 1, status: 5 }, { email: 'ruth@tb.example', name: 'Ruth Adler', type: 1, status: 5 }] },
+  { uid: DESIGN, start: ms('2030-04-03T16:00:00Z'), end: ms('2030-04-03T17:00:00Z'), allDay: false, timeZone: 'Europe/Berlin',
+    subject: 'Design sync', sequence: 0, dtStamp: ms('2030-03-05T12:00:00Z'), meetingStatus: 1, responseType: 1,
+    organizer: { email: SAM, name: 'Sam Rivera' }, recurrence: { type: 1, interval: 1, dayOfWeek: 8, occurrences: 6 },
+    attendees: [{ email: 'ana.lima@gmail.example', name: 'Ana Lima', type: 1, status: 5 }] },
+];
+
 /** The producers' domains in the test zone: From domains sign (DMARC p=reject, SPF fails: only DKIM can pass). */
 const SIGNING = ['gmail.example', 'acme-gw.example', 'contoso.example', 'fabrikam.example', 'outlook.example', 'northwind.example',
   'email.apple.example', 'fastmail.example', 'cloud.example', 'sogo.example', 'tb.example'];
@@ -191,7 +231,6 @@ const SIGNING = ['gmail.example', 'acme-gw.example', 'contoso.example', 'fabrika
 const ENVELOPE = ['calendar-server.bounces.google.example', 'mail.contoso.example', 'mail.fabrikam.example', 'mail.outlook.example',
   'mail.northwind.example'];
 
-const ms = (iso: string) => Date.parse(iso);
 const at = (value: string | undefined) => (value === undefined ? undefined : parseEasDateTime(value));
 const blob = (zone: string, iso: string) => encodeTimeZoneBlob(timeZoneInfoForIana(zone, new Date(iso).getUTCFullYear()));
 
@@ -235,6 +274,9 @@ describe('iMIP from the major calendar systems, inbound (test/fixtures/imip)', (
       auth: zone.auth({ calendarServices: { 'email.apple.example': ['imip.me.example'] } }) });
     port = await smtp.listen(0, '127.0.0.1');
     sink = await smtpSink(t.store);
+    const sam = (await t.store.findUserByEmail(SAM))!;
+    const calendarId = Number(await folderId(t, SAM, FolderType.Calendar));
+    for (const event of ORGANIZED) await t.store.addItem(sam.id, calendarId, { class: 'Calendar', props: [], event, filterTime: eventFilterTime(event) });
     for (const version of ['14.1', '16.1']) {
       const client = t.client(SAM, { version, deviceId: `PHONE${version.replace('.', '')}` });
       await new FolderHierarchyMirror(client).sync();
@@ -253,13 +295,8 @@ describe('iMIP from the major calendar systems, inbound (test/fixtures/imip)', (
 
   for (const row of ROWS) {
     it(`${row.file}: a meeting request on 14.1 and 16.1, a tentative item, and a REPLY its organizer matches`, async () => {
-      const raw = readFileSync(join(CORPUS, row.file), 'latin1').replace(/\r?\n/g, '\r\n');
-      const from = /^From:.*<([^>]+)>/m.exec(raw)?.[1] ?? '';
-      const key = keys.get(from.split('@')[1]!)!;
-      const message = await signed(key, Buffer.from(raw, 'latin1'));
       const before = logs.length;
-      await nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true })
-        .sendMail({ envelope: { from: row.mailFrom, to: [SAM] }, raw: message });
+      await deliver(row.file, row.mailFrom);
       assert.deepEqual(logs.slice(before).filter(l => /refused|not applied|unreadable|ignored/.test(l)), []);
 
       for (const d of devices) {
@@ -270,6 +307,40 @@ describe('iMIP from the major calendar systems, inbound (test/fixtures/imip)', (
       }
       await answerAndCheckReply(row, devices.find(d => d.version === '16.1')!, sink);
     });
+  }
+
+  for (const row of ANSWERS) {
+    it(`${row.file}: the answer reaches the organizer here (AttendeeStatus ${row.status}, ${row.messageClass}) on 14.1 and 16.1`, async () => {
+      const before = logs.length;
+      await deliver(row.file, row.mailFrom);
+      assert.deepEqual(logs.slice(before).filter(l => /refused|not applied|unreadable|ignored|not a recipient|NO_|NOT_|OUTDATED|OLDER/.test(l)), []);
+      for (const d of devices) {
+        await d.inbox.syncAll();
+        await d.calendar.syncAll();
+        const item = [...d.calendar.items.values()].find(p => text(p, 'Calendar:UID') === row.uid);
+        assert.ok(item, `the meeting on ${d.version}`);
+        const occurrence = row.occurrence === undefined ? undefined
+          : nodes(item, 'Calendar:Exceptions').map(x => x[1] as ItemProps)
+            .find(x => at(text(x, d.version === '16.1' ? 'AirSyncBase:InstanceId' : 'Calendar:ExceptionStartTime')) === ms(row.occurrence!));
+        const list = nodes(occurrence ?? item, 'Calendar:Attendees').map(a => a[1] as ItemProps);
+        const status = list.find(a => text(a, 'Calendar:Email') === row.attendee);
+        assert.equal(text(status, 'Calendar:AttendeeStatus'), String(row.status), `AttendeeStatus on ${d.version}`);
+        if (occurrence) {
+          const series = nodes(item, 'Calendar:Attendees').map(a => a[1] as ItemProps).find(a => text(a, 'Calendar:Email') === row.attendee);
+          assert.equal(text(series, 'Calendar:AttendeeStatus'), '5', `the series answer unchanged on ${d.version}`);
+        }
+        const responses = [...d.inbox.items.values()].filter(p => text(p, 'Email:MessageClass') === row.messageClass && (text(p, 'Email:From') ?? '').includes(row.attendee));
+        assert.equal(responses.length, 1, `one ${row.messageClass} on ${d.version}`);
+      }
+    });
+  }
+
+  /** A corpus file DKIM-signed for its From domain, delivered over SMTP to Sam. */
+  async function deliver(file: string, mailFrom: string): Promise<void> {
+    const raw = readFileSync(join(CORPUS, file), 'latin1').replace(/\r?\n/g, '\r\n');
+    const from = /^From:.*<([^>]+)>/m.exec(raw)?.[1] ?? '';
+    const message = await signed(keys.get(from.split('@')[1]!)!, Buffer.from(raw, 'latin1'));
+    await nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({ envelope: { from: mailFrom, to: [SAM] }, raw: message });
   }
 
   it('a calendar service acts only for the domains it is configured for: elsewhere its invitation is plain mail with the note', async () => {
