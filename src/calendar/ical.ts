@@ -523,7 +523,8 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
     return value === null || value === undefined ? undefined : String(value);
   };
   o.subject = s('summary');
-  if (s('location') !== undefined) {
+  // An empty LOCATION (Google writes one for every event without a place) is no location.
+  if (s('location')?.trim()) {
     o.location = { displayName: s('location')! };
     const geo = v.getFirstPropertyValue('geo') as unknown as number[] | null;
     if (Array.isArray(geo)) Object.assign(o.location, { latitude: Number(geo[0]), longitude: Number(geo[1]) });

@@ -53,6 +53,8 @@ interface Row {
   uid: string;
   organizer: string;
   subject: string;
+  /** LOCATION as the device shows it; none for an empty LOCATION. */
+  location?: string;
   start: string;
   end: string;
   allDay?: boolean;
@@ -88,19 +90,19 @@ const ROWS: Row[] = [
     link: 'https://meet.google.example/kpw-trzq-mxa', answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'google/one-occurrence.eml', mailFrom: 'bounce-02fe@calendar-server.bounces.google.example',
+    file: 'google/one-occurrence.eml', location: 'Sala 4', mailFrom: 'bounce-02fe@calendar-server.bounces.google.example',
     uid: '3hq7d0c6o1e5m8a2f4k9s0t3vb_R20300110T170000@google.com', organizer: 'bruno@acme-gw.example', subject: 'Design review',
     start: '2030-02-07T17:00:00Z', end: '2030-02-07T18:00:00Z', zone: 'America/Sao_Paulo', instanceType: 3, busyStatus: 2,
     recurrenceId: '2030-02-07T17:00:00Z', link: 'https://meet.google.example/dvb-qpmx-owe', answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'google/all-day.eml', mailFrom: 'bounce-55d0@calendar-server.bounces.google.example',
+    file: 'google/all-day.eml', location: 'Lake house, Potsdam', mailFrom: 'bounce-55d0@calendar-server.bounces.google.example',
     uid: '0ah3k5m7p9r1t3v5x7z9b1d3f5@google.com', organizer: 'ana.lima@gmail.example', subject: 'Team offsite',
     start: '2030-03-14T00:00:00Z', end: '2030-03-16T00:00:00Z', allDay: true, zone: 'UTC', instanceType: 0, busyStatus: 0,
     answer: { response: 3 }, sequence: 0,
   },
   {
-    file: 'outlook/m365-teams.eml', mailFrom: 'olivia.chen@mail.contoso.example',
+    file: 'outlook/m365-teams.eml', location: 'Microsoft Teams Meeting', mailFrom: 'olivia.chen@mail.contoso.example',
     uid: '040000008200E00074C5B7101A82E00800000000D04E3C0A1B6ADB01000000000000000010000000A7C3F95B2E4D1A4F8B6C0D2E9F1A3B5C',
     organizer: 'olivia.chen@contoso.example', subject: 'Quarterly planning',
     start: '2030-02-11T14:00:00Z', end: '2030-02-11T15:00:00Z', zone: 'Europe/Berlin', instanceType: 0, busyStatus: 2,
@@ -109,7 +111,7 @@ const ROWS: Row[] = [
     answer: { response: 2 }, sequence: 0,
   },
   {
-    file: 'outlook/exchange-series.eml', mailFrom: 'marcus.webb@mail.fabrikam.example',
+    file: 'outlook/exchange-series.eml', location: 'Room 4A', mailFrom: 'marcus.webb@mail.fabrikam.example',
     uid: '040000008200E00074C5B7101A82E00800000000705F9E3D2C6ADB01000000000000000010000000E1D2C3B4A5968778695A4B3C2D1E0F11',
     organizer: 'marcus.webb@fabrikam.example', subject: 'Vendor check-in',
     start: '2030-02-04T17:00:00Z', end: '2030-02-04T17:30:00Z', zone: 'America/Los_Angeles', instanceType: 1, busyStatus: 2,
@@ -121,14 +123,14 @@ const ROWS: Row[] = [
     answer: { response: 1, instance: '2030-02-20T17:00:00Z' }, sequence: 0,
   },
   {
-    file: 'outlook/outlookcom-one-occurrence.eml', mailFrom: 'priya.nair@mail.outlook.example',
+    file: 'outlook/outlookcom-one-occurrence.eml', location: "The Crypt, St Anne's", mailFrom: 'priya.nair@mail.outlook.example',
     uid: '040000008200E00074C5B7101A82E00800000000C8A0F2B19B6DDB0100000000000000001000000096B8D0F2143658A7BCDE0F1A2B3C4D5E',
     organizer: 'priya.nair@outlook.example', subject: 'Book launch rehearsal',
     start: '2030-03-06T18:00:00Z', end: '2030-03-06T19:30:00Z', zone: 'Europe/London', instanceType: 3, busyStatus: 2,
     recurrenceId: '2030-03-06T17:30:00Z', disallowCounter: true, answer: { response: 1 }, sequence: 2,
   },
   {
-    file: 'outlook/desktop-customized-zone.eml', mailFrom: 'grace.miller@mail.northwind.example',
+    file: 'outlook/desktop-customized-zone.eml', location: 'Board room', mailFrom: 'grace.miller@mail.northwind.example',
     uid: '040000008200E00074C5B7101A82E0080000000010C7E2A4F36ADB01000000000000000010000000F0E1D2C3B4A5968778695A4B3C2D1E0F',
     organizer: 'grace.miller@northwind.example', subject: 'Finance review',
     start: '2030-03-05T15:30:00Z', end: '2030-03-05T16:30:00Z', zone: 'America/New_York', instanceType: 1, busyStatus: 2,
@@ -136,7 +138,7 @@ const ROWS: Row[] = [
     answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'icloud/series-token-organizer.eml', mailFrom: 'bounces+7f3e@email.apple.example',
+    file: 'icloud/series-token-organizer.eml', location: "Jo's place", mailFrom: 'bounces+7f3e@email.apple.example',
     uid: '8C2E5F4A-1B7D-4E39-A0C6-5D9F3E2B1A74', organizer: '2_gmzdamjqgeztanjsge3dsmrugu4tknzygaydcmbqgiydgnbyhazdsmzsgeytsnzq@imip.me.example',
     subject: 'Book club', start: '2030-02-08T03:00:00Z', end: '2030-02-08T04:30:00Z', zone: 'America/Los_Angeles', instanceType: 1, busyStatus: 2,
     recurrence: { Type: '3', Interval: '1', WeekOfMonth: '1', DayOfWeek: '16', Occurrences: '6' },
@@ -144,7 +146,7 @@ const ROWS: Row[] = [
     answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'fastmail/utc-biweekly.eml', mailFrom: 'lee@fastmail.example',
+    file: 'fastmail/utc-biweekly.eml', location: 'https://meet.fastmail.example/ohrs-2030', mailFrom: 'lee@fastmail.example',
     uid: 'b3f1c7e2-5a9d-4e08-96c4-2d7f0a8e1b53', organizer: 'lee@fastmail.example', subject: 'Infra office hours',
     start: '2030-01-15T16:00:00Z', end: '2030-01-15T16:50:00Z', zone: 'UTC', instanceType: 1, busyStatus: 2,
     recurrence: { Type: '1', Interval: '2', DayOfWeek: '4', Until: '2030-04-02T16:00:00Z' },
@@ -152,20 +154,20 @@ const ROWS: Row[] = [
     answer: { response: 3, instance: '2030-03-12T16:00:00Z' }, sequence: 1,
   },
   {
-    file: 'nextcloud-sogo/nextcloud-no-vtimezone.eml', mailFrom: 'nextcloud@cloud.example',
+    file: 'nextcloud-sogo/nextcloud-no-vtimezone.eml', location: 'Kitchen', mailFrom: 'nextcloud@cloud.example',
     uid: '3d7e0b55-8c21-4f6a-b9e4-17a2c6d0f8b3', organizer: 'kim@cloud.example', subject: 'Standup',
     start: '2030-02-19T07:30:00Z', end: '2030-02-19T08:00:00Z', zone: 'Europe/Berlin', instanceType: 1, busyStatus: 2,
     recurrence: { Type: '1', Interval: '1', DayOfWeek: '20', Occurrences: '8' },
     answer: { response: 2 }, sequence: 2,
   },
   {
-    file: 'nextcloud-sogo/sogo-sent-by.eml', mailFrom: 'max.leroy@sogo.example',
+    file: 'nextcloud-sogo/sogo-sent-by.eml', location: 'Salle Verte', mailFrom: 'max.leroy@sogo.example',
     uid: '1A3C-65E0B200-1-4F2D8C00', organizer: 'pat.durand@sogo.example', subject: 'Budget committee',
     start: '2030-02-27T13:00:00Z', end: '2030-02-27T15:00:00Z', zone: 'Europe/Paris', instanceType: 0, busyStatus: 2,
     answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'thunderbird/invite-attachment.eml', mailFrom: 'ruth@tb.example',
+    file: 'thunderbird/invite-attachment.eml', location: 'Room Danube', mailFrom: 'ruth@tb.example',
     uid: '5e9b1d2a-7c34-4f8e-a6b0-3d1c9e7f5a28', organizer: 'ruth@tb.example', subject: 'Release retro',
     start: '2030-03-12T15:00:00Z', end: '2030-03-12T16:00:00Z', zone: 'Europe/Vienna', instanceType: 0, busyStatus: 2,
     answer: { response: 1 }, sequence: 0,
@@ -177,7 +179,7 @@ const ROWS: Row[] = [
     answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'thunderbird/this-and-future.eml', mailFrom: 'ruth@tb.example',
+    file: 'thunderbird/this-and-future.eml', location: 'Room 12', mailFrom: 'ruth@tb.example',
     uid: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', organizer: 'ruth@tb.example', subject: 'Language class',
     start: '2030-02-06T17:00:00Z', end: '2030-02-06T18:30:00Z', zone: 'Europe/Vienna', instanceType: 1, busyStatus: 2,
     recurrence: { Type: '1', Interval: '1', DayOfWeek: '8', Occurrences: '8' },
@@ -398,6 +400,8 @@ function checkRequest(row: Row, d: Device): void {
   assert.equal(text(m, 'Email:BusyStatus'), String(row.busyStatus), `BusyStatus ${v}`);
   assert.equal(text(m, 'Email:DisallowNewTimeProposal'), row.disallowCounter ? '1' : '0');
   assert.equal(text(m, 'Email2:MeetingMessageType'), '1', `MeetingMessageType ${v}`);
+  const location = v === '16.1' ? text(nodes(m, 'AirSyncBase:Location'), 'AirSyncBase:DisplayName') : text(m, 'Email:Location');
+  assert.equal(location, row.location, `Location ${v}`);
   assert.equal(at(text(m, 'Email:RecurrenceId')), row.recurrenceId && ms(row.recurrenceId), `RecurrenceId ${v}`);
   if (v === '16.1') {
     assert.equal(text(m, 'Calendar:UID'), row.uid);
