@@ -53,6 +53,8 @@ interface Row {
   uid: string;
   organizer: string;
   subject: string;
+  /** The VALARM's minutes before the start (MS-ASEMAIL 2.2.2.63 Reminder counts seconds). */
+  reminder?: number;
   /** LOCATION as the device shows it; none for an empty LOCATION. */
   location?: string;
   start: string;
@@ -79,7 +81,7 @@ interface Row {
 
 const ROWS: Row[] = [
   {
-    file: 'google/weekly-series.eml', mailFrom: 'bounce-7a1c@calendar-server.bounces.google.example',
+    file: 'google/weekly-series.eml', reminder: 10, mailFrom: 'bounce-7a1c@calendar-server.bounces.google.example',
     uid: '5k2f8q1v7c3n9m0p4r6t8w2y1a@google.com', organizer: 'ana.lima@gmail.example', subject: 'Product sync',
     start: '2030-01-08T09:00:00Z', end: '2030-01-08T09:45:00Z', zone: 'Europe/Berlin', instanceType: 1, busyStatus: 2,
     recurrence: { Type: '1', Interval: '1', DayOfWeek: '4', Occurrences: '10', FirstDayOfWeek: '1' },
@@ -102,7 +104,7 @@ const ROWS: Row[] = [
     answer: { response: 3 }, sequence: 0,
   },
   {
-    file: 'outlook/m365-teams.eml', location: 'Microsoft Teams Meeting', mailFrom: 'olivia.chen@mail.contoso.example',
+    file: 'outlook/m365-teams.eml', reminder: 15, location: 'Microsoft Teams Meeting', mailFrom: 'olivia.chen@mail.contoso.example',
     uid: '040000008200E00074C5B7101A82E00800000000D04E3C0A1B6ADB01000000000000000010000000A7C3F95B2E4D1A4F8B6C0D2E9F1A3B5C',
     organizer: 'olivia.chen@contoso.example', subject: 'Quarterly planning',
     start: '2030-02-11T14:00:00Z', end: '2030-02-11T15:00:00Z', zone: 'Europe/Berlin', instanceType: 0, busyStatus: 2,
@@ -111,7 +113,7 @@ const ROWS: Row[] = [
     answer: { response: 2 }, sequence: 0,
   },
   {
-    file: 'outlook/exchange-series.eml', location: 'Room 4A', mailFrom: 'marcus.webb@mail.fabrikam.example',
+    file: 'outlook/exchange-series.eml', reminder: 15, location: 'Room 4A', mailFrom: 'marcus.webb@mail.fabrikam.example',
     uid: '040000008200E00074C5B7101A82E00800000000705F9E3D2C6ADB01000000000000000010000000E1D2C3B4A5968778695A4B3C2D1E0F11',
     organizer: 'marcus.webb@fabrikam.example', subject: 'Vendor check-in',
     start: '2030-02-04T17:00:00Z', end: '2030-02-04T17:30:00Z', zone: 'America/Los_Angeles', instanceType: 1, busyStatus: 2,
@@ -123,14 +125,14 @@ const ROWS: Row[] = [
     answer: { response: 1, instance: '2030-02-20T17:00:00Z' }, sequence: 0,
   },
   {
-    file: 'outlook/outlookcom-one-occurrence.eml', location: "The Crypt, St Anne's", mailFrom: 'priya.nair@mail.outlook.example',
+    file: 'outlook/outlookcom-one-occurrence.eml', reminder: 30, location: "The Crypt, St Anne's", mailFrom: 'priya.nair@mail.outlook.example',
     uid: '040000008200E00074C5B7101A82E00800000000C8A0F2B19B6DDB0100000000000000001000000096B8D0F2143658A7BCDE0F1A2B3C4D5E',
     organizer: 'priya.nair@outlook.example', subject: 'Book launch rehearsal',
     start: '2030-03-06T18:00:00Z', end: '2030-03-06T19:30:00Z', zone: 'Europe/London', instanceType: 3, busyStatus: 2,
     recurrenceId: '2030-03-06T17:30:00Z', disallowCounter: true, answer: { response: 1 }, sequence: 2,
   },
   {
-    file: 'outlook/desktop-customized-zone.eml', location: 'Board room', mailFrom: 'grace.miller@mail.northwind.example',
+    file: 'outlook/desktop-customized-zone.eml', reminder: 15, location: 'Board room', mailFrom: 'grace.miller@mail.northwind.example',
     uid: '040000008200E00074C5B7101A82E0080000000010C7E2A4F36ADB01000000000000000010000000F0E1D2C3B4A5968778695A4B3C2D1E0F',
     organizer: 'grace.miller@northwind.example', subject: 'Finance review',
     start: '2030-03-05T15:30:00Z', end: '2030-03-05T16:30:00Z', zone: 'America/New_York', instanceType: 1, busyStatus: 2,
@@ -138,7 +140,7 @@ const ROWS: Row[] = [
     answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'icloud/series-token-organizer.eml', location: "Jo's place", mailFrom: 'bounces+7f3e@email.apple.example',
+    file: 'icloud/series-token-organizer.eml', reminder: 60, location: "Jo's place", mailFrom: 'bounces+7f3e@email.apple.example',
     uid: '8C2E5F4A-1B7D-4E39-A0C6-5D9F3E2B1A74', organizer: '2_gmzdamjqgeztanjsge3dsmrugu4tknzygaydcmbqgiydgnbyhazdsmzsgeytsnzq@imip.me.example',
     subject: 'Book club', start: '2030-02-08T03:00:00Z', end: '2030-02-08T04:30:00Z', zone: 'America/Los_Angeles', instanceType: 1, busyStatus: 2,
     recurrence: { Type: '3', Interval: '1', WeekOfMonth: '1', DayOfWeek: '16', Occurrences: '6' },
@@ -154,7 +156,7 @@ const ROWS: Row[] = [
     answer: { response: 3, instance: '2030-03-12T16:00:00Z' }, sequence: 1,
   },
   {
-    file: 'nextcloud-sogo/nextcloud-no-vtimezone.eml', location: 'Kitchen', mailFrom: 'nextcloud@cloud.example',
+    file: 'nextcloud-sogo/nextcloud-no-vtimezone.eml', reminder: 5, location: 'Kitchen', mailFrom: 'nextcloud@cloud.example',
     uid: '3d7e0b55-8c21-4f6a-b9e4-17a2c6d0f8b3', organizer: 'kim@cloud.example', subject: 'Standup',
     start: '2030-02-19T07:30:00Z', end: '2030-02-19T08:00:00Z', zone: 'Europe/Berlin', instanceType: 1, busyStatus: 2,
     recurrence: { Type: '1', Interval: '1', DayOfWeek: '20', Occurrences: '8' },
@@ -167,7 +169,7 @@ const ROWS: Row[] = [
     answer: { response: 1 }, sequence: 0,
   },
   {
-    file: 'thunderbird/invite-attachment.eml', location: 'Room Danube', mailFrom: 'ruth@tb.example',
+    file: 'thunderbird/invite-attachment.eml', reminder: 15, location: 'Room Danube', mailFrom: 'ruth@tb.example',
     uid: '5e9b1d2a-7c34-4f8e-a6b0-3d1c9e7f5a28', organizer: 'ruth@tb.example', subject: 'Release retro',
     start: '2030-03-12T15:00:00Z', end: '2030-03-12T16:00:00Z', zone: 'Europe/Vienna', instanceType: 0, busyStatus: 2,
     answer: { response: 1 }, sequence: 0,
@@ -402,6 +404,7 @@ function checkRequest(row: Row, d: Device): void {
   assert.equal(text(m, 'Email2:MeetingMessageType'), '1', `MeetingMessageType ${v}`);
   const location = v === '16.1' ? text(nodes(m, 'AirSyncBase:Location'), 'AirSyncBase:DisplayName') : text(m, 'Email:Location');
   assert.equal(location, row.location, `Location ${v}`);
+  assert.equal(text(m, 'Email:Reminder'), row.reminder === undefined ? undefined : String(row.reminder * 60), `Reminder ${v}`);
   assert.equal(at(text(m, 'Email:RecurrenceId')), row.recurrenceId && ms(row.recurrenceId), `RecurrenceId ${v}`);
   if (v === '16.1') {
     assert.equal(text(m, 'Calendar:UID'), row.uid);
