@@ -133,6 +133,8 @@ export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
     recurrence,
     exceptions: exceptionsOf(props, ctx, prev),
     extraIcal: prev?.extraIcal,
+    // A copy that stands for one occurrence (an invitation to it alone) keeps saying which.
+    recurrenceId: recurrence ? undefined : prev?.recurrenceId,
   });
 }
 

@@ -13,6 +13,7 @@ import { receivable, receivableDeep } from '../wbxml/text.js';
 import { CalendarError } from './errors.js';
 import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, Sensitivity } from './model.js';
 import { dropUndefined } from './objects.js';
+import { withThisAndFuture } from './thisAndFuture.js';
 import { fromRRule, RecurrenceError, seriesStartOf, toRRule } from './recurrence.js';
 import {
   canonicalZone, formatCompact, localToUtc, parseEasDateTime, registerTimezone, TimeZoneError, utcToLocal, vtimezoneFor, zoneFromVtimezone,
@@ -292,7 +293,8 @@ export function icsToEvents(text: string, reading: IcsReading = {}): CalendarEve
       if (!uid) throw new CalendarError('ICS_INVALID', 'a VEVENT has no UID');
       byUid.set(uid, [...(byUid.get(uid) ?? []), v]);
     }
-    return receivableDeep([...byUid.values()].map(group => eventOf(group, { zones, floating: calendarZone, timesOptional }, rawOf)));
+    const itip = !!reading.method;
+    return receivableDeep([...byUid.values()].map(group => eventOf(group, { zones, floating: calendarZone, timesOptional, itip }, rawOf)));
   } catch (e) {
     if (e instanceof CalendarError) throw e;
     if (e instanceof RecurrenceError || e instanceof TimeZoneError) throw new CalendarError('ICS_INVALID', e.message);
@@ -365,6 +367,8 @@ interface Reader {
   floating: string;
   /** A VEVENT without DTSTART is read anyway (IcsReading.method). */
   timesOptional?: boolean | undefined;
+  /** An iTIP message: the busy status is the one the organizer intends (X-MICROSOFT-CDO-INTENDEDSTATUS). */
+  itip?: boolean | undefined;
 }
 
 const YEAR_10000 = Date.UTC(10000, 0, 1);
@@ -377,7 +381,7 @@ function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Comp
   const start0 = given ?? (calendar.timesOptional ? timelessStart(master, { ...calendar, floating }) : undefined);
   if (!start0) throw new CalendarError('ICS_INVALID', 'a VEVENT has no DTSTART');
   // Everything else in the event that has no zone of its own is in the event's.
-  const r: Reader = { zones: calendar.zones, floating: start0.zone };
+  const r: Reader = { zones: calendar.zones, floating: start0.zone, itip: calendar.itip };
   let start = start0;
   let end = given ? readEnd(master, start, r) : start.ms;
   // Outlook: midnight to midnight with X-MICROSOFT-CDO-ALLDAYEVENT:TRUE is an all-day event.
@@ -430,8 +434,12 @@ function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Comp
     else extra.push(...master.getAllProperties().filter(p => p.name === 'rrule' || p.name === 'exdate').map(p => p.toICALString()));
   }
   if (series) {
-    const overrides = group.filter(v => v !== master && v.hasProperty('recurrence-id')).map(v => overrideOf(v, event, base, r));
+    const others = group.filter(v => v !== master && v.hasProperty('recurrence-id'));
+    const ranged = (v: ICAL.Component) => param(v.getFirstProperty('recurrence-id')!, 'range')?.toUpperCase() === 'THISANDFUTURE';
+    const overrides = others.filter(v => !ranged(v)).map(v => overrideOf(v, event, base, r));
     if (overrides.length) event.exceptions = [...(event.exceptions ?? []), ...overrides].sort((a, b) => a.originalStart - b.originalStart);
+    const ranges = others.filter(ranged).map(v => overrideOf(v, event, base, r));
+    if (ranges.length) event.exceptions = withThisAndFuture(event, ranges);
   }
   const kept = (name: string, value: () => string) => !MODELLED.has(name) && !(name === 'status' && value().trim().toUpperCase() === 'CANCELLED');
   if (raw) extra.push(...raw.filter(line => kept(lineParts(line).name, () => lineParts(line).value)));
@@ -515,7 +523,8 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
     return value === null || value === undefined ? undefined : String(value);
   };
   o.subject = s('summary');
-  if (s('location') !== undefined) {
+  // An empty LOCATION (Google writes one for every event without a place) is no location.
+  if (s('location')?.trim()) {
     o.location = { displayName: s('location')! };
     const geo = v.getFirstPropertyValue('geo') as unknown as number[] | null;
     if (Array.isArray(geo)) Object.assign(o.location, { latitude: Number(geo[0]), longitude: Number(geo[1]) });
@@ -527,7 +536,9 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
   else if (s('description') !== undefined) o.body = { type: 1, data: s('description')! };
   const cls = s('class');
   if (cls !== undefined) o.sensitivity = Math.max(0, CLASS.indexOf(cls.toUpperCase() as (typeof CLASS)[number])) as Sensitivity;
-  const busy = s('x-microsoft-cdo-busystatus')?.toUpperCase();
+  // MS-OXCICAL: in a meeting request X-MICROSOFT-CDO-BUSYSTATUS is the attendee's placeholder
+  // (TENTATIVE), INTENDEDSTATUS what accepting makes it: MS-ASEMAIL 2.2.2.14 BusyStatus is the latter.
+  const busy = ((r.itip ? s('x-microsoft-cdo-intendedstatus') : undefined) ?? s('x-microsoft-cdo-busystatus'))?.toUpperCase();
   const transp = s('transp')?.toUpperCase();
   if (busy && BUSY.includes(busy as (typeof BUSY)[number])) o.busyStatus = BUSY.indexOf(busy as (typeof BUSY)[number]) as BusyStatus;
   else if (transp) o.busyStatus = transp === 'TRANSPARENT' ? 0 : 2;
@@ -538,8 +549,11 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
   if (rt !== undefined && /^[0-5]$/.test(rt.trim())) o.responseType = Number(rt) as Overrides['responseType'];
   const reply = v.getFirstPropertyValue('x-convene-replytime');
   if (reply) o.appointmentReplyTime = parseEasDateTime(String(reply));
-  o.onlineMeetingConfLink = s('x-convene-conflink');
-  o.onlineMeetingExternalLink = s('x-convene-externallink');
+  // Join links as Teams (MS-OXCICAL X-MICROSOFT-*) and Google Meet send them; ours win on a round trip.
+  // ical.js leaves X- values as written: those are TEXT (MS-OXCICAL), so their escapes are undone here.
+  const text = (name: string) => unescapeText(s(name));
+  o.onlineMeetingConfLink = s('x-convene-conflink') ?? text('x-microsoft-onlinemeetingconflink');
+  o.onlineMeetingExternalLink = s('x-convene-externallink') ?? text('x-microsoft-skypeteamsmeetingurl') ?? text('x-google-conference');
   const cats = v.getAllProperties('categories').flatMap(p => p.getValues().map(String));
   if (cats.length) o.categories = cats;
   const attendees = v.getAllProperties('attendee').map(attendeeOf);
@@ -548,8 +562,12 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
   const alarm = alarms.find(a => a.getFirstPropertyValue('trigger') instanceof ICAL.Duration && String(a.getFirstPropertyValue('action')).toUpperCase() !== 'NONE');
   if (alarm) o.reminder = Math.max(0, Math.round(-(alarm.getFirstPropertyValue('trigger') as ICAL.Duration).toSeconds() / 60));
   else if (alarms.some(a => String(a.getFirstPropertyValue('action')).toUpperCase() === 'NONE')) o.reminder = null;
-  void r;
   return dropUndefined(o);
+}
+
+/** RFC 5545 3.3.11 TEXT escapes (\n, \N, \\, \;, \,) undone. */
+export function unescapeText(value: string | undefined): string | undefined {
+  return value?.replace(/\\([nN\\;,])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
 }
 
 /** X-CONVENE-LOCATION: the 16.x location fields iCalendar has no property for. */

@@ -19,6 +19,11 @@ export interface SenderAuth {
   sender: boolean;
   /** The results in short (`dmarc=fail spf=pass dkim=none`), for the log and the note a user sees. */
   summary: string;
+  /**
+   * Calendar-user domains the authenticated From domain is a calendar service for (it sends iMIP
+   * for them from an address of its own): `MailAuthOptions.calendarServices`.
+   */
+  speaksFor?: string[] | undefined;
 }
 
 /** A message nobody vouched for (deliveries that did not come through InboundSmtp's checks). */
@@ -34,7 +39,18 @@ export interface MailAuthOptions {
   trustedRelays?: string[] | undefined;
   /** …when their authserv-id is one of these. */
   trustedAuthservIds?: string[] | undefined;
+  /**
+   * Calendar services that send iMIP for their users from an address of their own: authenticated
+   * From domain → the ORGANIZER/ATTENDEE domains it speaks for. Added to CALENDAR_SERVICES.
+   */
+  calendarServices?: Record<string, string[]> | undefined;
 }
+
+/**
+ * iCloud sends its users' invitations from noreply@email.apple.com and names the organizer by a
+ * reply address of its own in imip.me.com (docs/scheduling-interop.md, "Producers").
+ */
+export const CALENDAR_SERVICES: Readonly<Record<string, readonly string[]>> = { 'email.apple.com': ['imip.me.com'] };
 
 export interface SmtpClient {
   ip: string;
@@ -56,24 +72,36 @@ export class MailAuthenticator {
   private readonly mta: string;
   private readonly relays: Set<string>;
   private readonly authservIds: Set<string>;
+  private readonly services: Map<string, string[]>;
 
   constructor(o: MailAuthOptions = {}) {
     this.lookup = o.lookup ?? createDnsLookup(o.dns);
     this.mta = o.authservId ?? 'localhost';
     this.relays = new Set((o.trustedRelays ?? []).map(plainIp));
     this.authservIds = new Set((o.trustedAuthservIds ?? []).map(s => s.toLowerCase()));
+    this.services = new Map();
+    for (const [sender, domains] of [...Object.entries(CALENDAR_SERVICES), ...Object.entries(o.calendarServices ?? {})]) {
+      const key = sender.toLowerCase();
+      this.services.set(key, [...(this.services.get(key) ?? []), ...domains.map(d => d.toLowerCase())]);
+    }
+  }
+
+  /** The verdict with the domains its authenticated From domain is a calendar service for. */
+  private withServices(outcome: AuthOutcome): AuthOutcome {
+    const speaksFor = outcome.auth.fromDomain ? this.services.get(outcome.auth.fromDomain) : undefined;
+    return speaksFor ? { ...outcome, auth: { ...outcome.auth, speaksFor } } : outcome;
   }
 
   async check(raw: Buffer, client: SmtpClient): Promise<AuthOutcome> {
     const relayed = this.relays.has(plainIp(client.ip)) ? this.relayVerdict(raw) : undefined;
-    if (relayed) return relayed;
+    if (relayed) return this.withServices(relayed);
     const result = await authenticate(raw, {
       ip: plainIp(client.ip), helo: client.helo, sender: client.mailFrom, mta: this.mta,
       resolver: this.lookup, disableBimi: true, trustReceived: false,
     });
     const evidence = evidenceOf(result, client.mailFrom);
     // mailauth's field with Received-SPF; no BIMI (it would fetch logos over HTTPS).
-    return { ...judge(evidence), header: result.headers };
+    return this.withServices({ ...judge(evidence), header: result.headers });
   }
 
   /** The verdict of the topmost Authentication-Results of a trusted authserv-id, if there is one. */

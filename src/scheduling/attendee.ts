@@ -57,7 +57,10 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
       if (typeof at !== 'number') return { ok: false, reason: 'INVALID_REQUEST' };
       recurrenceId = at;
     }
-    const calendarId = await updateCalendar(tx, user, calendar.id, own, meeting, a.userResponse, recurrenceId);
+    // RFC 5546 3.2.3: a request about one occurrence (or a copy that stands for one, an invitation to
+    // that occurrence only) is answered for that occurrence, with its RECURRENCE-ID.
+    const occurrence = recurrenceId ?? meeting.recurrenceId;
+    const calendarId = await updateCalendar(tx, user, calendar.id, own, meeting, a.userResponse, own?.event?.recurrence ? occurrence : recurrenceId);
     if (request) {
       const trash = folders.find(f => f.type === FolderType.DeletedItems)!;
       await tx.moveItem(user.id, request.id, trash.id);
@@ -66,9 +69,10 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
       const organizer = await tx.findUserByEmail(meeting.organizer.email);
       const comment = [a.sendResponse.body, proposalText(a.sendResponse.proposal)].filter(Boolean).join('\n\n') || undefined;
       if (organizer) {
-        await applyReply(tx, organizer, { uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId, comment });
+        await applyReply(tx, organizer, { uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId: occurrence, comment });
       } else {
-        await sendReply(tx, user, meeting, PARTSTAT[a.userResponse], { recurrenceId, comment });
+        // A single event that stands for an occurrence carries its RECURRENCE-ID itself.
+        await sendReply(tx, user, meeting, PARTSTAT[a.userResponse], { recurrenceId: meeting.recurrence ? occurrence : undefined, comment });
       }
     }
     return { ok: true, calendarId };

@@ -27,6 +27,7 @@ const RECEIVED = 3;
 const RECEIVED_CANCELLED = 7;
 const NOT_RESPONDED = 5;
 const TENTATIVE = 1;
+const FREE = 0;
 
 export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<void> {
   await store.transaction(async tx => {
@@ -67,9 +68,10 @@ function newerThan(held: CalendarEvent | undefined, arriving: CalendarEvent): bo
   return a > b || (a === b && held.dtStamp > arriving.dtStamp);
 }
 
-/** The meeting as the message describes it: the series, or the one occurrence resolved. */
+/** The meeting as the message describes it: the series, or the one occurrence resolved (with its
+ *  RECURRENCE-ID, so that answering it answers that occurrence). */
 function messageEvent(msg: Outgoing): CalendarEvent {
-  return msg.recurrenceId === undefined ? msg.event : occurrenceEvent(msg.event, msg.recurrenceId);
+  return msg.recurrenceId === undefined ? msg.event : { ...occurrenceEvent(msg.event, msg.recurrenceId), recurrenceId: msg.recurrenceId };
 }
 
 function envelope(attendee: User, msg: Outgoing, event: CalendarEvent): ItemProps {
@@ -114,7 +116,9 @@ async function followOnCalendar(store: Store, attendee: User, calendarId: number
     const x = msg.event.exceptions?.find(e => e.originalStart === msg.recurrenceId);
     next = withException(own, x ?? { originalStart: msg.recurrenceId, overrides: {} });
   } else {
-    const keep = own && !msg.resetResponses ? { responseType: own.responseType, busyStatus: own.busyStatus } : { responseType: NOT_RESPONDED, busyStatus: TENTATIVE };
+    // Undecided is shown tentative, but a meeting meant as free time (TRANSP:TRANSPARENT) stays free.
+    const undecided = { responseType: NOT_RESPONDED, busyStatus: msg.event.busyStatus === FREE ? FREE : TENTATIVE };
+    const keep = own && !msg.resetResponses ? { responseType: own.responseType, busyStatus: own.busyStatus } : undecided;
     next = {
       ...messageEvent(msg),
       meetingStatus: RECEIVED, ...keep, reminder: own?.reminder ?? msg.event.reminder, easTimeZone: msg.event.easTimeZone,

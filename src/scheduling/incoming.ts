@@ -5,7 +5,7 @@
 // address, authenticated (src/mail/auth.ts), is the ORGANIZER (REQUEST, CANCEL) or the ATTENDEE
 // (REPLY, COUNTER) — or one they name in SENT-BY. docs/mail-inbound.md has the decisions.
 import { exceptionAt } from '../calendar/exceptions.js';
-import { icsToEvents } from '../calendar/ical.js';
+import { icsToEvents, unescapeText } from '../calendar/ical.js';
 import type { Attendee, AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import { formatCompact, formatExtended } from '../calendar/timezone.js';
 import type { SenderAuth } from '../mail/auth.js';
@@ -82,9 +82,14 @@ function authenticated(msg: IncomingItip): boolean {
   return !!msg.headerFrom && !!msg.auth.fromDomain && domainOf(msg.headerFrom) === msg.auth.fromDomain;
 }
 
-/** `principal` itself, or an address it names in SENT-BY (RFC 5545 3.2.18), is `from`. */
+/**
+ * `principal` itself, or an address it names in SENT-BY (RFC 5545 3.2.18), is `from`; or `from` is
+ * of a calendar service that speaks for the principal's domain (iCloud: SenderAuth.speaksFor).
+ */
 function actsFor(r: Routing, from: string | undefined, principal: string): boolean {
-  return !!from && (from === principal || !!r.sentBy.get(principal)?.has(from));
+  if (!from) return false;
+  if (from === principal || r.sentBy.get(principal)?.has(from)) return true;
+  return domainOf(from) === r.msg.auth.fromDomain && !!r.msg.auth.speaksFor?.includes(domainOf(principal));
 }
 
 // ─── REQUEST / CANCEL from an organizer elsewhere ──────────────────────────────────────────────
@@ -210,7 +215,7 @@ const PARTSTAT: Partial<Record<AttendeeStatus, PartStat>> = { 2: 'TENTATIVE', 3:
 
 async function answer(store: Store, r: Routing, method: 'REPLY' | 'COUNTER', event: CalendarEvent): Promise<void> {
   const { msg, log } = r;
-  const organizer = msg.recipients.find(u => u.email === event.organizer?.email.toLowerCase());
+  const organizer = await answeredOrganizer(store, msg.recipients, event);
   if (!organizer) return log(`iMIP ${method} for ${event.uid}: its ORGANIZER ${event.organizer?.email ?? '(none)'} is not a recipient here; delivered as mail`);
   const not = (why: string) => `This answer to your meeting was not applied to your calendar: ${why}.`;
   // The answer counts only from the attendee itself (or one it names in SENT-BY), authenticated;
@@ -239,6 +244,19 @@ async function answer(store: Store, r: Routing, method: 'REPLY' | 'COUNTER', eve
     reached ||= outcome === 'APPLIED' || outcome === 'OUTDATED' || outcome === 'OLDER_THAN_APPLIED';
   }
   if (reached) r.out.handled.add(organizer.email);
+}
+
+/**
+ * The recipient the answer is for: its ORGANIZER. Outlook and Exchange leave ORGANIZER out of their
+ * REPLYs (RFC 5546 3.2.3 requires it): then the recipient who organizes a meeting with this UID.
+ */
+async function answeredOrganizer(store: Store, recipients: User[], event: CalendarEvent): Promise<User | undefined> {
+  const named = event.organizer?.email.toLowerCase();
+  if (named) return recipients.find(u => u.email === named);
+  for (const u of recipients) {
+    if ((await organizerItem(store, u, event.uid))?.event?.organizer?.email.toLowerCase() === u.email) return u;
+  }
+  return undefined;
 }
 
 /** The series answer, then one per occurrence the REPLY answers differently (or alone). */
@@ -297,7 +315,7 @@ function scopeSequence(event: CalendarEvent, recurrenceId: number | undefined): 
 /** RFC 5545 3.8.1.4 COMMENT: the attendee's words to the organizer, if any. */
 function commentOf(event: CalendarEvent): string | undefined {
   const lines = (event.extraIcal ?? []).filter(l => /^COMMENT[;:]/i.test(l));
-  const text = lines.map(l => l.slice(valueStart(l)).replace(/\\([nN]|[\\;,])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c)));
+  const text = lines.map(l => unescapeText(l.slice(valueStart(l)))!);
   return text.join('\n').trim() || undefined;
 }
 

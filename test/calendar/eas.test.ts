@@ -300,6 +300,12 @@ describe('model → EAS → model keeps what only iCalendar or a newer version h
     assert.deepEqual(back.recurrence, { type: 1, interval: 2, occurrences: 20, dayOfWeek: 2, calendarType: 1 });
   });
 
+  test('an invitation to one occurrence only, edited on a device, still names that occurrence (its RECURRENCE-ID)', () => {
+    const { recurrence: _r, exceptions: _x, ...single } = rich;
+    const occurrence: CalendarEvent = { ...single, recurrenceId: rich.start - 7 * 86_400_000 };
+    for (const v of VERSIONS) assert.equal(easToEvent(eventToEas(occurrence, v), { version: v, existing: occurrence, newUid: noUid }).recurrenceId, occurrence.recurrenceId);
+  });
+
   test('a 2.5 device that edits the text of an HTML body makes it plain text', () => {
     const html: CalendarEvent = { ...rich, body: { type: 2, data: '<p>Hello <b>you</b></p>' } };
     const props = eventToEas(html, 2.5);
