@@ -17,6 +17,7 @@ import { privateDirectory } from '../store/sqlite/files.js';
 import { takeServeLock } from '../store/sqlite/serveLock.js';
 import { repairStoredText } from '../sync/textRepair.js';
 import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
+import { THROTTLE_FLAGS, THROTTLE_HELP, throttleOptions } from './throttleOptions.js';
 
 export const SERVE_HELP = `convene serve [options]            (each option also as an environment variable)
   --host ADDR          listen address (CONVENE_HOST, default 0.0.0.0)
@@ -44,10 +45,12 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --dns-server IP[:PORT]  resolver for SPF/DKIM/DMARC lookups of inbound mail (CONVENE_DNS_SERVER; default the system's)
   --trusted-relay IP   a relay in front that checks mail; repeatable or a comma list (CONVENE_TRUSTED_RELAYS)…
   --trusted-authserv-id ID  …whose Authentication-Results with this authserv-id are used instead of our own
-                       checks; repeatable or a comma list (CONVENE_TRUSTED_AUTHSERV_IDS). docs/mail-auth.md`;
+                       checks; repeatable or a comma list (CONVENE_TRUSTED_AUTHSERV_IDS). docs/mail-auth.md
+${THROTTLE_HELP}`;
 
 const FLAGS = {
   ...STORE_FLAGS,
+  ...THROTTLE_FLAGS,
   host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
   tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
   'public-url': { type: 'string' }, 'metrics-allow': { type: 'string', multiple: true }, 'require-provisioning': { type: 'boolean' },
@@ -70,6 +73,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const tls = await tlsMaterial(values, where.dataDir);
   const auth = mailAuth(values);
   const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
+  const throttle = throttleOptions(values);
   const store = await openStore(where);
   // Before this node serves anyone: items an older version stored with text a device cannot
   // receive are rewritten once (docs/reliability.md); afterwards this is one row read.
@@ -80,6 +84,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     store, log, tls: tls?.material,
     behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),
     publicUrl: publicUrlValue,
+    throttle,
     metricsAllow: (values['metrics-allow'] ?? [env('METRICS_ALLOW') ?? '']).flatMap(v => v.split(',')).map(v => v.trim()).filter(Boolean),
     requireProvisioning: values['require-provisioning'] ?? flag(env('REQUIRE_PROVISIONING')),
     maxBodyBytes: number(values['max-body'] ?? env('MAX_BODY') ?? String(DEFAULT_MAX_BODY), '--max-body'),

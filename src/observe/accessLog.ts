@@ -2,6 +2,7 @@
 // with the client's address. Never a password, a token or the Authorization header.
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import type { ThrottleEvent } from '../accounts/logonThrottle.js';
 
 export interface AccessEntry {
   method: string;
@@ -47,10 +48,25 @@ export function logAccess(log: Logger, e: AccessEntry): void {
 
 /**
  * `auth failure user=NAME addr=IP` — a fixed form for fail2ban (docs/operations.md has a filter).
- * The logon name is the client's text: anything outside printable non-space ASCII becomes `?`, so it
- * cannot forge a second field or line.
  */
 export function logAuthFailure(log: Logger, o: { logon: string; addr: string; endpoint: string }): void {
-  const user = o.logon.slice(0, 128).replace(/[^\x21-\x7e]/g, '?') || '-';
-  log.warn({ endpoint: o.endpoint }, `auth failure user=${user} addr=${o.addr}`);
+  log.warn({ endpoint: o.endpoint }, `auth failure user=${printable(o.logon)} addr=${o.addr}`);
+}
+
+/**
+ * `auth locked scope=account user=NAME addr=IP seconds=N` when the logon throttle starts a lock
+ * (scope `address`: every name from that address waits), `auth spread user=NAME failures=N` when a
+ * name's failures from all addresses pass their limit (docs/limits.md, Throttling).
+ */
+export function logThrottle(log: Logger, e: ThrottleEvent): void {
+  if (e.kind === 'spread') return log.warn(`auth spread user=${printable(e.name)} failures=${e.failures}`);
+  log.warn(`auth locked scope=${e.scope} user=${printable(e.name)} addr=${e.addr} seconds=${e.seconds}`);
+}
+
+/**
+ * A logon name is the client's text: anything outside printable non-space ASCII becomes `?`, so it
+ * cannot forge a second field or line.
+ */
+function printable(logon: string): string {
+  return logon.slice(0, 128).replace(/[^\x21-\x7e]/g, '?') || '-';
 }

@@ -33,6 +33,8 @@ export class ServerMetrics {
   private readonly latency: Histogram<'command'>;
   private readonly inbound: Counter<'result'>;
   private readonly authFailures: Counter<'endpoint'>;
+  private readonly authThrottled: Counter<'endpoint' | 'scope'>;
+  private readonly authLocks: Counter<'scope'>;
   private readonly smtpGauges: (() => SpoolGauge)[] = [];
 
   constructor(private readonly sources: MetricSources) {
@@ -44,6 +46,11 @@ export class ServerMetrics {
     });
     this.inbound = new Counter({ name: 'convene_smtp_inbound_messages_total', help: 'Inbound SMTP messages by result', labelNames: ['result'], registers });
     this.authFailures = new Counter({ name: 'convene_auth_failures_total', help: 'Credentials refused, by endpoint', labelNames: ['endpoint'], registers });
+    this.authThrottled = new Counter({
+      name: 'convene_auth_throttled_total', help: 'Requests answered 503 unchecked after too many wrong passwords, by endpoint and what waits (account: a logon name from one address; address: every name)',
+      labelNames: ['endpoint', 'scope'], registers,
+    });
+    this.authLocks = new Counter({ name: 'convene_auth_locks_total', help: 'Throttle locks started, by scope (account or address)', labelNames: ['scope'], registers });
     this.gauges(registers);
   }
 
@@ -83,6 +90,15 @@ export class ServerMetrics {
 
   authFailure(endpoint: string): void {
     this.authFailures.inc({ endpoint });
+  }
+
+  /** A request refused unchecked by the logon throttle (docs/limits.md, Throttling). */
+  authThrottle(endpoint: string, scope: string): void {
+    this.authThrottled.inc({ endpoint, scope });
+  }
+
+  authLock(scope: string): void {
+    this.authLocks.inc({ scope });
   }
 
   inboundResult(result: InboundResult): void {

@@ -5,11 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SaxesParser } from 'saxes';
 import { logonMatches } from '../../accounts/accounts.js';
 import type { User } from '../../store/types.js';
-import { parseBasic } from '../auth.js';
 import { EasError } from '../status.js';
 import { readBody } from './body.js';
-import { authFailed } from './operations.js';
-import { send, UNAUTHORIZED_HEADERS, type ServerContext } from './server.js';
+import { checkCredentials } from './credentials.js';
+import { send, type ServerContext } from './server.js';
 
 export const AUTODISCOVER_PATH = '/autodiscover/autodiscover.xml';
 
@@ -31,12 +30,9 @@ export async function autodiscover(ctx: ServerContext, req: IncomingMessage, res
   // Some clients probe with GET; there is nothing to discover without a request body.
   if (req.method === 'GET') return reply(res, requestError(INVALID_REQUEST, 'Invalid Request'));
   if (req.method !== 'POST') return send(res, 405, { Allow: 'GET,POST' }, '');
-  const creds = parseBasic(req.headers.authorization);
-  const user = creds && (await ctx.auth.authenticate(creds));
-  if (!user) {
-    if (req.headers.authorization) authFailed(ctx, req, creds?.logon, 'Autodiscover');
-    return send(res, 401, UNAUTHORIZED_HEADERS, '');
-  }
+  const checked = await checkCredentials(ctx, req, 'Autodiscover');
+  if (!checked.user) return send(res, checked.http, checked.headers, '');
+  const { user } = checked;
   let body: Buffer;
   try {
     body = await readBody(req, { ...ctx.body, maxBytes: MAX_REQUEST });

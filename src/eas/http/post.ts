@@ -5,15 +5,14 @@ import type { IncomingMessage } from 'node:http';
 import { logonMatches } from '../../accounts/accounts.js';
 import type { Device, User } from '../../store/types.js';
 import { decode, encode, WbxmlError, type Element } from '../../wbxml/index.js';
-import { parseBasic } from '../auth.js';
 import { COMMANDS, statusBody, type CommandDef } from '../commands/index.js';
 import { checkProvisioning } from '../provisioning/gate.js';
 import { parseQuery, QueryError, type RequestLine } from '../query.js';
 import { CommonStatus, EasError } from '../status.js';
 import { atLeast, parseVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from '../version.js';
 import { readBody } from './body.js';
-import { authFailed } from './operations.js';
-import { UNAUTHORIZED_HEADERS, type ServerContext } from './server.js';
+import { checkCredentials } from './credentials.js';
+import type { ServerContext } from './server.js';
 
 export interface PostOutcome {
   http: number;
@@ -113,10 +112,11 @@ function readVersion(line: RequestLine, req: IncomingMessage): ProtocolVersion {
 }
 
 async function authenticate(ctx: ServerContext, req: IncomingMessage, line: RequestLine): Promise<User> {
-  const creds = parseBasic(req.headers.authorization);
-  const user = creds && (await ctx.auth.authenticate(creds));
-  if (!user && req.headers.authorization) authFailed(ctx, req, creds?.logon, 'ActiveSync');
-  if (!user) throw new EasError(401, 'credentials missing or refused', undefined, UNAUTHORIZED_HEADERS);
+  const checked = await checkCredentials(ctx, req, 'ActiveSync');
+  if (!checked.user) {
+    throw new EasError(checked.http, checked.http === 503 ? 'wrong passwords: throttled' : 'credentials missing or refused', undefined, checked.headers);
+  }
+  const { user } = checked;
   // The query's User (plain form) must name the account the credentials belong to.
   if (line.user !== undefined && !logonMatches(user, line.user)) {
     throw new EasError(403, `User=${line.user} is not the authenticated account ${user.email}`, CommonStatus.AccessDenied);

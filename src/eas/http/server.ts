@@ -7,7 +7,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/Store.js';
-import { Authenticator, parseBasic } from '../auth.js';
+import { Authenticator } from '../auth.js';
+import { LogonThrottle, type ThrottleOptions } from '../../accounts/logonThrottle.js';
+import { checkCredentials } from './credentials.js';
 import { ProtocolLog } from '../protocolLog.js';
 import { DeviceWaits } from '../../push/waitForChange.js';
 import { EasError } from '../status.js';
@@ -21,8 +23,8 @@ import { BodyAborted, type BodyLimits } from './body.js';
 import { applyLimits, resolveLimits, type HttpLimitOptions } from './limits.js';
 import { handlePost, type PostOutcome } from './post.js';
 import { AUTODISCOVER_JSON_PATH, autodiscoverJson, isAutodiscoverJson } from './autodiscoverJson.js';
-import { authFailed, commandLabel, healthz, metrics, observeRequest, readyz, type RequestInfo } from './operations.js';
-import { fromLoopback } from '../../observe/accessLog.js';
+import { commandLabel, healthz, metrics, observeRequest, readyz, type RequestInfo } from './operations.js';
+import { fromLoopback, logThrottle } from '../../observe/accessLog.js';
 import { ServerMetrics } from '../../observe/metrics.js';
 
 export const EAS_PATH = '/microsoft-server-activesync';
@@ -48,6 +50,8 @@ export interface EasServerOptions {
   publicUrl?: string | undefined;
   /** Peers besides loopback that may read /metrics (docs/operations.md). */
   metricsAllow?: string[] | undefined;
+  /** Back-off after wrong passwords (docs/limits.md, Throttling); each has a default. */
+  throttle?: Partial<Omit<ThrottleOptions, 'onEvent'>> | undefined;
 }
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
@@ -63,11 +67,19 @@ export function createEasServer(options: EasServerOptions): Server {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const waits = new DeviceWaits();
   const spooler = new Spooler(limits.spool);
+  const metrics = new ServerMetrics({ store: options.store, waiting: () => waits.size, httpBodies: () => spooler.gauge() });
+  const throttle = new LogonThrottle({
+    ...options.throttle,
+    onEvent: e => {
+      logThrottle(options.log, e);
+      if (e.kind === 'lock') metrics.authLock(e.scope);
+    },
+  });
   const ctx = {
     ...options,
-    auth: new Authenticator(options.store),
+    auth: new Authenticator(options.store, throttle),
     waits,
-    metrics: new ServerMetrics({ store: options.store, waiting: () => waits.size, httpBodies: () => spooler.gauge() }),
+    metrics,
     metricsAllow: options.metricsAllow ?? [],
     lifecycle: { ready: false, stopping: false },
     protocolLog: options.protocolLogDir ? new ProtocolLog(options.protocolLogDir) : undefined,
@@ -159,11 +171,8 @@ function endpointName(path: string, method: string | undefined): string {
 // (discovery); with credentials it checks them, as phones use it to verify an account.
 async function options(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.headers.authorization) {
-    const creds = parseBasic(req.headers.authorization);
-    if (!creds || !(await ctx.auth.authenticate(creds))) {
-      authFailed(ctx, req, creds?.logon, 'OPTIONS');
-      return send(res, 401, UNAUTHORIZED_HEADERS, '');
-    }
+    const checked = await checkCredentials(ctx, req, 'OPTIONS');
+    if (!checked.user) return send(res, checked.http, checked.headers, '');
   }
   send(res, 200, {
     Allow: 'OPTIONS,POST',
