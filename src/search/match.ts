@@ -38,6 +38,7 @@ export function conversationIdOf(props: ItemProps): string | undefined {
 export function searchableText(item: Item): SearchableText {
   const parts = item.class === 'Email' ? emailText(item.props)
     : item.event ? eventText(item.event)
+      : item.class === 'Tasks' || item.class === 'Notes' ? pimText(item.props, item.class)
       : { subject: '', from: '', to: '', cc: '', body: '', attachment: '', other: leaves(item.props).join('\n') };
   return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fold(v)])) as SearchableText;
 }
@@ -67,6 +68,15 @@ function eventText(e: CalendarEvent): SearchableText {
     body: e.body ? (e.body.type === 2 ? htmlText(e.body.data) : e.body.data) : '',
     attachment: '',
     other: [e.location?.displayName ?? '', ...(e.categories ?? [])].join('\n'),
+  };
+}
+
+/** A task or note (MS-ASTASK, MS-ASNOTE): its subject, its body's text, and its categories. */
+function pimText(props: ItemProps, ns: 'Tasks' | 'Notes'): SearchableText {
+  return {
+    subject: textOf(props, `${ns}:Subject`), from: '', to: '', cc: '',
+    body: props.filter(p => p[0] === 'AirSyncBase:Body').map(p => bodyText(p[1])).join('\n'),
+    attachment: '', other: textOf(props, `${ns}:Categories`),
   };
 }
 

@@ -74,7 +74,9 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
     if (next.event) await answerByEdit(ctx.store, ctx.user, before, next.event);
   }
   const updated = await ctx.store.updateItem(ctx.user.id, item.id, next);
-  await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
+  // What the server changed past the device's Change it is sent as a Change: the device keeps the version it held.
+  if (!next.serverChanged) await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
+  for (const beside of next.alongside ?? []) await ctx.store.addItem(ctx.user.id, folder.id, { class: options.class, ...beside });
   return { ...base, outcome: 'OK' };
 }
 
