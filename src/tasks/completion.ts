@@ -34,10 +34,11 @@ export function completeOccurrence(before: Task, after: Task, now: number): Comp
     ...after, complete: false, dateCompleted: undefined,
     startDate: shift(after.startDate), utcStartDate: shift(after.utcStartDate), dueDate: shift(after.dueDate), utcDueDate: shift(after.utcDueDate),
     reminderSet, reminderTime: shift(after.reminderTime ?? (reminderSet ? before.reminderTime : undefined)),
-    // A regenerating pattern starts over from the new occurrence, one fewer to go.
+    // Occurrences remain (a device marking one complete may have sent DeadOccur, MS-ASTASK R157). A
+    // regenerating pattern starts over from the new occurrence, one fewer to go.
     recurrence: r.regenerate
-      ? { ...r, start: next + (r.start - dayOf(r.start)), occurrences: r.occurrences === undefined ? undefined : r.occurrences - 1 }
-      : r,
+      ? { ...r, deadOccur: undefined, start: next + (r.start - dayOf(r.start)), occurrences: r.occurrences === undefined ? undefined : r.occurrences - 1 }
+      : { ...r, deadOccur: undefined },
   };
   return { series, completed };
 }

@@ -67,7 +67,9 @@ for (const backend of BACKENDS) {
       const b = await device();
       const task = recurring('Bins', '2026-04-06', [['Type', '1'], ['Start', '2026-04-06T00:00:00.000Z'], ['DayOfWeek', '2'], ['Occurrences', '10']]);
       const serverId = await add(a, task);
-      const round = await a.sync([{ kind: 'Change', serverId, props: completedAt(task, '2026-04-06T15:00:00.000Z') }]);
+      // MS-ASTASK R157: a device marking it complete sends DeadOccur non-zero.
+      const marked = recurring('Bins', '2026-04-06', [['Type', '1'], ['Start', '2026-04-06T00:00:00.000Z'], ['DayOfWeek', '2'], ['Occurrences', '10'], ['DeadOccur', '1']]);
+      const round = await a.sync([{ kind: 'Change', serverId, props: completedAt(marked, '2026-04-06T15:00:00.000Z') }]);
       assert.deepEqual(round.collection?.child('Commands')?.children.map(c => c.name).sort(), ['Add', 'Change'], 'both reach the completing device');
       for (const m of [a, b]) {
         await m.syncAll();
@@ -80,6 +82,7 @@ for (const backend of BACKENDS) {
         assert.equal(text(series, T('ReminderTime')), '2026-04-13T07:00:00.000Z', 'MS-OXORMDR 3.1.4.8');
         assert.equal(text(series, T('ReminderSet')), '1');
         assert.equal(text(nodes(series, T('Recurrence')), T('Start')), '2026-04-06T00:00:00.000Z', 'a fixed pattern keeps its Start');
+        assert.equal(text(nodes(series, T('Recurrence')), T('DeadOccur')), '0', 'occurrences remain');
         const done = bySubject(m, 'Bins').filter(([id]) => id !== serverId);
         assert.equal(done.length, 1);
         const [, occurrence] = done[0]!;
