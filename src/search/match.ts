@@ -39,7 +39,8 @@ export function searchableText(item: Item): SearchableText {
   const parts = item.class === 'Email' ? emailText(item.props)
     : item.event ? eventText(item.event)
       : item.class === 'Contacts' ? contactText(item.props)
-        : { subject: '', from: '', to: '', cc: '', body: '', attachment: '', other: leaves(item.props).join('\n') };
+        : item.class === 'Tasks' || item.class === 'Notes' ? pimText(item.props, item.class)
+          : { subject: '', from: '', to: '', cc: '', body: '', attachment: '', other: leaves(item.props).join('\n') };
   return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fold(v)])) as SearchableText;
 }
 
@@ -80,6 +81,15 @@ function contactText(props: ItemProps): SearchableText {
   const notes = props.filter(p => p[0] === 'AirSyncBase:Body').map(p => bodyText(p[1])).join('\n');
   const rest = props.filter(p => p[0] !== 'AirSyncBase:Body' && p[0] !== 'Contacts:WeightedRank');
   return { subject: '', from: '', to: '', cc: '', body: notes, attachment: '', other: leaves(rest).join('\n') };
+}
+
+/** A task or note (MS-ASTASK, MS-ASNOTE): its subject, its body's text, and its categories. */
+function pimText(props: ItemProps, ns: 'Tasks' | 'Notes'): SearchableText {
+  return {
+    subject: textOf(props, `${ns}:Subject`), from: '', to: '', cc: '',
+    body: props.filter(p => p[0] === 'AirSyncBase:Body').map(p => bodyText(p[1])).join('\n'),
+    attachment: '', other: textOf(props, `${ns}:Categories`),
+  };
 }
 
 function textOf(props: ItemProps, name: string): string {

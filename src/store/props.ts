@@ -13,3 +13,15 @@ export function propChildren(props: ItemProps, name: string): ItemProps | undefi
   const node = props.find(p => p[0] === name);
   return node && Array.isArray(node[1]) ? node[1] : undefined;
 }
+
+/** The texts of a container's children ("Tasks:Categories" → each Category); undefined when absent. */
+export function propTexts(props: ItemProps, name: string): string[] | undefined {
+  const children = propChildren(props, name) ?? (props.some(p => p[0] === name) ? [] : undefined);
+  return children?.map(c => c[1]).filter((v): v is string => typeof v === 'string');
+}
+
+/** An AirSyncBase:Body as kept or sent: its Type as written (1 text, 2 HTML, 3 RTF, 4 MIME) and Data. */
+export function propBody(props: ItemProps): { type: string | undefined; data: string } | undefined {
+  const body = propChildren(props, 'AirSyncBase:Body');
+  return body && { type: propText(body, 'AirSyncBase:Type'), data: propText(body, 'AirSyncBase:Data') ?? '' };
+}

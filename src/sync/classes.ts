@@ -15,8 +15,9 @@ export function classOfFolder(type: FolderTypeValue): ItemClass | undefined {
   }
 }
 
-/** MS-ASCMD 2.2.3.70 FilterType: how far back a device wants items (days); 0 and 8 mean no date window. */
+/** MS-ASCMD 2.2.3.70 FilterType: how far back a device wants items (days); 0 is no window, 8 incomplete tasks. */
 const FILTER_DAYS: Readonly<Record<number, number>> = { 1: 1, 2: 3, 3: 7, 4: 14, 5: 31, 6: 92, 7: 183 };
+const INCOMPLETE_TASKS = 8;
 
 /**
  * MS-ASCMD 2.2.3.70.1: the FilterTypes each class has. Mail goes back 1 day to 1 month (1–5),
@@ -31,7 +32,13 @@ export function filterTypeFits(cls: ItemClass, filterType: number): boolean {
   return FILTERS_OF[cls].has(filterType);
 }
 
-export function filterCutoff(filterType: number, now = Date.now()): number | undefined {
+/**
+ * The time before which an item is outside the window; undefined: no window. Tasks have FilterType 8
+ * only (MS-ASCMD 2.2.3.70.1): incomplete tasks, so every task with a completion time (its filter
+ * time, src/sync/taskCodec.ts) is outside. Another FilterType on tasks is no window.
+ */
+export function filterCutoff(filterType: number, cls?: ItemClass, now = Date.now()): number | undefined {
+  if (cls === 'Tasks') return filterType === INCOMPLETE_TASKS ? Number.POSITIVE_INFINITY : undefined;
   const days = FILTER_DAYS[filterType];
   return days === undefined ? undefined : now - days * 86400_000;
 }

@@ -74,7 +74,10 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
     if (next.event) await answerByEdit(ctx.store, ctx.user, before, next.event);
   }
   const updated = await ctx.store.updateItem(ctx.user.id, item.id, next);
-  await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
+  // A Change the server took further (a recurring task moved on) is not held at the new version:
+  // the device is sent it back, and what the change made beside it, as the next scan's Change and Adds.
+  if (!next.serverChanged) await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
+  for (const beside of next.alongside ?? []) await ctx.store.addItem(ctx.user.id, folder.id, { class: options.class, ...beside });
   return { ...base, outcome: 'OK' };
 }
 

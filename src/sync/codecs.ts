@@ -16,15 +16,21 @@ import { emailToDevice } from '../mail/eas.js';
 import type { Store } from '../store/Store.js';
 import type { Item, ItemClass, ItemProps } from '../store/types.js';
 import { filterTimeOf, mergeChange } from './classes.js';
+import { ItemConversionError } from './conversionError.js';
+import { noteCodec } from './noteCodec.js';
+import { taskCodec } from './taskCodec.js';
 
 export interface Stored {
   props: ItemProps;
   event?: CalendarEvent | undefined;
   filterTime: number | null;
+  /** The server changed the item past what the device sent (a recurring task moved on): the device is sent it. */
+  serverChanged?: boolean | undefined;
+  /** Items the change made beside this one (a completed task occurrence), added to its folder. */
+  alongside?: Stored[] | undefined;
 }
 
-/** A device's item could not be understood; answered with Status 6, nothing stored. */
-export class ItemConversionError extends Error {}
+export { ItemConversionError };
 
 /** Who an item is rendered for: the device's version and what it asked for. */
 export interface RenderContext {
@@ -83,6 +89,8 @@ const calendarCodec: ItemCodec = {
 
 export function codecFor(cls: ItemClass): ItemCodec {
   if (cls === 'Contacts') return contactsCodec;
+  if (cls === 'Tasks') return taskCodec;
+  if (cls === 'Notes') return noteCodec;
   return cls === 'Calendar' ? calendarCodec : propsCodec(cls);
 }
 

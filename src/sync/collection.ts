@@ -2,6 +2,7 @@
 // device has not been told, within its window. docs/sync.md explains the state this keeps.
 import type { Store } from '../store/Store.js';
 import type { CollectionOptions, CollectionState, Device, Folder, ItemClass, ItemProps, User } from '../store/types.js';
+import { NOTES_SINCE } from '../notes/eas.js';
 import { classOfFolder } from './classes.js';
 import { applyCommand, type ClientCommand, type CommandResponse } from './clientCommands.js';
 import { collectChanges, type ServerCommand } from './serverChanges.js';
@@ -59,7 +60,9 @@ export async function syncCollection(ctx: SyncContext, req: CollectionRequest, b
   // MS-ASCMD 2.2.3.177.17: a collection the device names but the server does not have → Status 12.
   if (!folder) return failed('HIERARCHY_CHANGED');
   const cls = classOfFolder(folder.type);
-  if (!cls) return failed('NOT_SUPPORTED');
+  // The Notes class is 14.0's (MS-ASNOTE 2.2.2.x Protocol Versions); a Notes Sync has no Supported (R114).
+  if (!cls || (cls === 'Notes' && ctx.version < NOTES_SINCE)) return failed('NOT_SUPPORTED');
+  if (cls === 'Notes' && req.options?.supported) return failed('PROTOCOL_ERROR');
   if (req.syncKey === '0') return start(ctx, folder, cls, req);
   return ctx.store.transaction(async tx => {
     // Commands read what they change (a Change's item before, for the scheduling engine): the

@@ -5,7 +5,7 @@
 // Two steps: `scanChanges` decides and writes nothing (GetItemEstimate counts with it);
 // `collectChanges` decides, then loads what it sends and records what the device now holds (Sync).
 import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.js';
-import { filterCutoff } from './classes.js';
+import { classOfFolder, filterCutoff } from './classes.js';
 import { codecFor } from './codecs.js';
 import { serverIdOf, type SyncContext } from './collection.js';
 
@@ -51,7 +51,7 @@ export const heldAt = (held: number): number => Math.abs(held);
 export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, folder: Folder & { modseq: number; purgedModseq?: number },
   options: Pick<CollectionOptions, 'filterType'>, from: number, window: number): Promise<Scan> {
   if (folder.modseq <= from) return { decided: [], watermark: from, moreAvailable: false };
-  const cutoff = filterCutoff(options.filterType);
+  const cutoff = filterCutoff(options.filterType, classOfFolder(folder.type));
   const markAtStart = folder.purgedModseq ?? 0;
   const decided: Decision[] = from < markAtStart ? await vanished(ctx, folder.id, from) : [];
   if (decided.length >= window) return { decided: decided.slice(0, window), watermark: from, moreAvailable: true };
