@@ -68,8 +68,10 @@ function rawLinesOf(e: CalendarEvent): string[] {
   return raw;
 }
 
+/** The component's content lines, folded by octets (ical.js folds by characters: a line of
+ *  non-ASCII text would pass 75 octets). */
 function textLines(c: ICAL.Component): string[] {
-  return c.toString().split(/\r?\n/).filter(Boolean);
+  return c.toString().replace(/\r?\n[ \t]/g, '').split(/\r?\n/).filter(Boolean).flatMap(fold);
 }
 
 /** The component's lines with `raw` (folded) after its own properties, before its first
@@ -221,7 +223,11 @@ function attendeeProperty(a: Attendee): ICAL.Property {
   // EAS AttendeeStatus 0 ("response unknown") has no PARTSTAT.
   if (a.status === 0) p.setParameter('x-convene-status', '0');
   if (a.type === 3) p.setParameter('cutype', 'RESOURCE');
-  else if (a.type !== undefined) p.setParameter('role', a.type === 2 ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT');
+  else if (a.type !== undefined) {
+    // RFC 5545 3.2.3: INDIVIDUAL is the default, but Outlook and Google write it and some readers look for it.
+    p.setParameter('cutype', 'INDIVIDUAL');
+    p.setParameter('role', a.type === 2 ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT');
+  }
   if (a.rsvp !== undefined) p.setParameter('rsvp', a.rsvp ? 'TRUE' : 'FALSE');
   return p;
 }
@@ -258,9 +264,9 @@ function put(v: ICAL.Component, name: string, value: string | undefined): void {
 // ─── import ────────────────────────────────────────────────────────────────────────────────────
 
 export interface IcsReading {
-  /** The iTIP METHOD the object came with. RFC 5546 3.2.3: a REPLY's VEVENT may omit DTSTART and
-   *  DTEND (an answer needs no times), so one is read with its RECURRENCE-ID, or else its DTSTAMP,
-   *  as a start that lasts no time. */
+  /** The iTIP METHOD the object came with. RFC 5546 3.2.3, 3.2.6, 3.2.8: the VEVENT of a REPLY,
+   *  REFRESH or DECLINECOUNTER may omit DTSTART and DTEND (it needs no times), so one is read with
+   *  its RECURRENCE-ID, or else its DTSTAMP, as a start that lasts no time. */
   method?: string | undefined;
 }
 
@@ -286,7 +292,7 @@ export function icsToEvents(text: string, reading: IcsReading = {}): CalendarEve
     const zones = zoneTable(cal);
     const wr = cal.getFirstPropertyValue('x-wr-timezone');
     const calendarZone = (wr && canonicalZone(String(wr).trim())) || 'UTC';
-    const timesOptional = reading.method?.toUpperCase() === 'REPLY';
+    const timesOptional = ['REPLY', 'REFRESH', 'DECLINECOUNTER'].includes(reading.method?.toUpperCase() ?? '');
     const byUid = new Map<string, ICAL.Component[]>();
     for (const v of vevents) {
       const uid = String(v.getFirstPropertyValue('uid') ?? '');

@@ -5,7 +5,7 @@
 // that already checked may be trusted instead. Decisions: docs/mail-auth.md.
 import { isIP } from 'node:net';
 import { authenticate, type AuthenticateResult } from 'mailauth';
-import { authResultsFields, parseAuthResults, type AuthResult } from './authResults.js';
+import { authResultsFields, parseAuthResults, withoutAuthResultsOf, type AuthResult } from './authResults.js';
 import { createDnsLookup, type DnsLookup, type DnsResolverOptions } from './dnsResolver.js';
 import { domainOf, fromDomain } from './headers.js';
 
@@ -63,6 +63,13 @@ export interface AuthOutcome {
   auth: SenderAuth;
   /** Header fields to prepend to the message as stored, CRLF-terminated. */
   header: string;
+  /**
+   * The message to store below `header`: as it arrived, less Authentication-Results fields that
+   * claim our authserv-id (RFC 8601 5) unless a trusted relay that uses it added them.
+   */
+  message?: Buffer | undefined;
+  /** How many such fields were removed. */
+  forged?: number | undefined;
   /** Set when a DNS failure left the verdict open: answer 451 4.4.3, the sender retries. */
   temporary?: string | undefined;
 }
@@ -93,15 +100,22 @@ export class MailAuthenticator {
   }
 
   async check(raw: Buffer, client: SmtpClient): Promise<AuthOutcome> {
-    const relayed = this.relays.has(plainIp(client.ip)) ? this.relayVerdict(raw) : undefined;
-    if (relayed) return this.withServices(relayed);
+    const fromRelay = this.relays.has(plainIp(client.ip));
+    // RFC 8601 5: fields bearing our authserv-id are ours to write; from outside they are forged
+    // and go before ours is added — unless a trusted relay in front writes under that same id.
+    const { message, removed } = fromRelay && this.authservIds.has(this.mta.toLowerCase())
+      ? { message: raw, removed: 0 } : withoutAuthResultsOf(raw, this.mta);
+    const stored = { message, forged: removed };
+    const relayed = fromRelay ? this.relayVerdict(raw) : undefined;
+    if (relayed) return { ...this.withServices(relayed), ...stored };
+    // The signatures are checked on the bytes as they arrived.
     const result = await authenticate(raw, {
       ip: plainIp(client.ip), helo: client.helo, sender: client.mailFrom, mta: this.mta,
       resolver: this.lookup, disableBimi: true, trustReceived: false,
     });
     const evidence = evidenceOf(result, client.mailFrom);
     // mailauth's field with Received-SPF; no BIMI (it would fetch logos over HTTPS).
-    return this.withServices({ ...judge(evidence), header: result.headers });
+    return { ...this.withServices({ ...judge(evidence), header: result.headers }), ...stored };
   }
 
   /** The verdict of the topmost Authentication-Results of a trusted authserv-id, if there is one. */

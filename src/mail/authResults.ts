@@ -54,3 +54,30 @@ function stripComments(value: string): string {
   }
   return out;
 }
+
+/**
+ * RFC 8601 5: the message without the Authentication-Results fields that claim `authservId` (ours:
+ * from outside they are forged), and how many went. Only the top-level header block is touched;
+ * every other byte, the line ends included, stays as it arrived.
+ */
+export function withoutAuthResultsOf(raw: Buffer, authservId: string): { message: Buffer; removed: number } {
+  const id = authservId.toLowerCase();
+  const end = headerBlockEnd(raw);
+  const head = raw.subarray(0, end).toString('latin1');
+  // One field: its first line and the folded lines under it, each with its line end.
+  const fields = head.match(/[^\r\n]*(?:\r?\n|$)(?:[ \t][^\r\n]*(?:\r?\n|$))*/g)?.filter(Boolean) ?? [];
+  const kept = fields.filter(f => {
+    if (!/^authentication-results\s*:/i.test(f)) return true;
+    return parseAuthResults(f.slice(f.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ').trim())?.authservId !== id;
+  });
+  if (kept.length === fields.length) return { message: raw, removed: 0 };
+  return { message: Buffer.concat([Buffer.from(kept.join(''), 'latin1'), raw.subarray(end)]), removed: fields.length - kept.length };
+}
+
+/** Where the header block ends: just after the line end of its last field (before the blank line). */
+function headerBlockEnd(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const ends = [crlf < 0 ? -1 : crlf + 2, lf < 0 ? -1 : lf + 1].filter(n => n >= 0);
+  return ends.length ? Math.min(...ends) : raw.length;
+}

@@ -33,7 +33,7 @@ export async function composedMime(item: Item): Promise<Buffer> {
     cc: t('Email:Cc') ? [t('Email:Cc')!] : undefined,
     subject: t('Email:Subject') ?? '',
     text: plain, html,
-    icalEvent: method && item.event ? { method, content: organizerIcs(method, item.event, recurrenceId) } : undefined,
+    icalEvent: method && item.event ? { method, content: organizerIcs(method, item.event, { recurrenceId, now: item.event.dtStamp ?? date.getTime() }) } : undefined,
     headers: { ...(importance ? { Importance: importance } : {}), ...(t('Email:ReplyTo') ? { 'Reply-To': t('Email:ReplyTo')! } : {}) },
     // Stable across renderings, so a device that fetches the message twice sees one Message-ID.
     messageId: `<${createHash('sha256').update(`${item.userId}:${t('Email:From')}:${t('Email:Subject')}:${t('Email:DateReceived')}`).digest('hex').slice(0, 32)}@convene.invalid>`,

@@ -65,7 +65,8 @@ export async function forwardMeeting(tx: Store, forwarder: User, meeting: Meetin
     });
     handled.add(f.email);
   }
-  return { handled, ics: organizerIcs('REQUEST', event, recurrenceId) };
+    // The organizer's revision passed on: its DTSTAMP is the organizer's, not the forward's (RFC 5546 2.1.5).
+  return { handled, ics: organizerIcs('REQUEST', event, { recurrenceId, now: event.dtStamp }) };
 }
 
 async function organizerCopy(tx: Store, organizer: User, uid: string) {

@@ -67,26 +67,35 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
     }
     if (a.sendResponse && a.version >= 16 && meeting.organizer) {
       const organizer = await tx.findUserByEmail(meeting.organizer.email);
-      const comment = [a.sendResponse.body, proposalText(a.sendResponse.proposal)].filter(Boolean).join('\n\n') || undefined;
+      const proposal = proposalOf(a.sendResponse.proposal);
       if (organizer) {
+        const comment = [a.sendResponse.body, proposal && proposalText(proposal)].filter(Boolean).join('\n\n') || undefined;
         await applyReply(tx, organizer, { uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId: occurrence, comment });
       } else {
-        // A single event that stands for an occurrence carries its RECURRENCE-ID itself.
-        await sendReply(tx, user, meeting, PARTSTAT[a.userResponse], { recurrenceId: meeting.recurrence ? occurrence : undefined, comment });
+        // A single event that stands for an occurrence carries its RECURRENCE-ID itself. Elsewhere a
+        // proposal travels as an iTIP COUNTER, which Exchange, Thunderbird and Convene act on.
+        await sendReply(tx, user, meeting, PARTSTAT[a.userResponse], { recurrenceId: meeting.recurrence ? occurrence : undefined, comment: a.sendResponse.body, proposal });
       }
     }
     return { ok: true, calendarId };
   });
 }
 
-/** A counter-proposal reaches the organizer as the answer plus the proposed time in its text. */
-function proposalText(p: { start: string; end: string } | undefined): string | undefined {
+/** MS-ASCMD 2.2.3.163: the proposed start and end, when both are readable and in order. */
+function proposalOf(p: { start: string; end: string } | undefined): { start: number; end: number } | undefined {
   if (!p) return undefined;
   try {
-    return `Proposed new time: ${new Date(parseEasDateTime(p.start)).toUTCString()} – ${new Date(parseEasDateTime(p.end)).toUTCString()}`;
+    const start = parseEasDateTime(p.start);
+    const end = parseEasDateTime(p.end);
+    return end >= start ? { start, end } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A counter-proposal reaches a local organizer as the answer plus the proposed time in its text. */
+function proposalText(p: { start: number; end: number }): string {
+  return `Proposed new time: ${new Date(p.start).toUTCString()} – ${new Date(p.end).toUTCString()}`;
 }
 
 type Target = { ok: true; meeting: CalendarEvent; request?: Item | undefined } | { ok: false; reason: AnswerFailure };
@@ -137,9 +146,11 @@ async function updateCalendar(store: Store, user: User, calendarId: number, own:
 
 function answerOccurrence(event: CalendarEvent, recurrenceId: number, response: MeetingAnswer['userResponse']): CalendarEvent {
   const own = exceptionAt(event, recurrenceId);
+  // The revision answered stays known (RFC 5546 2.1.5: a late older update is recognised).
+  const revision = { sequence: own?.sequence, dtStamp: own?.dtStamp };
   const x = response === 3
-    ? { originalStart: recurrenceId, deleted: true, overrides: {} }
-    : { originalStart: recurrenceId, overrides: { ...(own?.overrides ?? {}), responseType: RESPONSE_TYPE[response], busyStatus: response === 2 ? 1 as const : 2 as const, appointmentReplyTime: Date.now() } };
+    ? { originalStart: recurrenceId, ...revision, deleted: true, overrides: {} }
+    : { originalStart: recurrenceId, ...revision, overrides: { ...(own?.overrides ?? {}), responseType: RESPONSE_TYPE[response], busyStatus: response === 2 ? 1 as const : 2 as const, appointmentReplyTime: Date.now() } };
   return withException(event, x);
 }
 

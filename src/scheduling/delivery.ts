@@ -109,18 +109,23 @@ async function outdateOlderRequests(store: Store, attendee: User, inboxItems: It
 async function followOnCalendar(store: Store, attendee: User, calendarId: number, existing: Item | undefined, msg: Outgoing): Promise<void> {
   const own = existing?.event;
   let next: CalendarEvent | undefined;
+  // The copy remembers the revision it follows (RFC 5546 2.1.5), so a late older message is recognised.
+  const revision = { sequence: Math.max(own?.sequence ?? 0, msg.event.sequence ?? 0), dtStamp: msg.event.dtStamp ?? own?.dtStamp };
+  // An attendee invited to one occurrence only holds that occurrence alone (recurrenceId set).
+  const single = msg.recurrenceId !== undefined && !own?.recurrence;
   if (msg.method === 'CANCEL') {
     if (!own) return;
-    next = msg.recurrenceId === undefined ? { ...own, meetingStatus: RECEIVED_CANCELLED } : withException(own, { originalStart: msg.recurrenceId, deleted: true, overrides: {} });
-  } else if (msg.recurrenceId !== undefined && own?.recurrence) {
+    next = msg.recurrenceId === undefined || own.recurrenceId === msg.recurrenceId ? { ...own, ...revision, meetingStatus: RECEIVED_CANCELLED }
+      : withException(own, { originalStart: msg.recurrenceId, deleted: true, overrides: {}, sequence: msg.event.sequence, dtStamp: msg.event.dtStamp });
+  } else if (!single && msg.recurrenceId !== undefined) {
     const x = msg.event.exceptions?.find(e => e.originalStart === msg.recurrenceId);
-    next = withException(own, x ?? { originalStart: msg.recurrenceId, overrides: {} });
+    next = withException(own!, x ?? { originalStart: msg.recurrenceId, overrides: {} });
   } else {
     // Undecided is shown tentative, but a meeting meant as free time (TRANSP:TRANSPARENT) stays free.
     const undecided = { responseType: NOT_RESPONDED, busyStatus: msg.event.busyStatus === FREE ? FREE : TENTATIVE };
     const keep = own && !msg.resetResponses ? { responseType: own.responseType, busyStatus: own.busyStatus } : undecided;
     next = {
-      ...messageEvent(msg),
+      ...messageEvent(msg), ...(single ? { recurrenceId: msg.recurrenceId } : {}),
       meetingStatus: RECEIVED, ...keep, reminder: own?.reminder ?? msg.event.reminder, easTimeZone: msg.event.easTimeZone,
     } as CalendarEvent;
   }

@@ -16,6 +16,7 @@ import type { Store } from '../store/Store.js';
 import { FolderType, type Item, type User } from '../store/types.js';
 import { deliverToAttendee } from './delivery.js';
 import type { Handled } from './itip.js';
+import { answerRefresh } from './refresh.js';
 import { applyReply, type PartStat } from './replies.js';
 
 export interface IncomingItip {
@@ -65,6 +66,9 @@ export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Pr
     for (const event of events) {
       if (method === 'REQUEST' || method === 'CANCEL') await announce(tx, r, method, event);
       else if (method === 'REPLY' || method === 'COUNTER') await answer(tx, r, method, event);
+      else if (method === 'REFRESH') await refresh(tx, r, event);
+      // RFC 5546 3.2.8: the organizer turned a proposal down; the meeting stands as it is. Shown as mail.
+      else if (method === 'DECLINECOUNTER') log(`iMIP DECLINECOUNTER for ${event.uid} from ${msg.headerFrom ?? '(no From)'}: a proposed time was declined; delivered as mail, no calendar changes`);
       else log(`iMIP ${method} for ${event.uid} from ${msg.envelopeFrom || '<>'}: not a method Convene acts on; delivered as mail`);
     }
   });
@@ -120,8 +124,11 @@ async function announce(store: Store, r: Routing, method: 'REQUEST' | 'CANCEL', 
     const mine = await store.findItemsByUid(attendee.id, event.uid);
     const held = heldSequence(mine, event.recurrenceId);
     const sequence = event.sequence ?? 0;
-    if (held !== undefined && sequence < held) {
-      log(`iMIP ${method} for ${event.uid} to ${attendee.email} has SEQUENCE ${sequence}, below the ${held} already held: outdated`);
+    const older = held !== undefined && sequence < held ? `SEQUENCE ${sequence}, below the ${held} already held`
+      : olderStamp(mine, event) ? `SEQUENCE ${sequence} with a DTSTAMP older than the revision already held` : undefined;
+    if (older) {
+      // RFC 5546 2.1.5: updates that arrive out of order; only the newest revision counts.
+      log(`iMIP ${method} for ${event.uid} to ${attendee.email} has ${older}: outdated`);
       // There is no outdated cancellation (a device would offer to remove the item): plain mail.
       if (method === 'CANCEL') continue;
       await fileOutdated(store, attendee, event);
@@ -170,6 +177,21 @@ function heldSequence(items: Item[], recurrenceId: number | undefined): number |
   return seen.length ? Math.max(...seen) : undefined;
 }
 
+/**
+ * RFC 5546 2.1.5: of one SEQUENCE, the later DTSTAMP is the newer revision. Compared with the
+ * attendee's calendar copy of the same scope (the series, or that occurrence's exception); requests
+ * still in the Inbox are compared by delivery.ts.
+ */
+function olderStamp(items: Item[], event: CalendarEvent): boolean {
+  const own = items.find(i => i.class === 'Calendar')?.event;
+  if (!own || event.dtStamp === undefined) return false;
+  const x = event.recurrenceId === undefined || own.recurrenceId === event.recurrenceId ? undefined : exceptionAt(own, event.recurrenceId);
+  if (event.recurrenceId !== undefined && own.recurrenceId !== event.recurrenceId && !x) return false;
+  const sequence = x ? x.sequence ?? own.sequence ?? 0 : own.sequence ?? 0;
+  const stamp = x ? x.dtStamp : own.dtStamp;
+  return stamp !== undefined && (event.sequence ?? 0) === sequence && event.dtStamp < stamp;
+}
+
 function timeMoved(items: Item[], event: CalendarEvent): boolean {
   const own = items.find(i => i.class === 'Calendar')?.event;
   return !!own && event.recurrenceId === undefined && (own.start !== event.start || own.end !== event.end);
@@ -180,7 +202,7 @@ function asSeries(event: CalendarEvent): CalendarEvent {
   if (event.recurrenceId === undefined) return event;
   const { recurrenceId, ...rest } = event;
   return { ...rest, start: recurrenceId, end: recurrenceId + (event.end - event.start),
-    exceptions: [{ originalStart: recurrenceId, sequence: event.sequence, overrides: { start: event.start, end: event.end, subject: event.subject } }] };
+    exceptions: [{ originalStart: recurrenceId, sequence: event.sequence, dtStamp: event.dtStamp, overrides: { start: event.start, end: event.end, subject: event.subject } }] };
 }
 
 /** MS-ASEMAIL 2.2.2.47: an outdated request is shown, not answerable; the calendar stays as it is. */
@@ -214,28 +236,10 @@ interface Answer {
 const PARTSTAT: Partial<Record<AttendeeStatus, PartStat>> = { 2: 'TENTATIVE', 3: 'ACCEPTED', 4: 'DECLINED' };
 
 async function answer(store: Store, r: Routing, method: 'REPLY' | 'COUNTER', event: CalendarEvent): Promise<void> {
-  const { msg, log } = r;
-  const organizer = await answeredOrganizer(store, msg.recipients, event);
-  if (!organizer) return log(`iMIP ${method} for ${event.uid}: its ORGANIZER ${event.organizer?.email ?? '(none)'} is not a recipient here; delivered as mail`);
-  const not = (why: string) => `This answer to your meeting was not applied to your calendar: ${why}.`;
-  // The answer counts only from the attendee itself (or one it names in SENT-BY), authenticated;
-  // MAIL FROM may be anything (calendar services send with a bounce address).
-  const from = msg.headerFrom?.toLowerCase();
-  const listed = attendeesOf(event).map(a => a.email.toLowerCase());
-  const sender = listed.find(a => actsFor(r, from, a));
-  if (!sender) {
-    return refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from ?? '(none)'}, MAIL FROM ${msg.envelopeFrom || '<>'}, `
-      + `ATTENDEE ${listed.join(', ') || '(none)'}; delivered as mail`, not(`it came from ${from ?? 'nobody named'}, not from the attendee it answers for`));
-  }
-  // Accounts here answer through their devices (SendMail, MeetingResponse), never from outside.
-  if (await store.findUserByEmail(sender) || await store.findUserByEmail(from!)) {
-    return refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: ${from} is an account here but it came from outside; delivered as mail`,
-      not(`${from} is an account of this server, yet the answer came from outside`));
-  }
-  if (!authenticated(msg)) {
-    return refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from} is not authenticated (${msg.auth.summary}); delivered as mail`,
-      not(`the sender ${from} could not be verified (${msg.auth.summary})`));
-  }
+  const vetted = await fromAttendee(store, r, method, event);
+  if (!vetted) return;
+  const { organizer, sender } = vetted;
+  const log = r.log;
   let reached = false;
   for (const a of answersOf(event, sender)) {
     const outcome = await applyAnswer(store, organizer, { uid: event.uid, sender, method, answer: a, comment: commentOf(event) });
@@ -257,6 +261,60 @@ async function answeredOrganizer(store: Store, recipients: User[], event: Calend
     if ((await organizerItem(store, u, event.uid))?.event?.organizer?.email.toLowerCase() === u.email) return u;
   }
   return undefined;
+}
+
+/** RFC 5546 3.2.6 REFRESH: an attendee elsewhere asks for the meeting again; it gets the current REQUEST. */
+async function refresh(store: Store, r: Routing, event: CalendarEvent): Promise<void> {
+  const vetted = await fromAttendee(store, r, 'REFRESH', event);
+  if (!vetted) return;
+  const outcome = await answerRefresh(store, vetted.organizer, { uid: event.uid, attendee: vetted.sender, recurrenceId: event.recurrenceId });
+  // Answered automatically: the organizer is not bothered with it.
+  if (outcome === 'SENT') {
+    r.log(`iMIP REFRESH for ${event.uid} from ${vetted.sender}: the current REQUEST sent`);
+    r.out.handled.add(vetted.organizer.email);
+    return;
+  }
+  const why = { NO_SUCH_MEETING: 'there is no such meeting on your calendar', NOT_AN_ATTENDEE: `${vetted.sender} is not invited to it`, CANCELLED: 'the meeting is cancelled' }[outcome];
+  refuse(r, [vetted.organizer], `iMIP REFRESH for ${event.uid} from ${vetted.sender}: ${outcome}; delivered as mail`,
+    `This request for the current version of your meeting was not answered: ${why}.`);
+}
+
+/**
+ * A message from an attendee elsewhere to a local organizer counts only from the attendee itself (or
+ * one it names in SENT-BY), authenticated; MAIL FROM may be anything (calendar services send with a
+ * bounce address). Otherwise the organizer gets it as mail with a note.
+ */
+async function fromAttendee(store: Store, r: Routing, method: 'REPLY' | 'COUNTER' | 'REFRESH', event: CalendarEvent): Promise<{ organizer: User; sender: string } | undefined> {
+  const { msg, log } = r;
+  const organizer = await answeredOrganizer(store, msg.recipients, event);
+  if (!organizer) {
+    log(`iMIP ${method} for ${event.uid}: its ORGANIZER ${event.organizer?.email ?? '(none)'} is not a recipient here; delivered as mail`);
+    return undefined;
+  }
+  const what = method === 'REFRESH' ? 'This request for the current version of your meeting was not answered' : 'This answer to your meeting was not applied to your calendar';
+  const not = (why: string) => `${what}: ${why}.`;
+  // The answer counts only from the attendee itself (or one it names in SENT-BY), authenticated;
+  // MAIL FROM may be anything (calendar services send with a bounce address).
+  const from = msg.headerFrom?.toLowerCase();
+  const listed = attendeesOf(event).map(a => a.email.toLowerCase());
+  const sender = listed.find(a => actsFor(r, from, a));
+  if (!sender) {
+    refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from ?? '(none)'}, MAIL FROM ${msg.envelopeFrom || '<>'}, `
+      + `ATTENDEE ${listed.join(', ') || '(none)'}; delivered as mail`, not(`it came from ${from ?? 'nobody named'}, not from the attendee it answers for`));
+    return undefined;
+  }
+  // Accounts here answer through their devices (SendMail, MeetingResponse), never from outside.
+  if (await store.findUserByEmail(sender) || await store.findUserByEmail(from!)) {
+    refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: ${from} is an account here but it came from outside; delivered as mail`,
+      not(`${from} is an account of this server, yet it came from outside`));
+    return undefined;
+  }
+  if (!authenticated(msg)) {
+    refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from} is not authenticated (${msg.auth.summary}); delivered as mail`,
+      not(`the sender ${from} could not be verified (${msg.auth.summary})`));
+    return undefined;
+  }
+  return { organizer, sender };
 }
 
 /** The series answer, then one per occurrence the REPLY answers differently (or alone). */

@@ -26,7 +26,7 @@ describe('iMIP objects', () => {
   });
 
   it('a REQUEST for one occurrence is that occurrence alone, with its RECURRENCE-ID', () => {
-    const [e] = icsToEvents(organizerIcs('REQUEST', series, Date.UTC(2030, 0, 14, 9)));
+    const [e] = icsToEvents(organizerIcs('REQUEST', series, { recurrenceId: Date.UTC(2030, 0, 14, 9) }));
     assert.equal(e.recurrenceId, Date.UTC(2030, 0, 14, 9));
     assert.equal(e.start, Date.UTC(2030, 0, 14, 11));
     assert.equal(e.end - e.start, HOUR);
@@ -35,7 +35,7 @@ describe('iMIP objects', () => {
   });
 
   it('RFC 5546 §3.2.3: a REPLY names only the answering attendee with its PARTSTAT', () => {
-    const ics = replyIcs(series, { email: 'carol@example.com', name: 'Carol' }, 'DECLINED', Date.UTC(2030, 0, 21, 9));
+    const ics = replyIcs(series, { email: 'carol@example.com', name: 'Carol' }, 'DECLINED', { recurrenceId: Date.UTC(2030, 0, 21, 9) });
     assert.match(ics, /^METHOD:REPLY\r$/m);
     const [e] = icsToEvents(ics);
     assert.deepEqual(e.attendees?.map(a => [a.email, a.status]), [['carol@example.com', 4]]);
