@@ -219,10 +219,13 @@ function atTerminal(args: string[], keys: [RegExp, string][]): Promise<{ code: n
       child.stdin.write(typed);
     }
   });
-  return new Promise(resolve => child.once('close', code => {
-    child.stdin.destroy();
-    resolve({ code, screen });
-  }));
+  return new Promise((resolve, reject) => {
+    child.once('error', e => reject(new Error(`these tests need \`script\` from util-linux (Debian: bsdutils): ${e.message}`)));
+    child.once('close', code => {
+      child.stdin.destroy();
+      resolve({ code, screen });
+    });
+  });
 }
 
 describe('convene user add: the password prompt', () => {
