@@ -52,8 +52,11 @@ export async function withTestPostgres(work, { onSignal = () => {} } = {}) {
   }
 }
 
-/** A fresh cluster on a free port; `stop()` ends it and deletes its files, and is safe to call twice. */
-async function startEmbedded() {
+/**
+ * A fresh cluster on a free port, asking for a password (scram-sha-256); `stop()` ends it and
+ * deletes its files, and is safe to call twice. Also for a test that needs password checks.
+ */
+export async function startEmbedded() {
   const EmbeddedPostgres = await importWithoutExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'convene-test-pg-'));
   const password = randomBytes(12).toString('hex');

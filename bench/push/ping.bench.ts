@@ -39,7 +39,7 @@ export default async function run(): Promise<void> {
     calendars.set(user.email, String((await store.listFolders(user.id)).find(f => f.type === FolderType.Calendar)!.id));
   }
   await store.close();
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', '--drain-seconds', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const url = await new Promise<string>(resolve => {
       let text = '';

@@ -6,6 +6,7 @@ import { CalendarError } from '../calendar/errors.js';
 import { CALENDAR_HELP, calendarCommand } from './calendar.js';
 import { DEVICE_HELP, deviceCommand } from './device.js';
 import { DKIM_HELP, dkimCommand } from './dkim.js';
+import { CliError, plainReason } from './errors.js';
 import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { USER_HELP, userCommand } from './user.js';
@@ -73,8 +74,19 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`convene: ${e.message}`);
       return 2;
     }
-    if (e instanceof AccountError || e instanceof WbxmlError || e instanceof CalendarError || isSystemError(e)) {
+    if (e instanceof CliError) {
+      console.error(`convene: ${e.message}`);
+      if (process.env.CONVENE_DEBUG && e.cause instanceof Error) console.error(e.cause.stack);
+      return e.exitCode;
+    }
+    if (e instanceof AccountError || e instanceof WbxmlError || e instanceof CalendarError) {
       console.error(`convene: ${(e as Error).message}`);
+      return 1;
+    }
+    // A file, a port or a database server said no: its reason in plain words.
+    const reason = plainReason(e);
+    if (reason !== undefined) {
+      console.error(`convene: ${reason}`);
       return 1;
     }
     // Anything else is a bug: one line for the person, the stack with CONVENE_DEBUG=1.
@@ -82,8 +94,4 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`convene: unexpected error: ${e instanceof Error ? e.message : String(e)} (CONVENE_DEBUG=1 shows the details)`);
     return 1;
   }
-}
-
-function isSystemError(e: unknown): boolean {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((e as NodeJS.ErrnoException).code!);
 }

@@ -1,160 +1,217 @@
-// `convene serve`: the EAS server on the chosen store.
-import { hostname, networkInterfaces } from 'node:os';
-import { isIP } from 'node:net';
+// `convene serve`: the EAS server on the chosen store. Starting is all or nothing: the data
+// directory, the lock, TLS, the store, the mail queue and the SMTP listener are ready before HTTP
+// listens; if any step fails, what was opened is closed again and the process exits with one line.
+import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { DEFAULT_HTTP_LIMITS, LISTEN_BACKLOG } from '../eas/http/limits.js';
-import { createEasServer, DEFAULT_MAX_BODY, markStopping, serverMetrics } from '../eas/http/server.js';
-import { loadTls, selfSignedTls, type TlsMaterial } from '../eas/http/tls.js';
-import type { MailAuthOptions } from '../mail/auth.js';
-import { dnsServerValid } from '../mail/dnsResolver.js';
+import { pino, type Logger } from 'pino';
+import { LISTEN_BACKLOG } from '../eas/http/limits.js';
+import { createEasServer, markStopping, serverMetrics } from '../eas/http/server.js';
+import { describeCertificate, loadCheckedTls, selfSignedTls, TlsMaterialError, type TlsMaterial } from '../eas/http/tls.js';
 import { InboundSmtp } from '../mail/inbound.js';
-import { DEFAULT_SMTP_LIMITS } from '../mail/inboundLimits.js';
 import { OutboundMailer } from '../mail/outbound.js';
 import { startExpiry } from '../store/expiry.js';
-import { openStore, sqlitePath } from '../store/open.js';
+import { sqlitePath } from '../store/open.js';
 import { privateDirectory } from '../store/sqlite/files.js';
-import { takeServeLock } from '../store/sqlite/serveLock.js';
+import { StoreLockedError, takeServeLock } from '../store/sqlite/serveLock.js';
+import type { Store } from '../store/Store.js';
 import { repairStoredText } from '../sync/textRepair.js';
-import { env, parse, STORE_FLAGS, storeLocation, UsageError } from './options.js';
-import { THROTTLE_FLAGS, THROTTLE_HELP, throttleOptions } from './throttleOptions.js';
+import { CliError, step } from './errors.js';
+import { describeStore, openStoreOrExplain } from './options.js';
+import { SERVE_HELP, serveConfig, type ServeConfig } from './serveOptions.js';
 
-export const SERVE_HELP = `convene serve [options]            (each option also as an environment variable)
-  --host ADDR          listen address (CONVENE_HOST, default 0.0.0.0)
-  --port N             listen port (CONVENE_PORT, default 8080)
-  --data DIR           data directory for the SQLite store, logs, TLS (CONVENE_DATA, default ./data)
-  --db URL             postgres://… for several nodes over one PostgreSQL (CONVENE_DB)
-  --tls-cert FILE      TLS certificate, PEM (CONVENE_TLS_CERT)
-  --tls-key FILE       TLS private key, PEM (CONVENE_TLS_KEY)
-  --tls self-signed    make (once) and use a self-signed certificate in DIR/tls (CONVENE_TLS)
-  --behind-proxy       a TLS proxy is in front: accept plain HTTP from the network (CONVENE_BEHIND_PROXY=1)
-  --public-url URL     how devices reach this server, for Autodiscover (CONVENE_PUBLIC_URL; default: from each request)
-  --require-provisioning  refuse devices that have not acknowledged the device policy (CONVENE_REQUIRE_PROVISIONING=1)
-  --log-devices        write every request and response as XML to DIR/logs/ACCOUNT/DEVICE.log (CONVENE_LOG_DEVICES=1)
-  --metrics-allow IP   besides loopback, who may read /metrics; repeatable or a comma list (CONVENE_METRICS_ALLOW)
-  --log-level LEVEL    fatal|error|warn|info|debug (CONVENE_LOG_LEVEL, default info)
-  --max-body BYTES     largest request body (CONVENE_MAX_BODY, default ${DEFAULT_MAX_BODY})
-  --max-connections N  open HTTP connections at most; each Ping holds one (CONVENE_MAX_CONNECTIONS,
-                       default ${DEFAULT_HTTP_LIMITS.maxConnections}; raise ulimit -n above it)
-  --smtp-port N        receive mail for local accounts by SMTP on this port (CONVENE_SMTP_PORT; off by default)
-  --smtp-max-clients N SMTP connections at once (CONVENE_SMTP_MAX_CLIENTS, default ${DEFAULT_SMTP_LIMITS.maxClients})
-  --smtp-relay URL     send mail for other servers through smtp://[user:pass@]host[:port] (CONVENE_SMTP_RELAY;
-                       default: directly to each domain's MX)
-  --mail-hostname NAME this server's name in SMTP greetings, bounces and Authentication-Results (CONVENE_MAIL_HOSTNAME,
-                       default the host name)
-  --dns-server IP[:PORT]  resolver for SPF/DKIM/DMARC lookups of inbound mail (CONVENE_DNS_SERVER; default the system's)
-  --trusted-relay IP   a relay in front that checks mail; repeatable or a comma list (CONVENE_TRUSTED_RELAYS)…
-  --trusted-authserv-id ID  …whose Authentication-Results with this authserv-id are used instead of our own
-                       checks; repeatable or a comma list (CONVENE_TRUSTED_AUTHSERV_IDS). docs/mail-auth.md
-${THROTTLE_HELP}`;
+export { SERVE_HELP } from './serveOptions.js';
 
-const FLAGS = {
-  ...STORE_FLAGS,
-  ...THROTTLE_FLAGS,
-  host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-  tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
-  'public-url': { type: 'string' }, 'metrics-allow': { type: 'string', multiple: true }, 'require-provisioning': { type: 'boolean' },
-  'log-level': { type: 'string' }, 'max-body': { type: 'string' }, 'max-connections': { type: 'string' },
-  'smtp-port': { type: 'string' }, 'smtp-max-clients': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
-  'dns-server': { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true },
-} as const;
+/** How long the outbound mailer may finish the deliveries under way when the server stops. */
+const OUTBOUND_GRACE_MS = 10_000;
 
-export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, FLAGS);
-  if (values.help) return console.log(SERVE_HELP);
-  const where = storeLocation(values);
-  const host = values.host ?? env('HOST') ?? '0.0.0.0';
-  const port = number(values.port ?? env('PORT') ?? '8080', '--port');
-  const log = pino({ level: values['log-level'] ?? env('LOG_LEVEL') ?? 'info', base: { service: 'convene' } });
-  // The data directory holds the store, keys and logs: created 0700 before anything goes in it.
-  privateDirectory(where.dataDir);
-  const databasePath = sqlitePath(where);
-  const lock = databasePath === undefined ? undefined : takeServeLock(databasePath);
-  const tls = await tlsMaterial(values, where.dataDir);
-  const auth = mailAuth(values);
-  const publicUrlValue = publicUrl(values['public-url'] ?? env('PUBLIC_URL'));
-  const throttle = throttleOptions(values);
-  const store = await openStore(where);
-  // Before this node serves anyone: items an older version stored with text a device cannot
-  // receive are rewritten once (docs/reliability.md); afterwards this is one row read.
-  await repairStoredText(store, { log: (obj, msg) => log.info({ part: 'store', ...obj }, msg) });
-  // Uploads in progress past their memory threshold wait in the data directory, not in /tmp.
-  const spoolDir = join(where.dataDir, 'spool');
-  const server = createEasServer({
-    store, log, tls: tls?.material,
-    behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),
-    publicUrl: publicUrlValue,
-    throttle,
-    metricsAllow: (values['metrics-allow'] ?? [env('METRICS_ALLOW') ?? '']).flatMap(v => v.split(',')).map(v => v.trim()).filter(Boolean),
-    requireProvisioning: values['require-provisioning'] ?? flag(env('REQUIRE_PROVISIONING')),
-    maxBodyBytes: number(values['max-body'] ?? env('MAX_BODY') ?? String(DEFAULT_MAX_BODY), '--max-body'),
-    protocolLogDir: values['log-devices'] ?? flag(env('LOG_DEVICES')) ? join(where.dataDir, 'logs') : undefined,
-    limits: {
-      maxConnections: number(values['max-connections'] ?? env('MAX_CONNECTIONS') ?? String(DEFAULT_HTTP_LIMITS.maxConnections), '--max-connections'),
-      spool: { dir: spoolDir },
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, LISTEN_BACKLOG, () => resolve());
-  });
-  const mailHostname = values['mail-hostname'] ?? env('MAIL_HOSTNAME') ?? hostname();
-  const outbound = new OutboundMailer({ store, relay: values['smtp-relay'] ?? env('SMTP_RELAY'), hostname: mailHostname, log: log.child({ part: 'smtp-out' }) });
-  await outbound.start();
-  const expiry = startExpiry(store, { log: msg => log.info({ part: 'store' }, msg) });
-  const smtpPortText = values['smtp-port'] ?? env('SMTP_PORT');
-  const inbound = smtpPortText === undefined ? undefined
-    : new InboundSmtp({
-      store, hostname: mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth,
-      onResult: result => serverMetrics(server)?.inboundResult(result),
-      limits: {
-        maxClients: number(values['smtp-max-clients'] ?? env('SMTP_MAX_CLIENTS') ?? String(DEFAULT_SMTP_LIMITS.maxClients), '--smtp-max-clients'),
-        spool: { dir: spoolDir },
-      },
-    });
-  const smtpPort = inbound && (await inbound.listen(number(smtpPortText!, '--smtp-port'), host));
-  if (inbound) serverMetrics(server)?.watchSmtp(() => inbound.inFlight());
-  if (smtpPort !== undefined) log.info({ port: smtpPort }, 'SMTP listening for local accounts');
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  const url = `${tls ? 'https' : 'http'}://${host}:${actualPort}`;
-  log.info({ url, store: where.db ? 'postgres' : 'sqlite', dataDir: where.dataDir }, 'Convene listening');
-  const stop = (): void => {
-    log.info('shutting down');
-    markStopping(server);
-    server.closeAllConnections();
-    server.close(() => void (async () => {
-      await inbound?.close();
-      await outbound.stop();
-      expiry.stop();
-      await store.close();
-      lock?.release();
-      process.exit(0);
-    })());
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  // Only now the welcome: whoever waits for it may stop us at once, and a signal before the
-  // handlers above would end the process without releasing its lock.
-  console.log(await welcome({ url, tls: !!tls, certNote: tls?.note, users: await store.countUsers(), port: actualPort, dataArgs: args }));
+interface Running {
+  server: Server;
+  store: Store;
+  url: string;
+  port: number;
+  tlsNote: string | undefined;
+  users: number;
+  /** Re-reads --tls-cert/--tls-key (SIGHUP). */
+  reloadTls(): void;
+  /** Closes everything opened, last opened first. */
+  close(): Promise<void>;
 }
 
-async function tlsMaterial(values: { tls?: string | undefined; 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined }, dataDir: string):
-  Promise<{ material: TlsMaterial; note: string } | undefined> {
-  const cert = values['tls-cert'] ?? env('TLS_CERT');
-  const key = values['tls-key'] ?? env('TLS_KEY');
-  const mode = values.tls ?? env('TLS');
-  if (cert || key) {
-    if (!cert || !key) throw new UsageError('--tls-cert and --tls-key go together');
-    return { material: loadTls(key, cert), note: `TLS certificate ${cert}` };
+export async function serveCommand(args: string[]): Promise<void> {
+  const config = serveConfig(args);
+  if (config === 'help') return console.log(SERVE_HELP);
+  const log = pino({ level: config.logLevel, base: { service: 'convene' } });
+  const node = await start(config, log);
+  onSignals(node, config, log);
+  // Only now the welcome: whoever waits for it may stop us at once, and a signal before the
+  // handlers above would end the process without releasing its lock.
+  console.log(welcome({ url: node.url, tls: config.tls !== undefined, certNote: node.tlsNote, users: node.users, port: node.port }));
+}
+
+async function start(c: ServeConfig, log: Logger): Promise<Running> {
+  const closers: (() => unknown)[] = [];
+  const close = async (): Promise<void> => {
+    for (let closer = closers.pop(); closer; closer = closers.pop()) {
+      try {
+        await closer();
+      } catch (e) {
+        log.warn({ err: e }, 'while closing');
+      }
+    }
+  };
+  try {
+    const { dataDir } = c.where;
+    // The data directory holds the store, keys and logs: created 0700 before anything goes in it.
+    await step('cannot use the data directory', () => privateDirectory(dataDir));
+    const databasePath = sqlitePath(c.where);
+    if (databasePath !== undefined) {
+      const lock = await step('cannot lock the store', () => {
+        try {
+          return takeServeLock(databasePath);
+        } catch (e) {
+          if (e instanceof StoreLockedError) throw new CliError(e.message);
+          throw e;
+        }
+      });
+      closers.push(() => lock.release());
+    }
+    const tls = await tlsMaterial(c, dataDir);
+    const store = await openStoreOrExplain(c.where);
+    closers.push(() => store.close());
+    // Before this node serves anyone: items an older version stored with text a device cannot
+    // receive are rewritten once (docs/reliability.md); afterwards this is one row read.
+    await step(`cannot open the store ${describeStore(c.where)}`,
+      () => repairStoredText(store, { log: (obj, msg) => log.info({ part: 'store', ...obj }, msg) }));
+    const outbound = new OutboundMailer({ store, relay: c.smtpRelay, hostname: c.mailHostname, log: log.child({ part: 'smtp-out' }) });
+    await step('cannot start the outbound mail queue', () => outbound.start());
+    closers.push(() => outbound.stop({ graceMs: OUTBOUND_GRACE_MS }));
+    const expiry = startExpiry(store, { log: msg => log.info({ part: 'store' }, msg) });
+    closers.push(() => expiry.stop());
+    // Uploads in progress past their memory threshold wait in the data directory, not in /tmp.
+    const spoolDir = join(dataDir, 'spool');
+    const server = createEasServer({
+      store, log, tls: tls?.material, behindProxy: c.behindProxy, publicUrl: c.publicUrl, metricsAllow: c.metricsAllow, throttle: c.throttle,
+      requireProvisioning: c.requireProvisioning, maxBodyBytes: c.maxBodyBytes,
+      protocolLogDir: c.logDevices ? join(dataDir, 'logs') : undefined,
+      limits: { maxConnections: c.maxConnections, spool: { dir: spoolDir } },
+    });
+    const inbound = c.smtpPort === undefined ? undefined : new InboundSmtp({
+      store, hostname: c.mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth: c.mailAuth,
+      onResult: result => serverMetrics(server)?.inboundResult(result),
+      limits: { maxClients: c.smtpMaxClients, spool: { dir: spoolDir } },
+    });
+    if (inbound) {
+      const smtpPort = await step(`cannot listen for SMTP on ${c.host}:${c.smtpPort}`, () => inbound.listen(c.smtpPort!, c.host));
+      closers.push(() => inbound.close());
+      serverMetrics(server)?.watchSmtp(() => inbound.inFlight());
+      log.info({ port: smtpPort }, 'SMTP listening for local accounts');
+    }
+    // HTTP last: a load balancer that sees the port open may send devices at once.
+    await step(`cannot listen for HTTP on ${c.host}:${c.port}`, () => new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(c.port, c.host, LISTEN_BACKLOG, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }));
+    closers.push(() => new Promise<void>(resolve => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }));
+    const users = await step(`cannot read the store ${describeStore(c.where)}`, () => store.countUsers());
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : c.port;
+    const url = `${tls ? 'https' : 'http'}://${c.host}:${port}`;
+    log.info({ url, store: c.where.db?.startsWith('postgres') ? 'postgres' : 'sqlite', dataDir }, 'Convene listening');
+    const reloadTls = (): void => {
+      if (c.tls?.kind !== 'files') return void log.info('SIGHUP: no --tls-cert/--tls-key to re-read');
+      try {
+        const material = loadCheckedTls(c.tls.keyPath, c.tls.certPath);
+        (server as HttpsServer).setSecureContext(material);
+        inbound?.updateTls(material);
+        log.info({ certificate: describeCertificate(material.cert) }, 'TLS certificate reloaded');
+      } catch (e) {
+        log.error(`TLS certificate not reloaded, the one loaded before stays in use: ${e instanceof TlsMaterialError ? e.message : String(e)}`);
+      }
+    };
+    return { server, store, url, port, tlsNote: tls?.note, users, reloadTls, close };
+  } catch (e) {
+    await close();
+    throw e;
   }
-  if (mode === undefined) return undefined;
-  if (mode !== 'self-signed') throw new UsageError('--tls takes "self-signed"; for your own certificate use --tls-cert/--tls-key');
-  const made = await selfSignedTls(dataDir);
+}
+
+async function tlsMaterial(c: ServeConfig, dataDir: string): Promise<{ material: TlsMaterial; note: string } | undefined> {
+  if (c.tls === undefined) return undefined;
+  if (c.tls.kind === 'files') {
+    try {
+      const material = loadCheckedTls(c.tls.keyPath, c.tls.certPath);
+      return { material, note: `TLS certificate ${c.tls.certPath} (re-read on SIGHUP)` };
+    } catch (e) {
+      if (e instanceof TlsMaterialError) throw new CliError(`cannot use TLS: ${e.message}`);
+      throw e;
+    }
+  }
+  const made = await step(`cannot make the self-signed certificate in ${join(dataDir, 'tls')}`, () => selfSignedTls(dataDir));
   return { material: made, note: `self-signed certificate ${made.certPath}${made.created ? ' (new)' : ''}; phones will ask you to trust it` };
 }
 
-async function welcome(o: { url: string; tls: boolean; certNote: string | undefined; users: number; port: number; dataArgs: string[] }): Promise<string> {
+/**
+ * SIGTERM (systemd, docker, Kubernetes): drain, then stop. SIGINT (Ctrl-C): the same without the
+ * wait. A second signal cuts the waits short, a third ends the process at once. SIGHUP re-reads
+ * the certificate. docs/operations.md, "Stopping".
+ */
+function onSignals(node: Running, c: ServeConfig, log: Logger): void {
+  let signals = 0;
+  let hurry: () => void = () => undefined;
+  const hurried = new Promise<void>(resolve => { hurry = resolve; });
+  const stop = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 2) {
+      log.info({ signal }, 'stopping without waiting further');
+      return hurry();
+    }
+    if (signals > 2) {
+      log.warn({ signal }, 'stopping now');
+      process.exit(1);
+    }
+    shutdown(node, signal === 'SIGTERM' ? c.drainSeconds : 0, hurried, log).then(() => process.exit(0), e => {
+      log.error({ err: e }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => node.reloadTls());
+}
+
+/**
+ * Not ready at once (/readyz 503) and held Pings answered; the listener stays open `drainSeconds`
+ * so a load balancer notices before connections are refused, every response meanwhile closing its
+ * connection. Then the listener closes, running requests get as long again, and the rest stops.
+ */
+async function shutdown(node: Running, drainSeconds: number, hurried: Promise<void>, log: Logger): Promise<void> {
+  log.info({ drainSeconds }, 'shutting down');
+  const { server } = node;
+  markStopping(server);
+  const wait = (ms: number): Promise<void> => (ms > 0 ? Promise.race([sleep(ms), hurried]) : Promise.resolve());
+  const drainMs = drainSeconds * 1000;
+  await wait(drainMs);
+  const closed = new Promise<void>(resolve => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await Promise.race([closed, wait(drainMs)]);
+  server.closeAllConnections();
+  await closed;
+  await node.close();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms).unref());
+}
+
+function welcome(o: { url: string; tls: boolean; certNote: string | undefined; users: number; port: number }): string {
   const lanAddress = Object.values(networkInterfaces()).flat().find(i => i && i.family === 'IPv4' && !i.internal)?.address ?? 'this-machine';
   const lines = [`Convene is serving Exchange ActiveSync at ${o.url}/Microsoft-Server-ActiveSync`];
   if (o.certNote) lines.push(`  ${o.certNote}`);
@@ -167,40 +224,4 @@ async function welcome(o: { url: string; tls: boolean; certNote: string | undefi
     '  Email: you@example.com   Password: the one you set',
     `  Server: ${lanAddress}:${o.port}   Domain: (empty)   Username: you@example.com   SSL/TLS: ${o.tls ? 'on (accept the certificate)' : 'needs --tls'}`);
   return lines.join('\n');
-}
-
-type AuthFlags = { 'dns-server'?: string | undefined; 'trusted-relay'?: string[] | undefined; 'trusted-authserv-id'?: string[] | undefined };
-
-/** Sender authentication of inbound mail (docs/mail-auth.md). */
-export function mailAuth(values: AuthFlags): MailAuthOptions {
-  const server = values['dns-server'] ?? env('DNS_SERVER');
-  if (server !== undefined && !dnsServerValid(server)) throw new UsageError(`--dns-server takes an IP address with an optional :PORT, not "${server}"`);
-  const list = (given: string[] | undefined, name: string) => (given ?? [env(name) ?? '']).flatMap(v => v.split(',')).map(v => v.trim()).filter(Boolean);
-  const trustedRelays = list(values['trusted-relay'], 'TRUSTED_RELAYS');
-  const trustedAuthservIds = list(values['trusted-authserv-id'], 'TRUSTED_AUTHSERV_IDS');
-  if (trustedRelays.some(ip => isIP(ip) === 0)) throw new UsageError('--trusted-relay takes IP addresses');
-  if (trustedRelays.length > 0 !== trustedAuthservIds.length > 0) throw new UsageError('--trusted-relay and --trusted-authserv-id go together');
-  return { dns: { server }, trustedRelays, trustedAuthservIds };
-}
-
-function number(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, not "${value}"`);
-  return n;
-}
-
-function publicUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--public-url takes an address such as https://mail.example.com, not "${value}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('--public-url must start with https:// (or http://)');
-  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-function flag(value: string | undefined): boolean {
-  return value !== undefined && !/^(0|false|no|off)$/i.test(value);
 }

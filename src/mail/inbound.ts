@@ -103,6 +103,11 @@ export class InboundSmtp {
     });
   }
 
+  /** New key and certificate for STARTTLS from the next handshake on (the operator renewed them). */
+  updateTls(tls: { key: string | Buffer; cert: string | Buffer }): void {
+    if (this.o.tls) this.server.updateSecureContext({ key: tls.key, cert: tls.cert });
+  }
+
   close(): Promise<void> {
     for (const timer of this.lifetimes.values()) clearTimeout(timer);
     this.lifetimes.clear();

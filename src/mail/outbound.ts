@@ -382,7 +382,8 @@ async function addresses(resolver: MailResolver, host: string): Promise<{ ips: s
   return { ips, unsure };
 }
 
-function relayOptions(url: string): SMTPTransportOptions {
+/** The relay URL (smtp://[user:pass@]host[:port], smtps://…) as transport options; OutboundError BAD_RELAY when it is none. */
+export function relayOptions(url: string): SMTPTransportOptions {
   let u: URL;
   try {
     u = new URL(url);
@@ -390,6 +391,7 @@ function relayOptions(url: string): SMTPTransportOptions {
     throw new OutboundError('BAD_RELAY', `relay "${url}" is not a URL`);
   }
   if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new OutboundError('BAD_RELAY', `relay must be smtp:// or smtps://, not ${u.protocol}`);
+  if (!u.hostname) throw new OutboundError('BAD_RELAY', 'relay names no host');
   const secure = u.protocol === 'smtps:';
   return {
     host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port ? Number(u.port) : secure ? 465 : 25, secure,

@@ -3,7 +3,7 @@
 // work ends; gauges are read at scrape time from their owners (waits, spools, the store).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SpoolGauge } from '../net/spool.js';
-import type { Store } from '../store/Store.js';
+import type { OutboundQueueStats, Store } from '../store/Store.js';
 
 /** What inbound delivery reported to the sender: delivered, or the SMTP reply class of the refusal. */
 export type InboundResult = 'delivered' | 'temporary' | 'refused';
@@ -36,6 +36,8 @@ export class ServerMetrics {
   private readonly authThrottled: Counter<'endpoint' | 'scope'>;
   private readonly authLocks: Counter<'scope'>;
   private readonly smtpGauges: (() => SpoolGauge)[] = [];
+  /** The outbound queue as read once for the scrape under way (three gauges share one query). */
+  private queue: Promise<OutboundQueueStats | undefined> | undefined;
 
   constructor(private readonly sources: MetricSources) {
     const registers = [this.registry];
@@ -67,13 +69,28 @@ export class ServerMetrics {
     });
     bodies('convene_http_body_bytes_in_flight', 'Request bodies being received, bytes', () => [sources.httpBodies()]);
     bodies('convene_smtp_body_bytes_in_flight', 'Inbound messages being received, bytes', () => this.smtpGauges.map(g => g()));
+    // -1 on all three when the store failed: a scrape still answers, and an alert on < 0 sees it.
+    const queue = (): Promise<OutboundQueueStats | undefined> =>
+      (this.queue ??= sources.store.outboundQueueStats().catch(() => undefined));
+    new Gauge({
+      name: 'convene_outbound_queue_depth', help: 'Outbound messages waiting for delivery (queued or being sent); -1 when the store failed', registers,
+      async collect() { this.set((await queue())?.waiting ?? -1); },
+    });
+    new Gauge({
+      name: 'convene_outbound_oldest_age_seconds',
+      help: 'Age of the oldest outbound message still waiting for delivery; 0 when none waits, -1 when the store failed', registers,
+      async collect() {
+        const q = await queue();
+        this.set(q === undefined ? -1 : q.oldestQueuedAt === undefined ? 0 : Math.max(0, (Date.now() - q.oldestQueuedAt) / 1000));
+      },
+    });
     new Gauge({
       name: 'convene_outbound_overdue_seconds',
       help: 'How long the earliest queued outbound message is past due (a stuck queue grows it); 0 when none is overdue, -1 when the store failed',
       registers,
       async collect() {
-        const due = await sources.store.nextOutboundDue().then(d => d ?? Infinity, () => undefined);
-        this.set(due === undefined ? -1 : Math.max(0, (Date.now() - due) / 1000));
+        const q = await queue();
+        this.set(q === undefined ? -1 : Math.max(0, (Date.now() - (q.nextDueAt ?? Infinity)) / 1000));
       },
     });
     new Gauge({
@@ -110,8 +127,13 @@ export class ServerMetrics {
     this.smtpGauges.push(inFlight);
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    this.queue = undefined;
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.queue = undefined;
+    }
   }
 
   get contentType(): string {

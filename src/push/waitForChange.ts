@@ -41,12 +41,22 @@ export function waitForChange(feed: ChangeFeed, o: WaitOptions): Promise<WakeRea
 /** One long-poll per device: a newer Ping or hanging Sync ends the one before it (MS-ASCMD 3.1.5.8). */
 export class DeviceWaits {
   private readonly current = new Map<number, AbortController>();
+  private ended = false;
 
   begin(devicePk: number): AbortController {
     this.current.get(devicePk)?.abort();
     const controller = new AbortController();
-    this.current.set(devicePk, controller);
+    // Shutting down: a wait that begins now ends at once (the device asks again, elsewhere).
+    if (this.ended) controller.abort();
+    else this.current.set(devicePk, controller);
     return controller;
+  }
+
+  /** Ends every wait now and each later one at once: held Pings and Syncs are answered before shutdown. */
+  endAll(): void {
+    this.ended = true;
+    for (const controller of this.current.values()) controller.abort();
+    this.current.clear();
   }
 
   end(devicePk: number, controller: AbortController): void {

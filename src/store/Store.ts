@@ -165,6 +165,8 @@ export interface Store {
   markOutboundFailed(id: number, owner: string, outcome: { failed: OutboundFailure[]; error: string }): Promise<boolean>;
   /** When the earliest queued or leased message falls due; undefined when none waits. */
   nextOutboundDue(): Promise<number | undefined>;
+  /** The messages waiting (queued or leased): how many, the oldest's age, the next due time; one query, for /metrics. */
+  outboundQueueStats(): Promise<OutboundQueueStats>;
   /** Hears of every message queued (on every node, with PostgreSQL); returns the function that stops. */
   watchOutbound(onQueued: () => void): Promise<() => Promise<void>>;
   /** Forgets sent and failed messages last changed before `before`; returns how many. */
@@ -233,6 +235,15 @@ export class StoreError extends Error {
     super(message);
     this.name = 'StoreError';
   }
+}
+
+export interface OutboundQueueStats {
+  /** Messages queued or leased, not yet sent or given up. */
+  waiting: number;
+  /** When the oldest of them was queued (epoch ms); undefined when none waits. */
+  oldestQueuedAt: number | undefined;
+  /** When the earliest of them falls due (epoch ms); undefined when none waits. */
+  nextDueAt: number | undefined;
 }
 
 /** queued → sending (leased) → sent | failed, or back to queued for a retry (docs/mail-outbound.md). */

@@ -113,7 +113,7 @@ describe('convene CLI', () => {
 
   it('serve: says what to do on an empty store, then serves FolderSync to a new account', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'convene-empty-'));
-    const server = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', empty, '--log-level', 'warn']);
+    const server = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', empty, '--log-level', 'warn', '--drain-seconds', '0']);
     try {
       const out = await new Promise<string>((resolve, reject) => {
         let text = '';
@@ -138,7 +138,7 @@ describe('convene CLI', () => {
   it('serve --tls self-signed speaks HTTPS with a certificate kept in the data directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'convene-tls-'));
     convene(['user', 'add', 'erin@example.com', '--password', 'erin-secret', '--data', dir]);
-    const server = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dir, '--tls', 'self-signed', '--log-level', 'warn']);
+    const server = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dir, '--tls', 'self-signed', '--log-level', 'warn', '--drain-seconds', '0']);
     try {
       const out = await new Promise<string>((resolve, reject) => {
         let text = '';

@@ -36,7 +36,7 @@ function convene(dir: string, args: string[]) {
 interface Serving { process: ChildProcessWithoutNullStreams; url: string }
 
 async function serve(dir: string, extra: string[] = []): Promise<Serving> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dir, '--log-level', 'warn', ...extra]);
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dir, '--log-level', 'warn', '--drain-seconds', '0', ...extra]);
   servers.push(child);
   const out = await new Promise<string>((resolve, reject) => {
     let text = '';

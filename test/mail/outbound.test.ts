@@ -114,6 +114,9 @@ for (const makeBackend of BACKENDS) {
 
     it('leases each due message to one claimer, also when several claim at once', async () => {
       for (const n of ['b', 'c', 'd', 'e', 'f']) await enqueue(n);
+      const first = (await store.getOutbound(1))!;
+      // Queued and leased messages both wait; the counts for /metrics come from one query.
+      assert.deepEqual(await store.outboundQueueStats(), { waiting: 6, oldestQueuedAt: first.createdAt, nextDueAt: await store.nextOutboundDue() });
       const claims = await Promise.all(['n1', 'n2', 'n3', 'n4'].map(owner => store.claimOutbound(owner, { limit: 2, leaseMs: 60_000 })));
       const ids = claims.flat().map(c => c.id);
       assert.equal(ids.length, 6);
@@ -126,6 +129,7 @@ for (const makeBackend of BACKENDS) {
         for (const c of claims[i]) assert.equal(await store.markOutboundSent(c.id, owner), true);
       }
       assert.equal(await store.nextOutboundDue(), undefined);
+      assert.deepEqual(await store.outboundQueueStats(), { waiting: 0, oldestQueuedAt: undefined, nextDueAt: undefined });
     });
 
     it('gives a message back when its lease runs out; the old owner can then no longer settle it', async () => {

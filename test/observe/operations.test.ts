@@ -139,7 +139,10 @@ describe('operations: metrics, health, access log', () => {
     const alice = (await other.store.findUserByEmail('alice@example.com'))!;
     await other.store.enqueueOutbound({ userId: alice.id, from: 'alice@example.com', recipients: ['x@elsewhere.example'], mime: Buffer.from('Subject: x\r\n\r\nx') });
     await new Promise(r => setTimeout(r, 20));
-    assert.ok(sample(await (await scrape(other)).text(), 'convene_outbound_overdue_seconds')! > 0);
+    const text = await (await scrape(other)).text();
+    assert.ok(sample(text, 'convene_outbound_overdue_seconds')! > 0);
+    assert.equal(sample(text, 'convene_outbound_queue_depth'), 1);
+    assert.ok(sample(text, 'convene_outbound_oldest_age_seconds')! > 0);
   });
 
   it('/healthz reads the store; /readyz is ready until shutdown begins', async () => {

@@ -57,7 +57,7 @@ export interface EasServerOptions {
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
 const spoolers = new WeakMap<Server, Spooler>();
-const observed = new WeakMap<Server, { metrics: ServerMetrics; lifecycle: Lifecycle }>();
+const observed = new WeakMap<Server, { metrics: ServerMetrics; lifecycle: Lifecycle; waits: DeviceWaits }>();
 
 /** Ready once listening; `stopping` from the moment shutdown begins (/readyz answers 503 then). */
 export interface Lifecycle { ready: boolean; stopping: boolean }
@@ -96,7 +96,7 @@ export function createEasServer(options: EasServerOptions): Server {
     : createHttpServer(http, listener);
   applyLimits(server, limits);
   spoolers.set(server, ctx.body.spooler);
-  observed.set(server, { metrics: ctx.metrics, lifecycle: ctx.lifecycle });
+  observed.set(server, { metrics: ctx.metrics, lifecycle: ctx.lifecycle, waits });
   server.on('listening', () => { ctx.lifecycle.ready = !ctx.lifecycle.stopping; });
   server.on('close', () => { ctx.lifecycle.ready = false; });
   return server;
@@ -113,10 +113,16 @@ export function serverMetrics(server: Server): ServerMetrics | undefined {
   return observed.get(server)?.metrics;
 }
 
-/** Shutdown begins: /readyz answers 503 from now on, so load balancers stop sending work. */
+/**
+ * Shutdown begins (docs/operations.md, "Stopping"): /readyz answers 503 from now on, so load
+ * balancers stop sending work; held Pings and hanging Syncs are answered now (as if their time were
+ * up) and new ones at once; every response closes its connection, so devices reconnect elsewhere.
+ */
 export function markStopping(server: Server): void {
   const o = observed.get(server);
-  if (o) Object.assign(o.lifecycle, { ready: false, stopping: true });
+  if (!o) return;
+  Object.assign(o.lifecycle, { ready: false, stopping: true });
+  o.waits.endAll();
 }
 
 export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & {
@@ -139,6 +145,7 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   if (!url) return send(res, 400, { 'Content-Type': 'text/plain' }, 'unreadable request target\n');
   const path = url.pathname.toLowerCase().replace(/\/+$/, '');
   res.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
+  if (ctx.lifecycle.stopping) res.setHeader('Connection', 'close');
   if (path === '/healthz') return healthz(ctx, res);
   if (path === '/readyz') return readyz(ctx, res);
   if (path === '/metrics') return metrics(ctx, req, res);
@@ -157,6 +164,8 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   const started = Date.now();
   const outcome = await handlePost(ctx, req, url.search.slice(1));
   Object.assign(info, { command: commandLabel(outcome.cmd), account: outcome.account, deviceId: outcome.deviceId, easStatus: outcome.easStatus });
+  // A Ping held across the start of shutdown: its answer closes the connection too.
+  if (ctx.lifecycle.stopping) res.setHeader('Connection', 'close');
   send(res, outcome.http, outcome.headers, outcome.body);
   void writeProtocolLog(ctx, req, outcome, started);
 }

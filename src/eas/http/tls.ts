@@ -1,5 +1,6 @@
 // TLS material: the operator's files, or a self-signed certificate made once and kept in the data
 // directory so a phone that trusted it keeps trusting it across restarts.
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,46 @@ export interface TlsMaterial {
 
 export function loadTls(keyPath: string, certPath: string): TlsMaterial {
   return { key: readFileSync(keyPath), cert: readFileSync(certPath) };
+}
+
+/** TLS files that cannot serve: the message says which file and why, in one line. */
+export class TlsMaterialError extends Error {}
+
+/**
+ * The operator's key and certificate, read and checked before they are used: a PEM certificate
+ * (chain), an unencrypted PEM private key, and the key that belongs to the certificate. Checked
+ * here rather than left to OpenSSL, whose errors name neither the file nor the fix.
+ */
+export function loadCheckedTls(keyPath: string, certPath: string): TlsMaterial {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new TlsMaterialError(`the ${what} ${path} cannot be read (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? String(e)})`);
+    }
+  };
+  const material = { key: read(keyPath, 'TLS key'), cert: read(certPath, 'TLS certificate') };
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(material.cert);
+  } catch {
+    throw new TlsMaterialError(`the TLS certificate ${certPath} is not a PEM certificate`);
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(material.key);
+  } catch {
+    throw new TlsMaterialError(`the TLS key ${keyPath} is not an unencrypted PEM private key`);
+  }
+  if (!certificate.checkPrivateKey(key)) throw new TlsMaterialError(`the TLS key ${keyPath} does not belong to the certificate ${certPath}`);
+  return material;
+}
+
+/** Subject and expiry of a PEM certificate, for the log line of a (re)load. */
+export function describeCertificate(cert: Buffer): { subject: string; validTo: string; fingerprint256: string } {
+  const x = new X509Certificate(cert);
+  return { subject: x.subject.replace(/\n/g, ', '), validTo: x.validTo, fingerprint256: x.fingerprint256 };
 }
 
 export async function selfSignedTls(dataDir: string): Promise<TlsMaterial & { created: boolean; certPath: string }> {

@@ -1,7 +1,7 @@
 // The Store on any SqlDriver. Every query here runs unchanged on SQLite and PostgreSQL.
 import { ChangeFeed, type ChangeEvent } from '../changes.js';
 import type {
-  DeviceSighting, ItemChangeInput, NewItem, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundRetry, Store,
+  DeviceSighting, ItemChangeInput, NewItem, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundQueueStats, OutboundRetry, Store,
 } from '../Store.js';
 import { StoreError } from '../Store.js';
 import {
@@ -433,6 +433,10 @@ class SqlStore implements Store {
 
   nextOutboundDue(): Promise<number | undefined> {
     return outbound.nextDue(this.db);
+  }
+
+  outboundQueueStats(): Promise<OutboundQueueStats> {
+    return outbound.stats(this.db);
   }
 
   watchOutbound(onQueued: () => void): Promise<() => Promise<void>> {

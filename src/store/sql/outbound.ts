@@ -3,7 +3,7 @@
 // mail held by a node that died is retried. Every later change names the lease owner and is a
 // no-op for anyone else. PostgreSQL nodes skip each other's locked rows (FOR UPDATE SKIP LOCKED);
 // SQLite has one writer, and the claim runs in one IMMEDIATE transaction.
-import type { NewOutbound, OutboundEntry, OutboundFailure, OutboundRetry, OutboundStatus } from '../Store.js';
+import type { NewOutbound, OutboundEntry, OutboundFailure, OutboundQueueStats, OutboundRetry, OutboundStatus } from '../Store.js';
 import type { SqlDriver } from './driver.js';
 
 /** Announced (inside the enqueuing transaction: PostgreSQL delivers it at commit) to wake mailers. */
@@ -74,6 +74,14 @@ async function settle(db: SqlDriver, id: number, owner: string, status: Outbound
 export async function nextDue(db: SqlDriver): Promise<number | undefined> {
   const row = await db.get<{ due: number | string | null }>(`SELECT MIN(due_at) AS due FROM outbound_queue WHERE ${WAITING}`);
   return row?.due == null ? undefined : Number(row.due);
+}
+
+/** One read over the waiting rows only (the (status, due_at) index finds them): count, oldest, next due. */
+export async function stats(db: SqlDriver): Promise<OutboundQueueStats> {
+  const row = await db.get<{ waiting: number | string; oldest: number | string | null; due: number | string | null }>(
+    `SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest, MIN(due_at) AS due FROM outbound_queue WHERE ${WAITING}`);
+  const time = (v: number | string | null | undefined) => (v == null ? undefined : Number(v));
+  return { waiting: Number(row?.waiting ?? 0), oldestQueuedAt: time(row?.oldest), nextDueAt: time(row?.due) };
 }
 
 export async function purge(db: SqlDriver, before: number): Promise<number> {
