@@ -4,19 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { easToEvent, eventToEas, instanceStart } from '../calendar/eas.js';
 import { withException } from '../calendar/exceptions.js';
-import { CalendarError } from '../calendar/errors.js';
 import type { CalendarEvent, Exception } from '../calendar/model.js';
-import { occurrenceStarts, RecurrenceError } from '../calendar/recurrence.js';
-import { TimeZoneError } from '../calendar/timezone.js';
+import { occurrenceStarts } from '../calendar/recurrence.js';
 import { eventFilterTime, zoneLookup } from '../calendar/window.js';
-import { ContactError, contactFromDevice, contactToDevice, mergeContact } from '../contacts/eas.js';
+import { contactFromDevice, contactToDevice, mergeContact } from '../contacts/eas.js';
 import type { BodyRequest } from '../mail/bodyRender.js';
 import { withBodyCut } from '../eas/body.js';
 import { emailToDevice } from '../mail/eas.js';
 import type { Store } from '../store/Store.js';
 import type { Item, ItemClass, ItemProps } from '../store/types.js';
 import { filterTimeOf, mergeChange } from './classes.js';
-import { ItemConversionError } from './conversionError.js';
+import { convert, ItemConversionError } from './conversionError.js';
 import { noteCodec } from './noteCodec.js';
 import { taskCodec } from './taskCodec.js';
 
@@ -165,11 +163,3 @@ function newUid(): string {
   return randomUUID().toUpperCase();
 }
 
-function convert<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof CalendarError || e instanceof RecurrenceError || e instanceof TimeZoneError || e instanceof ContactError) throw new ItemConversionError(e.message);
-    throw e;
-  }
-}

@@ -6,7 +6,7 @@ import { NoteError } from '../notes/errors.js';
 import type { Note } from '../notes/model.js';
 import type { Item } from '../store/types.js';
 import type { ItemCodec, Stored } from './codecs.js';
-import { ItemConversionError } from './conversionError.js';
+import { convert } from './conversionError.js';
 import { withRenderedBody } from './itemBody.js';
 
 export const noteCodec: ItemCodec = {
@@ -37,11 +37,3 @@ function noteOf(item: Item): Note | undefined {
   }
 }
 
-function convert<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof NoteError) throw new ItemConversionError(e.message);
-    throw e;
-  }
-}

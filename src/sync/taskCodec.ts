@@ -8,7 +8,7 @@ import { mergeTask } from '../tasks/merge.js';
 import type { Task } from '../tasks/model.js';
 import type { Item } from '../store/types.js';
 import type { ItemCodec, Stored } from './codecs.js';
-import { ItemConversionError } from './conversionError.js';
+import { convert } from './conversionError.js';
 import { withRenderedBody } from './itemBody.js';
 
 export const taskCodec: ItemCodec = {
@@ -53,11 +53,3 @@ function storedTask(item: Item): Task | undefined {
   }
 }
 
-function convert<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof TaskError) throw new ItemConversionError(e.message);
-    throw e;
-  }
-}
