@@ -15,6 +15,8 @@ export interface Composition {
   from: MailAddress;
   to: MailAddress[];
   cc?: MailAddress[] | undefined;
+  /** Kept in the header: only the sender's own copy has it (RFC 5322 3.6.3); delivery strips it (stripBcc). */
+  bcc?: MailAddress[] | undefined;
   subject: string;
   text?: string | undefined;
   html?: string | undefined;
@@ -31,7 +33,7 @@ export const CALENDAR_MESSAGE_CLASS = 'urn:content-classes:calendarmessage';
 export function composeMessage(m: Composition): Promise<Buffer> {
   const headers = { ...m.headers, ...(m.icalEvent ? { 'Content-Class': CALENDAR_MESSAGE_CLASS } : {}) };
   const composer = new MailComposer({
-    from: m.from, to: m.to, cc: m.cc?.length ? m.cc : undefined, subject: m.subject,
+    from: m.from, to: m.to, cc: m.cc?.length ? m.cc : undefined, bcc: m.bcc?.length ? m.bcc : undefined, subject: m.subject,
     text: m.text, html: m.html, headers, messageId: m.messageId, date: m.date, attachments: m.attachments?.map(composerAttachment),
     // MailComposer adds the object twice: the text/calendar alternative (method= from here) and
     // an application/ics attachment for clients that only offer attachments.
@@ -39,7 +41,9 @@ export function composeMessage(m: Composition): Promise<Buffer> {
     disableFileAccess: true, disableUrlAccess: true,
     newline: 'win',
   });
-  return composer.compile().build();
+  const node = composer.compile();
+  if (m.bcc?.length) node.keepBcc = true;
+  return node.build();
 }
 
 const STRUCTURAL = /^(mime-version|content-[a-z-]+)\s*:/i;

@@ -46,6 +46,8 @@ export async function emailToDevice(item: Item, view: EmailView): Promise<ItemPr
 
 /** Elements that a version's schema does not have are left out. */
 function knownTo(name: string, version: number): boolean {
+  // MS-ASEMAIL 2.2.2.42 IsDraft and 2.2.2.7 Bcc are 16.0's.
+  if (name === 'Email2:IsDraft' || name === 'Email2:Bcc') return version >= 16;
   if (name.startsWith('Email2:')) return version >= 14;
   if (name === 'Email:Categories') return version >= 14;
   if (name.startsWith('AirSyncBase:') || name === 'Email:Flag') return version >= 12;

@@ -20,6 +20,8 @@ export interface ItemChangeInput {
   props: ItemProps;
   event?: CalendarEvent | undefined;
   filterTime?: number | null | undefined;
+  /** Mail: a new message behind the item (a 16.x draft rewritten by its device); absent: the stored one stays. */
+  mime?: Buffer | undefined;
 }
 
 export interface NewUser {

@@ -7,11 +7,12 @@ import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.
 import { FolderType } from '../store/types.js';
 import { changeOccurrence, codecFor, deleteOccurrence, eventOf, ItemConversionError, occurrenceOf, storedEvent, type Stored } from './codecs.js';
 import { itemIdOf, serverIdOf, type Outcome, type SyncContext } from './collection.js';
+import { addDraft, asksToSend, changeDraft, isDraft, takesDrafts } from './drafts.js';
 import { heldAt } from './serverChanges.js';
 
 export type ClientCommand =
-  | { kind: 'Add'; clientId: string; props: ItemProps }
-  | { kind: 'Change'; serverId: string; instanceId?: string | undefined; props: ItemProps }
+  | { kind: 'Add'; clientId: string; props: ItemProps; send?: boolean | undefined }
+  | { kind: 'Change'; serverId: string; instanceId?: string | undefined; props: ItemProps; send?: boolean | undefined }
   | { kind: 'Delete'; serverId: string; instanceId?: string | undefined }
   | { kind: 'Fetch'; serverId: string };
 
@@ -33,10 +34,12 @@ export async function applyCommand(ctx: SyncContext, folder: Folder, options: Co
   }
 }
 
-async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions, cmd: { clientId: string; props: ItemProps }): Promise<CommandResponse> {
+async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions, cmd: { clientId: string; props: ItemProps; send?: boolean | undefined }): Promise<CommandResponse> {
   const base = { kind: 'Add' as const, clientId: cmd.clientId };
   // MS-ASEMAIL: a device creates mail only as a draft, and only from 16.0 on.
-  if (options.class === 'Email' && !(folder.type === FolderType.Drafts && ctx.version >= 16)) return { ...base, outcome: 'INVALID_ITEM' };
+  if (options.class === 'Email') return takesDrafts(folder, ctx.version) ? addDraft(ctx, folder, cmd) : { ...base, outcome: 'INVALID_ITEM' };
+  // MS-ASEMAIL 2.2.2.69: only an email is sent.
+  if (asksToSend(cmd.props, cmd.send)) return { ...base, outcome: 'INVALID_ITEM' };
   const converted = convert(() => codecFor(options.class).fromDevice(cmd.props, ctx.version));
   if (!converted) return { ...base, outcome: 'INVALID_ITEM' };
   if (converted.event) converted.event = await organize(ctx, undefined, converted.event);
@@ -47,7 +50,7 @@ async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions,
 }
 
 async function change(ctx: SyncContext, folder: Folder, options: CollectionOptions,
-  cmd: { serverId: string; instanceId?: string | undefined; props: ItemProps }): Promise<CommandResponse> {
+  cmd: { serverId: string; instanceId?: string | undefined; props: ItemProps; send?: boolean | undefined }): Promise<CommandResponse> {
   const base = { kind: 'Change' as const, serverId: cmd.serverId, instanceId: cmd.instanceId };
   const id = itemIdOf(cmd.serverId, folder.id);
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
@@ -56,6 +59,9 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
   // MS-ASCMD 2.2.3.34 Conflict: the server changed the item since the device last saw it.
   // Server wins (1, the default): refuse, and the next scan sends the server's version.
   if (held !== undefined && heldAt(held) < item.modseq && options.conflict !== 0) return { ...base, outcome: 'CONFLICT' };
+  if (!cmd.instanceId && isDraft(item, folder, ctx.version)) return changeDraft(ctx, folder, item, cmd);
+  // MS-ASEMAIL 2.2.2.69: Send is for a 16.x draft; on anything else it is no change the item can take.
+  if (asksToSend(cmd.props, cmd.send)) return { ...base, outcome: 'INVALID_ITEM' };
   let next: Stored | undefined;
   if (cmd.instanceId) {
     // MS-ASAIRS 2.2.2.25: with InstanceId the Change is about that one occurrence, never the series.

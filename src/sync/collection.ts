@@ -49,6 +49,8 @@ export interface SyncContext {
   device: Device;
   /** Protocol version as a number (14.1 → 14.1), for rules that changed between versions. */
   version: number;
+  /** Largest message a device may send or keep as a draft (`--max-body`); the HTTP layer always sets it. */
+  maxMessageBytes?: number | undefined;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void } | undefined;
 }
 
@@ -94,9 +96,12 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
   const responses: CommandResponse[] = [];
   for (const command of req.commands) responses.push(await applyCommand(ctx, folder, options, command));
   const window = Math.min(req.windowSize ?? options.windowSize ?? DEFAULT_WINDOW, MAX_WINDOW, budget);
+  // The folder as the commands left it: what they changed beyond what the device holds (a sent
+  // draft's Delete, a draft's new FileReferences) goes out in this same response.
+  const scanned = req.commands.length ? (await ctx.store.getFolder(ctx.user.id, folder.id)) ?? folder : folder;
   const changes = req.getChanges === false
     ? { commands: [], watermark: state.modseq, moreAvailable: false }
-    : await collectChanges(ctx, folder, options, rescan ? 0 : state.modseq, window);
+    : await collectChanges(ctx, scanned, options, rescan ? 0 : state.modseq, window);
   const result: CollectionResult = {
     collectionId: req.collectionId, class: options.class, outcome: 'OK', commands: changes.commands, responses, options,
     moreAvailable: changes.moreAvailable, eventful: responses.length > 0 || changes.commands.length > 0 || changes.moreAvailable,

@@ -180,6 +180,15 @@ for (const makeBackend of BACKENDS) {
       assert.equal(await store.getItemContent(alice.id, item.id), undefined);
       const plain = (await store.addItem(bob.id, inbox.id, { class: 'Email', props: [] }))!;
       assert.equal(await store.getItemContent(bob.id, plain.id), undefined);
+      // A rewritten draft gets its new message; a change without one keeps the stored message.
+      const rewritten = Buffer.from('Subject: hi again\r\n\r\nnew', 'latin1');
+      await store.updateItem(bob.id, plain.id, { props: [], mime: rewritten });
+      assert.deepEqual(await store.getItemContent(bob.id, plain.id), rewritten);
+      await store.updateItem(bob.id, item.id, { props: [['Email:Subject', 'hi']] });
+      assert.deepEqual(await store.getItemContent(bob.id, item.id), mime);
+      await store.updateItem(bob.id, item.id, { props: [['Email:Subject', 'hi']], mime: rewritten });
+      assert.deepEqual(await store.getItemContent(bob.id, item.id), rewritten);
+      await store.updateItem(bob.id, item.id, { props: [['Email:Subject', 'hi']], mime });
       const moved = (await store.moveItem(bob.id, item.id, deleted.id))!;
       assert.equal(await store.getItemContent(bob.id, item.id), undefined);
       assert.deepEqual(await store.getItemContent(bob.id, moved.id), mime);

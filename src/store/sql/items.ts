@@ -46,13 +46,17 @@ export async function findItems(db: SqlDriver, folderId: number, ids: number[]):
 }
 
 export async function updateItem(tx: SqlDriver, userId: number, itemId: number,
-  change: { props: ItemProps; event?: CalendarEvent | undefined; filterTime?: number | null | undefined }): Promise<Item | undefined> {
+  change: { props: ItemProps; event?: CalendarEvent | undefined; filterTime?: number | null | undefined; mime?: Buffer | undefined }): Promise<Item | undefined> {
   const item = await findItem(tx, userId, itemId);
   if (!item) return undefined;
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
   const filterTime = change.filterTime === undefined ? item.filterTime : change.filterTime;
   await tx.run('UPDATE items SET props = ?, event = ?, uid = ?, filter_time = ?, modseq = ? WHERE id = ?',
     [JSON.stringify(change.props), change.event ? JSON.stringify(change.event) : null, change.event?.uid ?? null, filterTime, modseq, itemId]);
+  if (change.mime) {
+    await tx.run('DELETE FROM item_content WHERE item_id = ?', [itemId]);
+    await tx.run('INSERT INTO item_content (item_id, mime) VALUES (?, ?)', [itemId, change.mime]);
+  }
   return { ...item, props: change.props, event: change.event, filterTime, modseq };
 }
 

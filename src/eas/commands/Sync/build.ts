@@ -50,8 +50,9 @@ function buildCollection(r: CollectionResult, version: number): Element {
     as('Status', STATUS[r.outcome]),
     ok && r.responses.length > 0 && as('Responses', r.responses.flatMap(x => {
       // Exchange reports a successful Change or Delete by saying nothing about it, except that an
-      // occurrence edit is echoed with its InstanceId (MS-ASAIRS 2.2.2.25).
-      if ((x.kind === 'Change' || x.kind === 'Delete') && x.outcome === 'OK' && !x.instanceId) return [];
+      // occurrence edit is echoed with its InstanceId (MS-ASAIRS 2.2.2.25) and files added to a
+      // draft with their FileReferences (MS-ASAIRS 2.2.2.14).
+      if ((x.kind === 'Change' || x.kind === 'Delete') && x.outcome === 'OK' && !x.instanceId && !x.props) return [];
       return [as(x.kind, [
         x.clientId !== undefined && as('ClientId', x.clientId),
         x.serverId !== undefined && as('ServerId', x.serverId),

@@ -34,7 +34,7 @@ export async function sync(ctx: CommandContext): Promise<CommandResult> {
   if (collections.length > MAX_COLLECTIONS) return { body: syncStatusOnly(SyncStatus.InvalidRequest) };
   const holdSeconds = req.wait !== undefined ? req.wait * 60 : req.heartbeatInterval ?? (req.collections ? undefined : cached?.holdSeconds);
   const windowSize = req.windowSize ?? (req.collections ? undefined : cached?.windowSize);
-  const sctx: SyncContext = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version), log: ctx.log };
+  const sctx: SyncContext = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version), maxMessageBytes: ctx.maxMessageBytes, log: ctx.log };
   let results = await runAll(sctx, collections, windowSize);
   if (holdSeconds && !results.some(r => r.eventful)) results = await hold(ctx, sctx, collections, results, holdSeconds, windowSize);
   await saveCache(ctx, collections, results, holdSeconds, windowSize);

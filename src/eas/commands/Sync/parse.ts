@@ -94,11 +94,11 @@ function parseCommand(cmd: Element): ClientCommand {
     case 'Add': {
       const clientId = cmd.childText('ClientId');
       if (!clientId || !data) throw new SyncParseError('Add needs ClientId and ApplicationData');
-      return { kind: 'Add', clientId, props: toProps(data) };
+      return { kind: 'Add', clientId, props: toProps(data), send: sendOf(cmd) };
     }
     case 'Change':
       if (!serverId || !data) throw new SyncParseError('Change needs ServerId and ApplicationData');
-      return { kind: 'Change', serverId, instanceId, props: toProps(data) };
+      return { kind: 'Change', serverId, instanceId, props: toProps(data), send: sendOf(cmd) };
     case 'Delete':
       if (!serverId) throw new SyncParseError('Delete needs ServerId');
       return { kind: 'Delete', serverId, instanceId };
@@ -108,6 +108,11 @@ function parseCommand(cmd: Element): ClientCommand {
     default:
       throw new SyncParseError(`${cmd.name} is not a Sync command`);
   }
+}
+
+/** MS-ASEMAIL 2.2.2.69: an empty email2:Send beside ApplicationData sends the draft. */
+function sendOf(cmd: Element): true | undefined {
+  return cmd.has('Send', 'Email2') || undefined;
 }
 
 /** MS-ASCMD 2.2.3.185 Truncation codes → bytes; 9 (or any other code) keeps the whole body. */
