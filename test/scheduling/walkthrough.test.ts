@@ -173,12 +173,25 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
       mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', current), mr('InstanceId', instanceId)])]));
     assert.equal((await withInstance(new Date(START + HOUR).toISOString())).body?.child('Result')?.childText('Status'), '146');
     assert.equal((await withInstance('tomorrow')).body?.child('Result')?.childText('Status'), '104');
+    // MS-ASCMD 2.2.3.177.9: an InstanceId that is null is 2.
+    assert.equal((await withInstance('')).body?.child('Result')?.childText('Status'), '2', 'empty InstanceId');
+    // MS-ASCMD 2.2.3.92.1: InstanceId is not supported in 12.1 and 14.0: Status 2, before anything else is looked at.
+    const bob14 = t.client('bob@example.com', { version: '14.0', deviceId: 'BOB14' });
+    const old14 = await bob14.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', current), mr('InstanceId', new Date(START + HOUR).toISOString())])]));
+    assert.equal(old14.body?.child('Result')?.childText('Status'), '2', 'InstanceId from 14.0');
+    // MS-ASCMD 2.2.3.150.2: with search:LongId, CollectionId and RequestId MUST NOT be present: 2.
+    const both = await bobClient.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', current), tags('Search')('LongId', current)])]));
+    assert.deepEqual([both.body?.child('Result')?.childText('Status'), both.body?.child('Result')?.childText('RequestId')], ['2', current], 'LongId with RequestId');
+    const aliceId = (await t.store.findUserByEmail('alice@example.com'))!.id;
+    const status = async () => (await t.store.getItem(aliceId, Number(sid.split(':')[1])))?.event?.attendees?.[0]?.status;
+    assert.notEqual(await status(), 3, 'none of the refused answers reached the organizer');
+    assert.ok(mirrors.bobInbox.items.has(current) && (await t.store.getItem((await t.store.findUserByEmail('bob@example.com'))!.id, Number(current.split(':')[1])))?.folderId === Number(mirrors.bobInbox.collectionId), 'the request is still in the Inbox');
     // Answered by LongId, as after a Search (MS-ASCMD 2.2.3.98.2): no RequestId to repeat.
     const answered = (await byLongId(bobClient, current)).body?.child('Result');
     assert.equal(answered?.childText('Status'), '1');
     assert.equal(answered?.child('RequestId'), undefined);
-    const aliceId = (await t.store.findUserByEmail('alice@example.com'))!.id;
-    const status = async () => (await t.store.getItem(aliceId, Number(sid.split(':')[1])))?.event?.attendees?.[0]?.status;
     assert.equal(await status(), 3);
     await mirrors.aliceCal.syncAll();
     await mirrors.aliceCal.sync([{ kind: 'Change', serverId: sid, props: [['Calendar:StartTime', formatCompact(START + 3 * HOUR)], ['Calendar:EndTime', formatCompact(START + 4 * HOUR)]] }]);

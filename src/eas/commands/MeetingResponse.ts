@@ -49,12 +49,16 @@ function parse(r: Element | undefined): Parsed {
   const longId = r?.childText('LongId', 'Search')?.trim();
   const named = longId ? longIdAsServerId(longId) : undefined;
   if (longId && !named) return { invalid: true };
+  // MS-ASCMD 2.2.3.150.2: with search:LongId, CollectionId and RequestId MUST NOT be present.
+  if (longId && (r!.has('CollectionId') || r!.has('RequestId'))) return { invalid: true, requestId: r!.childText('RequestId')?.trim() };
   const requestId = named ? named.serverId : r?.childText('RequestId')?.trim();
   const collectionId = named ? named.collectionId : r?.childText('CollectionId')?.trim();
   const userResponse = Number(r?.childText('UserResponse'));
   if (!r || !requestId || !collectionId || ![1, 2, 3].includes(userResponse)) return { invalid: true, requestId };
   const send = r.child('SendResponse');
-  const instanceId = r.childText('InstanceId')?.trim();
+  const instanceId = r.has('InstanceId') ? (r.childText('InstanceId') ?? '').trim() : undefined;
+  // MS-ASCMD 2.2.3.177.9: an InstanceId that is null is Status 2 (one that is no date-time, 104 below).
+  if (instanceId === '') return { invalid: true, requestId };
   // MS-ASCMD 2.2.3.92.3: an InstanceId that is no date-time is common Status 104.
   if (instanceId !== undefined && !EAS_DATE_TIME.test(instanceId)) return { invalid: true, requestId, status: CommonStatus.InvalidDateTime };
   return {
