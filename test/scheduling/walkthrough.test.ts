@@ -202,4 +202,20 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     const [cancelled] = [...mirrors.bobCal.items.entries()].find(([, p]) => text(p, 'Calendar:Subject') === 'Outdated' && text(p, 'Calendar:MeetingStatus') === '7')!;
     assert.equal((await respond(bobClient, mirrors.bobCal.collectionId, cancelled, 1)).body?.child('Result')?.childText('Status'), '4');
   });
+  it('MS-ASCMD 2.2.1.11, 2.2.3.155.2: each Request gets its own Result, in request order; a refused one does not stop the others', async () => {
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'b', props: invitation('Batch') }]);
+    await mirrors.bobInbox.syncAll();
+    const [batch] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Batch'
+      && text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Request')!;
+    const res = await bobClient.send('MeetingResponse', mr('MeetingResponse', [
+      mr('Request', [mr('UserResponse', 9), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', batch)]),
+      mr('Request', [mr('UserResponse', 2), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', batch)]),
+      mr('Request', [mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', `${mirrors.bobInbox.collectionId}:999999`)]),
+    ]));
+    const results = res.body!.all('Result').map(r => [r.childText('RequestId'), r.childText('Status'), r.has('CalendarId')]);
+    assert.deepEqual(results, [[batch, '2', false], [batch, '1', true], [`${mirrors.bobInbox.collectionId}:999999`, '4', false]]);
+    await mirrors.bobCal.syncAll();
+    const item = [...mirrors.bobCal.items.values()].find(p => text(p, 'Calendar:Subject') === 'Batch')!;
+    assert.equal(text(item, 'Calendar:ResponseType'), '2', 'the tentative answer (the valid Request) is the one applied');
+  });
 });
