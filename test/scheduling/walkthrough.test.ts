@@ -132,6 +132,22 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.match(text(nodes(reply, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /Proposed new time/);
   });
 
+  it('MS-ASCMD 2.2.3.140/2.2.3.141: ProposedStartTime/ProposedEndTime are 16.1 elements; a 16.0 answer is sent without a proposal', async () => {
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'c16', props: invitation('Counter16') }]);
+    await mirrors.bobInbox.syncAll();
+    const [requestId] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Counter16')!;
+    const bob16 = t.client('bob@example.com', { version: '16.0', deviceId: 'BOB160' });
+    const res = await bob16.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 2), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', requestId),
+      mr('SendResponse', [mr('ProposedStartTime', formatCompact(START + 4 * HOUR)), mr('ProposedEndTime', formatCompact(START + 5 * HOUR))]),
+    ])]));
+    assert.equal(res.body?.child('Result')?.childText('Status'), '1');
+    await mirrors.aliceInbox.syncAll();
+    const reply = [...mirrors.aliceInbox.items.values()].find(p => text(p, 'Email:Subject') === 'Tentative: Counter16')!;
+    assert.equal(text(reply, 'Email:MessageClass'), 'IPM.Schedule.Meeting.Resp.Tent');
+    assert.doesNotMatch(text(nodes(reply, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /Proposed new time/);
+  });
+
   it('MS-ASEMAIL 2.2.2.47: a delegated request (MeetingMessageType 6) is never answerable', async () => {
     const bob = (await t.store.findUserByEmail('bob@example.com'))!;
     const inbox = Number(mirrors.bobInbox.collectionId);

@@ -3,6 +3,7 @@ import { longIdAsServerId } from '../../search/longId.js';
 import { answerMeeting, type AnswerFailure, type MeetingAnswer } from '../../scheduling/attendee.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import { CommonStatus } from '../status.js';
+import { atLeast, type ProtocolVersion } from '../version.js';
 import { EAS_DATE_TIME } from './composeMail.js';
 import type { CommandContext, CommandResult } from './types.js';
 
@@ -31,7 +32,7 @@ export async function meetingResponse(ctx: CommandContext): Promise<CommandResul
   const requests = ctx.body?.name === 'MeetingResponse' ? ctx.body.all('Request') : [];
   const results: Element[] = [];
   for (const r of requests.length ? requests : [undefined]) {
-    const parsed = parse(r);
+    const parsed = parse(r, ctx.version);
     if ('invalid' in parsed) {
       results.push(result(parsed.requestId, parsed.status ?? MeetingResponseStatus.InvalidRequest));
       continue;
@@ -44,7 +45,7 @@ export async function meetingResponse(ctx: CommandContext): Promise<CommandResul
   return { body: mr('MeetingResponse', results) };
 }
 
-function parse(r: Element | undefined): Parsed {
+function parse(r: Element | undefined, version: ProtocolVersion): Parsed {
   // MS-ASCMD 2.2.3.98.2: a request found by Search is named by its LongId instead (docs/search.md).
   const longId = r?.childText('LongId', 'Search')?.trim();
   const named = longId ? longIdAsServerId(longId) : undefined;
@@ -65,13 +66,13 @@ function parse(r: Element | undefined): Parsed {
     echo: named ? undefined : requestId,
     answer: {
       userResponse: userResponse as 1 | 2 | 3, collectionId, requestId, instanceId,
-      sendResponse: send ? { body: send.child('Body', 'AirSyncBase')?.childText('Data'), proposal: proposalOf(send) } : undefined,
+      sendResponse: send ? { body: send.child('Body', 'AirSyncBase')?.childText('Data'), proposal: atLeast(version, '16.1') ? proposalOf(send) : undefined } : undefined,
     },
     instanceId,
   };
 }
 
-/** MS-ASCMD 2.2.3.163: 16.1 ProposedStartTime/ProposedEndTime, a new time the attendee suggests. */
+/** MS-ASCMD 2.2.3.163: 16.1 ProposedStartTime/ProposedEndTime, a new time the attendee suggests (ignored from 16.0). */
 function proposalOf(send: Element): { start: string; end: string } | undefined {
   const start = send.childText('ProposedStartTime')?.trim();
   const end = send.childText('ProposedEndTime')?.trim();
