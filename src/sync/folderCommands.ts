@@ -96,7 +96,9 @@ function nameTaken(folders: Folder[], parentId: number, name: string): boolean {
   return folders.some(f => f.parentId === parentId && f.displayName.toLowerCase() === wanted);
 }
 
+/** MS-ASCMD DisplayName (FolderCreate, FolderUpdate): 1 to 256 characters — counted as characters, not UTF-16 units. */
 function validName(name: string): boolean {
   const n = name.trim();
-  return n.length > 0 && n.length <= 256 && !/[\u0000-\u001f]/.test(n);
+  const length = [...n].length;
+  return length > 0 && length <= 256 && !/[\u0000-\u001f]/.test(n);
 }

@@ -56,6 +56,34 @@ describe('FolderCreate / FolderUpdate / FolderDelete', () => {
     assert.equal(await status(c.send('FolderDelete', fh('FolderDelete', [fh('SyncKey', m.syncKey)]))), '10');
   });
 
+  it('MS-ASCMD DisplayName (FolderCreate), schema 6.9: DisplayName is 1 to 256 characters (not UTF-16 units); a refused request changes nothing', async () => {
+    const c = t.client('alice@example.com', { deviceId: 'FOLDERS' });
+    const m = new FolderHierarchyMirror(c);
+    await m.sync();
+    const aliceId = (await t.store.findUserByEmail('alice@example.com'))!.id;
+    const before = (await t.store.listFolders(aliceId)).map(f => `${f.id}:${f.parentId}:${f.displayName}`).sort();
+    const status = async (p: ReturnType<typeof create>) => (await p).body?.childText('Status');
+    assert.equal(await status(create(m, '0', 'x'.repeat(257))), '10', '257 characters');
+    assert.equal(await status(create(m, '0', '')), '10', 'empty');
+    assert.equal(await status(create(m, '0', 'Tab\there')), '10', 'a control character');
+    const inbox = m.byType(2)!;
+    for (const [cmd, tree] of [
+      ['FolderUpdate', fh('FolderUpdate', [fh('SyncKey', m.syncKey), fh('ServerId', inbox.serverId), fh('ParentId', '0'), fh('DisplayName', 'In')])],
+      ['FolderDelete', fh('FolderDelete', [fh('SyncKey', m.syncKey), fh('ServerId', inbox.serverId)])],
+      ['FolderCreate', fh('FolderCreate', [fh('SyncKey', m.syncKey), fh('ParentId', '999999'), fh('DisplayName', 'Orphan'), fh('Type', 12)])],
+      ['FolderCreate', fh('FolderCreate', [fh('SyncKey', m.syncKey), fh('ParentId', '0'), fh('DisplayName', 'No type')])],
+    ] as const) assert.notEqual((await c.send(cmd, tree)).body?.childText('Status'), '1');
+    assert.deepEqual((await t.store.listFolders(aliceId)).map(f => `${f.id}:${f.parentId}:${f.displayName}`).sort(), before);
+    // The key was not used up: the next request with it succeeds, and FolderSync has nothing to tell.
+    const again = await c.send('FolderSync', fh('FolderSync', [fh('SyncKey', m.syncKey)]));
+    assert.equal(again.body?.child('Changes')?.childText('Count'), '0');
+    const emoji = '\u{1F4C1}'.repeat(256);
+    const ok = await create(m, '0', emoji);
+    assert.equal(ok.body?.childText('Status'), '1', '256 characters outside the BMP');
+    const created = (await t.store.listFolders(aliceId)).find(f => String(f.id) === ok.body!.childText('ServerId'));
+    assert.equal(created?.displayName, emoji);
+  });
+
   it("cannot touch another account's folder", async () => {
     const bob = new FolderHierarchyMirror(t.client('bob@example.com', { deviceId: 'BOB' }));
     await bob.sync();

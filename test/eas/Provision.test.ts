@@ -105,6 +105,16 @@ for (const backend of BACKENDS) {
       assert.equal((await device(client)).policyKey, Number(out.finalKey));
     });
 
+    it("MS-ASPROV 2.2.2.43: a PolicyType of another protocol version is Policy Status 3 and gets no key", async () => {
+      for (const [version, type] of [['14.1', 'MS-WAP-Provisioning-XML'], ['12.0', 'MS-WAP-Provisioning-XML'], ['2.5', WBXML_TYPE]] as const) {
+        const client = phone(version, { deviceId: `CROSS${version.replace('.', '')}` });
+        const res = await client.send('Provision', policyRequest(type));
+        assert.deepEqual([res.body?.childText('Status'), policyOf(res)?.childText('Status'), policyOf(res)?.has('PolicyKey'), policyOf(res)?.has('Data')],
+          ['1', '3', false, false], `${version} ${type}`);
+        assert.equal((await device(client)).pendingPolicyKey, null, `${version}: no temporary key was made`);
+      }
+    });
+
     it('MS-ASPROV 2.2.2.54.2: a request outside the schema is Provision Status 2; nothing is stored', async () => {
       const client = phone('14.1');
       const bad = [

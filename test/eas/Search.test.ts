@@ -275,6 +275,8 @@ for (const backend of BACKENDS) {
       ]) assert.equal((await send(mailQuery(and))).status, '2', JSON.stringify(and.map(e => e.name)));
       assert.equal((await send(s('Search', [s('Store', [s('Name', 'Mailbox'), s('Query', [s('EqualTo', [s('Value', 'x')])])])]))).status, '2');
       assert.equal((await send(mailQuery([as('Class', 'SMS')]), phone('12.1'))).status, '2');
+      // MS-ASCMD 2.2.1.16: 2.5 searches the GAL only; a Mailbox store is Status 2 there.
+      assert.equal((await send(mailQuery([s('FreeText', 'invoice')]), phone('2.5'))).status, '2');
       const bob = (await t.store.findUserByEmail('bob@example.com'))!.id;
       const bobInbox = (await t.store.listFolders(bob)).find(f => f.type === FolderType.Inbox)!.id;
       assert.equal((await send(mailQuery([as('CollectionId', String(bobInbox)), s('FreeText', 'invoice')]))).status, '11');

@@ -132,6 +132,22 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     assert.match(text(nodes(reply, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /Proposed new time/);
   });
 
+  it('MS-ASCMD 2.2.3.140/2.2.3.141: ProposedStartTime/ProposedEndTime are 16.1 elements; a 16.0 answer is sent without a proposal', async () => {
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'c16', props: invitation('Counter16') }]);
+    await mirrors.bobInbox.syncAll();
+    const [requestId] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Counter16')!;
+    const bob16 = t.client('bob@example.com', { version: '16.0', deviceId: 'BOB160' });
+    const res = await bob16.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 2), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', requestId),
+      mr('SendResponse', [mr('ProposedStartTime', formatCompact(START + 4 * HOUR)), mr('ProposedEndTime', formatCompact(START + 5 * HOUR))]),
+    ])]));
+    assert.equal(res.body?.child('Result')?.childText('Status'), '1');
+    await mirrors.aliceInbox.syncAll();
+    const reply = [...mirrors.aliceInbox.items.values()].find(p => text(p, 'Email:Subject') === 'Tentative: Counter16')!;
+    assert.equal(text(reply, 'Email:MessageClass'), 'IPM.Schedule.Meeting.Resp.Tent');
+    assert.doesNotMatch(text(nodes(reply, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /Proposed new time/);
+  });
+
   it('MS-ASEMAIL 2.2.2.47: a delegated request (MeetingMessageType 6) is never answerable', async () => {
     const bob = (await t.store.findUserByEmail('bob@example.com'))!;
     const inbox = Number(mirrors.bobInbox.collectionId);
@@ -173,12 +189,25 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
       mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', current), mr('InstanceId', instanceId)])]));
     assert.equal((await withInstance(new Date(START + HOUR).toISOString())).body?.child('Result')?.childText('Status'), '146');
     assert.equal((await withInstance('tomorrow')).body?.child('Result')?.childText('Status'), '104');
+    // MS-ASCMD 2.2.3.177.9: an InstanceId that is null is 2.
+    assert.equal((await withInstance('')).body?.child('Result')?.childText('Status'), '2', 'empty InstanceId');
+    // MS-ASCMD 2.2.3.92.1: InstanceId is not supported in 12.1 and 14.0: Status 2, before anything else is looked at.
+    const bob14 = t.client('bob@example.com', { version: '14.0', deviceId: 'BOB14' });
+    const old14 = await bob14.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', current), mr('InstanceId', new Date(START + HOUR).toISOString())])]));
+    assert.equal(old14.body?.child('Result')?.childText('Status'), '2', 'InstanceId from 14.0');
+    // MS-ASCMD 2.2.3.150.2: with search:LongId, CollectionId and RequestId MUST NOT be present: 2.
+    const both = await bobClient.send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+      mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', current), tags('Search')('LongId', current)])]));
+    assert.deepEqual([both.body?.child('Result')?.childText('Status'), both.body?.child('Result')?.childText('RequestId')], ['2', current], 'LongId with RequestId');
+    const aliceId = (await t.store.findUserByEmail('alice@example.com'))!.id;
+    const status = async () => (await t.store.getItem(aliceId, Number(sid.split(':')[1])))?.event?.attendees?.[0]?.status;
+    assert.notEqual(await status(), 3, 'none of the refused answers reached the organizer');
+    assert.ok(mirrors.bobInbox.items.has(current) && (await t.store.getItem((await t.store.findUserByEmail('bob@example.com'))!.id, Number(current.split(':')[1])))?.folderId === Number(mirrors.bobInbox.collectionId), 'the request is still in the Inbox');
     // Answered by LongId, as after a Search (MS-ASCMD 2.2.3.98.2): no RequestId to repeat.
     const answered = (await byLongId(bobClient, current)).body?.child('Result');
     assert.equal(answered?.childText('Status'), '1');
     assert.equal(answered?.child('RequestId'), undefined);
-    const aliceId = (await t.store.findUserByEmail('alice@example.com'))!.id;
-    const status = async () => (await t.store.getItem(aliceId, Number(sid.split(':')[1])))?.event?.attendees?.[0]?.status;
     assert.equal(await status(), 3);
     await mirrors.aliceCal.syncAll();
     await mirrors.aliceCal.sync([{ kind: 'Change', serverId: sid, props: [['Calendar:StartTime', formatCompact(START + 3 * HOUR)], ['Calendar:EndTime', formatCompact(START + 4 * HOUR)]] }]);
@@ -188,5 +217,21 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     await mirrors.bobCal.syncAll();
     const [cancelled] = [...mirrors.bobCal.items.entries()].find(([, p]) => text(p, 'Calendar:Subject') === 'Outdated' && text(p, 'Calendar:MeetingStatus') === '7')!;
     assert.equal((await respond(bobClient, mirrors.bobCal.collectionId, cancelled, 1)).body?.child('Result')?.childText('Status'), '4');
+  });
+  it('MS-ASCMD 2.2.1.11, 2.2.3.155.2: each Request gets its own Result, in request order; a refused one does not stop the others', async () => {
+    await mirrors.aliceCal.sync([{ kind: 'Add', clientId: 'b', props: invitation('Batch') }]);
+    await mirrors.bobInbox.syncAll();
+    const [batch] = [...mirrors.bobInbox.items.entries()].find(([, p]) => text(p, 'Email:Subject') === 'Batch'
+      && text(p, 'Email:MessageClass') === 'IPM.Schedule.Meeting.Request')!;
+    const res = await bobClient.send('MeetingResponse', mr('MeetingResponse', [
+      mr('Request', [mr('UserResponse', 9), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', batch)]),
+      mr('Request', [mr('UserResponse', 2), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', batch)]),
+      mr('Request', [mr('UserResponse', 1), mr('CollectionId', mirrors.bobInbox.collectionId), mr('RequestId', `${mirrors.bobInbox.collectionId}:999999`)]),
+    ]));
+    const results = res.body!.all('Result').map(r => [r.childText('RequestId'), r.childText('Status'), r.has('CalendarId')]);
+    assert.deepEqual(results, [[batch, '2', false], [batch, '1', true], [`${mirrors.bobInbox.collectionId}:999999`, '4', false]]);
+    await mirrors.bobCal.syncAll();
+    const item = [...mirrors.bobCal.items.values()].find(p => text(p, 'Calendar:Subject') === 'Batch')!;
+    assert.equal(text(item, 'Calendar:ResponseType'), '2', 'the tentative answer (the valid Request) is the one applied');
   });
 });

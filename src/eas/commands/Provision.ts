@@ -92,8 +92,10 @@ async function storeDeviceInformation(ctx: CommandContext, info: DeviceInformati
 }
 
 async function answerPolicy(ctx: CommandContext, req: NonNullable<ProvisionRequest['policy']>): Promise<PolicyResult> {
-  // MS-ASPROV 2.2.2.43: the WBXML document since 12.0, the Windows Mobile XML document in 2.5.
-  if (req.type !== POLICY_TYPE_WBXML && req.type !== POLICY_TYPE_XML) return { type: req.type, status: PolicyStatus.UnknownPolicyType };
+  // MS-ASPROV 2.2.2.43: the WBXML document since 12.0, the Windows Mobile XML document in 2.5 — the
+  // other version's type is as unknown to this device as any other (2.2.2.24: its Data form is not the version's).
+  const type = atLeast(ctx.version, '12.0') ? POLICY_TYPE_WBXML : POLICY_TYPE_XML;
+  if (req.type !== type) return { type: req.type, status: PolicyStatus.UnknownPolicyType };
   if (!req.ack) {
     // MS-ASPROV 3.2.5.1.1: a temporary key, good only for acknowledging this document.
     const key = newPolicyKey();
