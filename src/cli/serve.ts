@@ -6,6 +6,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { davMount } from '../dav/server.js';
 import { LISTEN_BACKLOG } from '../eas/http/limits.js';
 import { createEasServer, markStopping, serverMetrics } from '../eas/http/server.js';
 import { describeCertificate, loadCheckedTls, selfSignedTls, TlsMaterialError, type TlsMaterial } from '../eas/http/tls.js';
@@ -96,6 +97,8 @@ async function start(c: ServeConfig, log: Logger): Promise<Running> {
       requireProvisioning: c.requireProvisioning, maxBodyBytes: c.maxBodyBytes,
       protocolLogDir: c.logDevices ? join(dataDir, 'logs') : undefined,
       limits: { maxConnections: c.maxConnections, spool: { dir: spoolDir } },
+      // CalDAV under /dav/ on the same listener (docs/dav.md).
+      mounts: [davMount()],
     });
     const inbound = c.smtpPort === undefined ? undefined : new InboundSmtp({
       store, hostname: c.mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth: c.mailAuth,
