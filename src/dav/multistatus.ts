@@ -13,8 +13,12 @@ export function propResponse(href: string, resource: DavResource, request: PropR
     const getter = PROPERTIES[`${ns}|${local}`];
     const value = getter?.(resource);
     const q = qname(ns, local);
-    if (value === undefined) missing.push(q.empty);
-    else if (request.kind === 'propname' || value === '') found.push(q.empty);
+    if (value === undefined) {
+      // propname lists what the resource has; allprop and prop report the rest as 404.
+      if (request.kind === 'prop') missing.push(q.empty);
+      continue;
+    }
+    if (request.kind === 'propname' || value === '') found.push(q.empty);
     else found.push(`${q.open}${value}${q.close}`);
   }
   const stats = [propstat(found, '200 OK'), propstat(missing, '404 Not Found')].join('');

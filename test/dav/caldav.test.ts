@@ -118,6 +118,24 @@ for (const makeBackend of BACKENDS) {
       assert.equal(round.collection?.child('Commands')?.all('Delete').length, 1);
     });
 
+    it('RFC 6578 3.6: a sync-collection cut by DAV:limit ends with 507 and the next token goes on from there', async () => {
+      const home = new URL(calendar.url).pathname;
+      const report = async (token: string, limit?: number) => {
+        const res = await raw(home, { method: 'REPORT', body: '<d:sync-collection xmlns:d="DAV:"><d:sync-level>1</d:sync-level>'
+          + `<d:sync-token>${token}</d:sync-token>${limit ? `<d:limit><d:nresults>${limit}</d:nresults></d:limit>` : ''}<d:prop><d:getetag/></d:prop></d:sync-collection>` });
+        assert.equal(res.status, 207);
+        const text = await res.text();
+        return { hrefs: [...text.matchAll(/<d:href>([^<]*)<\/d:href>/g)].map(m => m[1]), token: /<d:sync-token>([^<]*)</.exec(text)![1] };
+      };
+      const start = (await report('')).token;
+      for (const name of ['p1', 'p2', 'p3']) await dav.createCalendarObject({ calendar, filename: `${name}.ics`, iCalString: ics(name, name) });
+      const first = await report(start, 2);
+      assert.deepEqual(first.hrefs, [`${home}p1.ics`, `${home}p2.ics`, home]);
+      const rest = await report(first.token, 2);
+      assert.deepEqual(rest.hrefs, [`${home}p3.ics`]);
+      assert.deepEqual((await report(rest.token)).hrefs, []);
+    });
+
     it('an EAS device sees a CalDAV PUT on its next Sync, once, and a held Ping wakes for it', async () => {
       const { client, collection } = await syncedDevice(t, ALICE, calId, { deviceId: `DAVP${++n}` });
       const ping = client.send('Ping', p('Ping', [p('HeartbeatInterval', 300), p('Folders', [p('Folder', [p('Id', calId), p('Class', 'Calendar')])])]));
