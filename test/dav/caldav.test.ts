@@ -149,6 +149,22 @@ for (const makeBackend of BACKENDS) {
       assert.equal((await collection.sync()).collection?.child('Commands'), undefined, 'once');
     });
 
+    it('an EAS device\'s Change shows once in sync-collection and keeps what only iCalendar says', async () => {
+      const { collection } = await syncedDevice(t, ALICE, calId, { deviceId: `DAVC${++n}` });
+      assert.equal((await dav.createCalendarObject({ calendar, filename: 'kept.ics', iCalString: ics('kept-1', 'Kept') })).status, 201);
+      const token = (await dav.fetchCalendars()).find(c => c.url === calendar.url)!.syncToken as string;
+      const round = await collection.sync();
+      const add = round.collection!.child('Commands')!.all('Add')[0];
+      const serverId = add.childText('ServerId')!;
+      const changed = await collection.sync([{ kind: 'Change', serverId, props: event('Kept (phone)') }]);
+      assert.equal(changed.status, 1);
+      const seen = await dav.syncCollection({ url: calendar.url, props: { 'd:getetag': {}, 'c:calendar-data': {} }, syncLevel: 1, syncToken: token });
+      const hits = seen.filter(r => r.href);
+      assert.deepEqual(hits.map(r => r.href?.split('/').pop()), ['kept.ics']);
+      assert.match(String(hits[0].props?.calendarData), /SUMMARY:Kept \(phone\)/);
+      assert.match(String(hits[0].props?.calendarData), /X-TEST-KEPT:yes/);
+    });
+
     it('RFC 4791 7.8, 7.9: calendar-query by time-range and calendar-multiget', async () => {
       await dav.createCalendarObject({ calendar, filename: 'jan.ics', iCalString: ics('jan-1', 'January', '20270105T100000Z', '20270105T110000Z') });
       await dav.createCalendarObject({ calendar, filename: 'mar.ics', iCalString: ics('mar-1', 'March', '20270305T100000Z', '20270305T110000Z') });
