@@ -1,7 +1,8 @@
 // The EAS endpoint (MS-ASHTTP): OPTIONS for discovery and POST for every command, behind one gate
 // that checks, in order, the query, the protocol version, the credentials, the User, the device, its
 // provisioning and the body. Commands see a decoded request and return a tree; nothing here knows a
-// command's rules. Autodiscover (plain XML) has its own path.
+// command's rules. Autodiscover (plain XML) has its own path; other transports (CalDAV under /dav/,
+// src/net/mount.ts) are mounts that get this listener's password check and body limits.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
