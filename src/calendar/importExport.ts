@@ -68,7 +68,7 @@ export async function exportIcs(store: Store, userId: number): Promise<string> {
 }
 
 /** Calendar items written by older code or tests as plain properties are read through EAS. */
-function eventOfItem(item: Item): CalendarEvent | undefined {
+export function eventOfItem(item: Item): CalendarEvent | undefined {
   if (item.event) return item.event;
   try {
     return easToEvent(item.props, { version: 16.1, newUid: () => `convene-item-${item.id}` });

@@ -6,6 +6,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { davMount } from '../dav/server.js';
 import { LISTEN_BACKLOG } from '../eas/http/limits.js';
 import { createEasServer, markStopping, serverMetrics } from '../eas/http/server.js';
 import { describeCertificate, loadCheckedTls, selfSignedTls, TlsMaterialError, type TlsMaterial } from '../eas/http/tls.js';
@@ -96,6 +97,8 @@ async function start(c: ServeConfig, log: Logger): Promise<Running> {
       requireProvisioning: c.requireProvisioning, maxBodyBytes: c.maxBodyBytes,
       protocolLogDir: c.logDevices ? join(dataDir, 'logs') : undefined,
       limits: { maxConnections: c.maxConnections, spool: { dir: spoolDir } },
+      // CalDAV under /dav/ on the same listener (docs/dav.md).
+      mounts: [davMount()],
     });
     const inbound = c.smtpPort === undefined ? undefined : new InboundSmtp({
       store, hostname: c.mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth: c.mailAuth,
@@ -213,7 +216,8 @@ function sleep(ms: number): Promise<void> {
 
 function welcome(o: { url: string; tls: boolean; certNote: string | undefined; users: number; port: number }): string {
   const lanAddress = Object.values(networkInterfaces()).flat().find(i => i && i.family === 'IPv4' && !i.internal)?.address ?? 'this-machine';
-  const lines = [`Convene is serving Exchange ActiveSync at ${o.url}/Microsoft-Server-ActiveSync`];
+  const lines = [`Convene is serving Exchange ActiveSync at ${o.url}/Microsoft-Server-ActiveSync`,
+    `  and CalDAV at ${o.url}/dav/ (calendar apps find it from ${o.url}; docs/dav.md)`];
   if (o.certNote) lines.push(`  ${o.certNote}`);
   else lines.push('  Plain HTTP: devices on this machine only. For phones, restart with --tls self-signed (or your own --tls-cert/--tls-key).');
   if (o.users === 0) {

@@ -14,6 +14,8 @@ export interface NewItem {
   filterTime?: number | null | undefined;
   /** Mail: the message as it arrived (RFC 5322), kept beside the properties derived from it. */
   mime?: Buffer | undefined;
+  /** CalDAV: the resource name the client PUT it under (docs/dav.md). */
+  davName?: string | undefined;
 }
 
 export interface ItemChangeInput {
@@ -122,6 +124,8 @@ export interface Store {
   deleteItem(userId: number, itemId: number): Promise<boolean>;
   /** Moves an item to another folder of the same user: a new item there, a tombstone here. */
   moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined>;
+  /** The live item of this folder a CalDAV client created under `davName` (docs/dav.md). */
+  findItemByDavName(folderId: number, davName: string): Promise<Item | undefined>;
   /** Live calendar items of the user whose event has this UID. */
   findItemsByUid(userId: number, uid: string): Promise<Item[]>;
   /** Changes after `afterModseq`, oldest first. */

@@ -139,6 +139,8 @@ export interface Item {
   props: ItemProps;
   /** Calendar items: the event itself; `props` is then empty (docs/calendar.md). */
   event?: CalendarEvent | undefined;
+  /** The resource name a CalDAV client created it under (docs/dav.md); kept on its tombstone. */
+  davName?: string | undefined;
 }
 
 /** One row of a folder's change log: an item as it is now, or its tombstone. */

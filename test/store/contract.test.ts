@@ -360,5 +360,23 @@ for (const makeBackend of BACKENDS) {
       await store.removeUser(fay.id);
       assert.equal(await store.rememberAutoReply(eve.id, 'sam@elsewhere.example'), false);
     });
+
+    it('finds an item by its CalDAV resource name and keeps the name on its tombstone (docs/dav.md)', async () => {
+      const gil = await store.createUser({ email: 'gil@example.com', displayName: 'Gil', passwordHash: 'h' });
+      const cal = (await store.listFolders(gil.id)).find(f => f.displayName === 'Calendar')!;
+      const made = (await store.addItem(gil.id, cal.id, { class: 'Calendar', props: [], davName: 'a b.ics' }))!;
+      const plain = (await store.addItem(gil.id, cal.id, { class: 'Calendar', props: [] }))!;
+      assert.equal(made.davName, 'a b.ics');
+      assert.equal(plain.davName, undefined);
+      assert.equal((await store.findItemByDavName(cal.id, 'a b.ics'))?.id, made.id);
+      const changed = (await store.updateItem(gil.id, made.id, { props: [['Calendar:Subject', 'x']] }))!;
+      assert.equal(changed.davName, 'a b.ics');
+      assert.equal((await store.findItemByDavName(cal.id, 'a b.ics'))?.id, made.id);
+      await store.deleteItem(gil.id, made.id);
+      assert.equal(await store.findItemByDavName(cal.id, 'a b.ics'), undefined);
+      const [tomb] = await store.getItems(cal.id, [made.id]);
+      assert.deepEqual([tomb.deleted, tomb.davName], [true, 'a b.ics']);
+      await store.removeUser(gil.id);
+    });
   });
 }

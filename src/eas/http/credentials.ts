@@ -2,14 +2,12 @@
 // Basic credentials, the logon throttle by client address, the fail2ban line and the counters.
 import type { IncomingMessage } from 'node:http';
 import { clientAddress } from '../../observe/accessLog.js';
-import type { User } from '../../store/types.js';
+import type { CredentialCheck } from '../../net/mount.js';
 import { parseBasic } from '../auth.js';
 import { authFailed } from './operations.js';
 import { UNAUTHORIZED_HEADERS, type ServerContext } from './server.js';
 
-export type CredentialCheck =
-  | { user: User }
-  | { user?: undefined; http: 401 | 503; headers: Record<string, string> };
+export type { CredentialCheck } from '../../net/mount.js';
 
 /**
  * The account the request's credentials belong to, or the answer that refuses it: 401 with the

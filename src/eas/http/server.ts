@@ -1,7 +1,8 @@
 // The EAS endpoint (MS-ASHTTP): OPTIONS for discovery and POST for every command, behind one gate
 // that checks, in order, the query, the protocol version, the credentials, the User, the device, its
 // provisioning and the body. Commands see a decoded request and return a tree; nothing here knows a
-// command's rules. Autodiscover (plain XML) has its own path.
+// command's rules. Autodiscover (plain XML) has its own path; other transports (CalDAV under /dav/,
+// src/net/mount.ts) are mounts that get this listener's password check and body limits.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ import { implementedCommands } from '../commands/index.js';
 import { provisioningSettings, type ProvisioningSettings } from '../provisioning/gate.js';
 import type { DevicePolicy } from '../provisioning/policy.js';
 import { Spooler, type SpoolGauge } from '../../net/spool.js';
+import type { HttpMount, HttpServices } from '../../net/mount.js';
 import { AUTODISCOVER_PATH, autodiscover } from './autodiscover.js';
 import { BodyAborted, type BodyLimits } from './body.js';
 import { applyLimits, resolveLimits, type HttpLimitOptions } from './limits.js';
@@ -52,6 +54,8 @@ export interface EasServerOptions {
   metricsAllow?: string[] | undefined;
   /** Back-off after wrong passwords (docs/limits.md, Throttling); each has a default. */
   throttle?: Partial<Omit<ThrottleOptions, 'onEvent'>> | undefined;
+  /** Other transports on this listener (CalDAV): same accounts, throttle, limits and TLS rules. */
+  mounts?: HttpMount[] | undefined;
 }
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
@@ -86,6 +90,7 @@ export function createEasServer(options: EasServerOptions): Server {
     maxBodyBytes,
     body: { maxBytes: maxBodyBytes, idleMs: limits.bodyIdleTimeoutMs, spooler },
     provisioning: provisioningSettings({ required: options.requireProvisioning, policy: options.policy }),
+    mounts: options.mounts ?? [],
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     route(ctx, req, res).catch(e => fail(ctx.log, res, e));
@@ -138,6 +143,7 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   metrics: ServerMetrics;
   metricsAllow: string[];
   lifecycle: Lifecycle;
+  mounts: HttpMount[];
 };
 
 async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -150,13 +156,15 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   if (path === '/readyz') return readyz(ctx, res);
   if (path === '/metrics') return metrics(ctx, req, res);
   const autodiscoverV2 = isAutodiscoverJson(path);
-  if (path !== EAS_PATH && path !== AUTODISCOVER_PATH && !autodiscoverV2) return send(res, 404, {}, '');
-  const info: RequestInfo = { command: endpointName(path, req.method) };
+  const mount = ctx.mounts.find(m => m.handles(path));
+  if (path !== EAS_PATH && path !== AUTODISCOVER_PATH && !autodiscoverV2 && !mount) return send(res, 404, {}, '');
+  const info: RequestInfo = { command: mount ? mount.name : endpointName(path, req.method) };
   observeRequest(ctx, req, res, info);
   if (!ctx.tls && !ctx.behindProxy && !fromLoopback(req) && req.headers.authorization) {
     return send(res, 403, { 'Content-Type': 'text/plain' },
       'Convene refuses passwords over plain HTTP from the network: start it with --tls or behind a TLS proxy (--behind-proxy).\n');
   }
+  if (mount) return mount.handle(mountServices(ctx), req, res, url);
   if (autodiscoverV2) return autodiscoverJson(ctx, req, res, url);
   if (path === AUTODISCOVER_PATH) return autodiscover(ctx, req, res);
   if (req.method === 'OPTIONS') return options(ctx, req, res);
@@ -168,6 +176,18 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   if (ctx.lifecycle.stopping) res.setHeader('Connection', 'close');
   send(res, outcome.http, outcome.headers, outcome.body);
   void writeProtocolLog(ctx, req, outcome, started);
+}
+
+const services = new WeakMap<ServerContext, HttpServices>();
+
+/** What a mount may use of this listener: one object per server. */
+function mountServices(ctx: ServerContext): HttpServices {
+  let s = services.get(ctx);
+  if (!s) {
+    s = { store: ctx.store, log: ctx.log, body: ctx.body, checkCredentials: (req, endpoint) => checkCredentials(ctx, req, endpoint) };
+    services.set(ctx, s);
+  }
+  return s;
 }
 
 function endpointName(path: string, method: string | undefined): string {

@@ -298,6 +298,10 @@ class SqlStore implements Store {
     return items.findContent(this.db, userId, itemId);
   }
 
+  findItemByDavName(folderId: number, davName: string): Promise<Item | undefined> {
+    return items.findByDavName(this.db, folderId, davName);
+  }
+
   findItemsByUid(userId: number, uid: string): Promise<Item[]> {
     return items.findByUid(this.db, userId, uid);
   }

@@ -8,10 +8,10 @@ import type { SqlDriver } from './driver.js';
 
 interface ItemRow {
   id: number; user_id: number; folder_id: number; class: string; modseq: number; deleted: number;
-  filter_time: number | null; props: string; event: string | null;
+  filter_time: number | null; props: string; event: string | null; dav_name: string | null;
 }
 
-const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props, event';
+const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props, event, dav_name';
 
 
 /** Next change number of a folder of this user; undefined when the user has no such folder. */
@@ -25,10 +25,10 @@ export async function insertItem(tx: SqlDriver, userId: number, folderId: number
   const modseq = await bumpFolder(tx, userId, folderId);
   if (modseq === undefined) return undefined;
   const row = await tx.get<ItemRow>(
-    `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, event, uid, created_at)
-     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, event, uid, created_at, dav_name)
+     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
     [userId, folderId, item.class, modseq, item.filterTime ?? null, JSON.stringify(item.props),
-      item.event ? JSON.stringify(item.event) : null, item.event?.uid ?? null, Date.now()]);
+      item.event ? JSON.stringify(item.event) : null, item.event?.uid ?? null, Date.now(), item.davName ?? null]);
   if (item.mime) await tx.run('INSERT INTO item_content (item_id, mime) VALUES (?, ?)', [row!.id, item.mime]);
   return toItem(row as ItemRow);
 }
@@ -82,6 +82,12 @@ export async function handOverContent(tx: SqlDriver, fromItemId: number, toItemI
   await tx.run('UPDATE item_content SET item_id = ? WHERE item_id = ?', [toItemId, fromItemId]);
 }
 
+/** The live item of a folder a CalDAV client named `davName`. */
+export async function findByDavName(db: SqlDriver, folderId: number, davName: string): Promise<Item | undefined> {
+  const row = await db.get<ItemRow>(`SELECT ${COLUMNS} FROM items WHERE folder_id = ? AND dav_name = ? AND deleted = 0`, [folderId, davName]);
+  return row && toItem(row);
+}
+
 /** Live items of this user with this iCalendar UID (an event, or its copies in several folders). */
 export async function findByUid(db: SqlDriver, userId: number, uid: string): Promise<Item[]> {
   const rows = await db.all<ItemRow>(`SELECT ${COLUMNS} FROM items WHERE user_id = ? AND uid = ? AND deleted = 0 ORDER BY id`, [userId, uid]);
@@ -104,6 +110,7 @@ function toItem(r: ItemRow): Item {
     id: r.id, userId: r.user_id, folderId: r.folder_id, class: r.class as ItemClass, modseq: r.modseq,
     deleted: r.deleted !== 0, filterTime: r.filter_time, props: JSON.parse(r.props) as ItemProps,
     ...(r.event ? { event: JSON.parse(r.event) as CalendarEvent } : {}),
+    ...(r.dav_name !== null ? { davName: r.dav_name } : {}),
   };
 }
 

@@ -176,6 +176,9 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     private_key TEXT NOT NULL,
     created_at BIGINT NOT NULL
   )`],
+  // CalDAV (docs/dav.md): the resource name a client PUT an event under; kept on the tombstone so
+  // sync-collection can name what was deleted. Items without one are named after their id.
+  () => [`ALTER TABLE items ADD COLUMN dav_name TEXT`, `CREATE INDEX items_dav_name ON items (folder_id, dav_name)`],
 ];
 
 export async function migrate(db: SqlDriver): Promise<void> {

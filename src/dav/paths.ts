@@ -1,0 +1,66 @@
+// The URL layout (docs/dav.md, "URL layout"): one principal and one calendar home per account, one
+// calendar collection per calendar folder (named by its folder id, as EAS ServerIds are), and one
+// resource per event, under the name its client chose or `eas-<item id>.ics` for the others.
+import type { Item, User } from '../store/types.js';
+import { DavError } from './errors.js';
+
+export const DAV_ROOT = '/dav';
+/** RFC 6764 5: where clients start looking. */
+export const WELL_KNOWN_CALDAV = '/.well-known/caldav';
+
+export type DavPath =
+  | { kind: 'root' }
+  | { kind: 'principal'; account: string }
+  | { kind: 'home'; account: string }
+  | { kind: 'collection'; account: string; folderId: number }
+  | { kind: 'object'; account: string; folderId: number; name: string };
+
+const MAX_NAME = 255;
+
+/** The path below /dav, or a 404 for a layout Convene has no resource at. */
+export function parseDavPath(pathname: string): DavPath {
+  const segments = pathname.slice(DAV_ROOT.length).split('/').filter(s => s !== '').map(decode);
+  const [area, account, folder, name, ...rest] = segments;
+  if (area === undefined) return { kind: 'root' };
+  if (account === undefined || rest.length > 0) throw notFound();
+  if (area === 'principals' && folder === undefined) return { kind: 'principal', account };
+  if (area !== 'calendars') throw notFound();
+  if (folder === undefined) return { kind: 'home', account };
+  if (!/^[1-9][0-9]{0,15}$/.test(folder)) throw notFound();
+  const folderId = Number(folder);
+  if (name === undefined) return { kind: 'collection', account, folderId };
+  if (name.length > MAX_NAME || /[\x00-\x1f/\\]/.test(name)) throw notFound();
+  return { kind: 'object', account, folderId, name };
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw notFound();
+  }
+}
+
+function notFound(): DavError {
+  return new DavError(404, 'no such DAV resource');
+}
+
+const enc = encodeURIComponent;
+
+export const principalHref = (account: string): string => `${DAV_ROOT}/principals/${enc(account)}/`;
+export const homeHref = (account: string): string => `${DAV_ROOT}/calendars/${enc(account)}/`;
+export const collectionHref = (account: string, folderId: number): string => `${homeHref(account)}${folderId}/`;
+export const objectHref = (account: string, folderId: number, name: string): string => `${collectionHref(account, folderId)}${enc(name)}`;
+
+/** The resource name of an item: its client's, or one made from its id for items from EAS and mail. */
+export function resourceName(item: Pick<Item, 'id' | 'davName'>): string {
+  return item.davName ?? `eas-${item.id}.ics`;
+}
+
+/** The item id a made-up name stands for. */
+export function idOfMadeName(name: string): number | undefined {
+  const m = /^eas-([1-9][0-9]{0,15})\.ics$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+export const calendarHomeFor = (user: User): string => homeHref(user.email);

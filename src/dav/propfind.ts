@@ -1,0 +1,71 @@
+// PROPFIND (RFC 4918 9.1) at depth 0 or 1 over the URL layout (paths.ts). Depth infinity is refused
+// with the propfind-finite-depth precondition (RFC 4918 9.1, 16).
+import type { Store } from '../store/Store.js';
+import type { User } from '../store/types.js';
+import { calendarFolder, calendarFolders, findObject } from './calendar.js';
+import { DAV_NS, DavError } from './errors.js';
+import { propNames, propResponse, type PropRequest } from './multistatus.js';
+import { collectionHref, homeHref, objectHref, principalHref, resourceName, type DavPath } from './paths.js';
+import type { DavResource } from './props.js';
+import { child, multistatus, type XmlNode } from './xml.js';
+
+export function readPropfind(body: XmlNode | undefined): PropRequest {
+  // RFC 4918 9.1: no body means allprop.
+  if (!body) return { kind: 'allprop' };
+  if (body.ns !== DAV_NS || body.local !== 'propfind') throw new DavError(400, 'the body is no DAV:propfind');
+  const prop = child(body, DAV_NS, 'prop');
+  if (prop) return propNames(prop);
+  if (child(body, DAV_NS, 'propname')) return { kind: 'propname' };
+  if (child(body, DAV_NS, 'allprop')) return { kind: 'allprop' };
+  throw new DavError(400, 'DAV:propfind names no prop, propname or allprop');
+}
+
+/** RFC 4918 10.2: no Depth header on PROPFIND means infinity. */
+export function readDepth(header: string | undefined): '0' | '1' {
+  const depth = header?.trim().toLowerCase() ?? 'infinity';
+  if (depth === '0' || depth === '1') return depth;
+  throw new DavError(403, 'Depth: infinity is not served', { ns: DAV_NS, name: 'propfind-finite-depth' });
+}
+
+export async function propfind(store: Store, user: User, path: DavPath, depth: '0' | '1', request: PropRequest): Promise<string> {
+  const out: string[] = [];
+  const add = (href: string, r: DavResource): void => { out.push(propResponse(href, r, request)); };
+  switch (path.kind) {
+    case 'root':
+      add('/dav/', { kind: 'root', user });
+      if (depth === '1') {
+        add(principalHref(user.email), { kind: 'principal', user });
+        add(homeHref(user.email), { kind: 'home', user });
+      }
+      break;
+    case 'principal':
+      add(principalHref(user.email), { kind: 'principal', user });
+      break;
+    case 'home':
+      add(homeHref(user.email), { kind: 'home', user });
+      if (depth === '1') {
+        for (const f of await calendarFolders(store, user.id)) {
+          add(collectionHref(user.email, f.id), { kind: 'collection', user, folder: await calendarFolder(store, user.id, f.id) });
+        }
+      }
+      break;
+    case 'collection': {
+      const folder = await calendarFolder(store, user.id, path.folderId);
+      add(collectionHref(user.email, folder.id), { kind: 'collection', user, folder });
+      if (depth === '1') {
+        for (const item of await store.getItems(folder.id, await store.liveItemIds(folder.id))) {
+          if (item.class === 'Calendar') add(objectHref(user.email, folder.id, resourceName(item)), { kind: 'object', user, folderId: folder.id, item });
+        }
+      }
+      break;
+    }
+    case 'object': {
+      await calendarFolder(store, user.id, path.folderId);
+      const item = await findObject(store, path.folderId, path.name);
+      if (!item) throw new DavError(404, `no event ${path.name}`);
+      add(objectHref(user.email, path.folderId, resourceName(item)), { kind: 'object', user, folderId: path.folderId, item });
+      break;
+    }
+  }
+  return multistatus(out);
+}
