@@ -178,6 +178,9 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
   )`],
 ];
 
+/** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
 export async function migrate(db: SqlDriver): Promise<void> {
   await db.transaction(async tx => {
     // Several nodes may start at once against one PostgreSQL: one migrates, the others wait.
