@@ -1,7 +1,7 @@
 // `convene backup` and `convene restore` as an operator runs them: a backup taken while the server
 // runs and writes, restored into a stopped one; every refusal one line and a non-zero exit.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -151,6 +151,25 @@ describe('convene backup and restore (SQLite)', () => {
     assertOneLine(await runCli(['restore', file, '--data', dir]), 1, /convene\.db\.before-restore exists \(kept by an earlier restore\): move it away, or --force/);
     assert.equal((await runCli(['restore', file, '--data', dir, '--force'])).code, 0);
     unchanged();
+    // A damaged copy, and one from a newer Convene: refused, the store untouched.
+    const damaged = join(root, 'damaged.backup');
+    const bytes = readFileSync(file);
+    bytes.fill(0, 4096 * 2, 4096 * 6);
+    writeFileSync(damaged, bytes);
+    assertOneLine(await runCli(['restore', damaged, '--data', dir, '--force']), 1, /cannot restore .*damaged\.backup: the file is damaged/);
+    const newer = join(root, 'newer.backup');
+    copyFileSync(file, newer);
+    const nw = new Database(newer);
+    nw.exec('INSERT INTO schema_version (version) VALUES (999)');
+    nw.close();
+    assertOneLine(await runCli(['restore', newer, '--data', dir, '--force']), 1, /written by a newer Convene \(schema 999; this one knows up to \d+\)/);
+    unchanged();
+    // A store SQLite cannot read is kept aside as it is.
+    const broken = fresh('broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'convene.db'), 'junk '.repeat(1000));
+    assert.equal((await runCli(['restore', file, '--data', broken])).code, 0);
+    assert.equal(readFileSync(join(broken, 'convene.db.before-restore'), 'utf8'), 'junk '.repeat(1000));
     // Into a new data directory: nothing to keep aside.
     const into = fresh('new');
     const r = await runCli(['restore', file, '--data', into]);

@@ -26,7 +26,10 @@ export function conveneFileVersion(path: string, o: { quick?: boolean } = {}): n
     db.pragma('busy_timeout = 5000');
     if (!o.quick) {
       const problems = (db.pragma('integrity_check(1)') as { integrity_check: string }[]).map(r => r.integrity_check);
-      if (problems[0] !== 'ok') throw new BackupError(`the file is damaged (SQLite integrity check: ${problems[0]})`);
+      if (problems[0] !== 'ok') {
+        const first = problems[0].replace(/\*\*\* in database \w+ \*\*\*/, '').replace(/\s+/g, ' ').trim().slice(0, 200);
+        throw new BackupError(`the file is damaged (SQLite integrity check: ${first})`);
+      }
     }
     const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(r => r.name));
     if (!tables.has('schema_version') || !tables.has('users')) throw new BackupError("not a Convene store (a SQLite database without Convene's tables)");
@@ -122,19 +125,13 @@ export function restoreSqlite(file: string, target: string, o: { force?: boolean
     if (had) {
       // The old store folded into one file first: its -wal must not stay beside the new one
       // (SQLite would apply it to the restored file). Fails while another process has it open.
-      const old = new Database(target, { fileMustExist: true });
-      try {
-        old.pragma('busy_timeout = 5000');
-        old.pragma('wal_checkpoint(TRUNCATE)');
-        const mode = old.pragma('journal_mode = DELETE', { simple: true });
-        if (mode !== 'delete') throw new BackupError(`${target} is open in another process (a convene command?): let it finish first`);
-      } catch (e) {
-        if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new BackupError(`${target} is open in another process (a convene command?): let it finish first`);
-        throw e;
-      } finally {
-        old.close();
-      }
+      // One SQLite cannot read (the reason to restore, perhaps) is kept as it is, journal and all.
+      const readable = foldIntoOneFile(target);
       renameSync(target, aside);
+      for (const suffix of ['-wal', '-shm']) {
+        if (readable) rmSync(`${target}${suffix}`, { force: true });
+        else if (existsSync(`${target}${suffix}`)) renameSync(`${target}${suffix}`, `${aside}${suffix}`);
+      }
     }
     for (const leftover of [`${target}-wal`, `${target}-shm`]) rmSync(leftover, { force: true });
     renameSync(temp, target);
@@ -142,4 +139,24 @@ export function restoreSqlite(file: string, target: string, o: { force?: boolean
     rmSync(temp, { force: true });
   }
   return { version, setAside: had ? aside : undefined };
+}
+
+/** Checkpoints the store into its main file and leaves WAL mode; false when SQLite cannot read it. */
+function foldIntoOneFile(target: string): boolean {
+  const busy = new BackupError(`${target} is open in another process (a convene command?): let it finish first`);
+  let old: Database.Database | undefined;
+  try {
+    old = new Database(target, { fileMustExist: true });
+    old.pragma('busy_timeout = 5000');
+    old.pragma('wal_checkpoint(TRUNCATE)');
+    if (old.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') throw busy;
+    return true;
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) throw busy;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return false;
+    throw e;
+  } finally {
+    old?.close();
+  }
 }
