@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { AccountError } from '../accounts/accounts.js';
 import { WbxmlError } from '../wbxml/index.js';
 import { CalendarError } from '../calendar/errors.js';
+import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from './backup.js';
 import { CALENDAR_HELP, calendarCommand } from './calendar.js';
 import { DEVICE_HELP, deviceCommand } from './device.js';
 import { DKIM_HELP, dkimCommand } from './dkim.js';
 import { CliError, plainReason } from './errors.js';
+import { MIGRATE_HELP, migrateCommand } from './migrate.js';
 import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { USER_HELP, userCommand } from './user.js';
@@ -25,6 +27,12 @@ ${DKIM_HELP}
 
 ${CALENDAR_HELP}
 
+${BACKUP_HELP}
+
+${RESTORE_HELP}
+
+${MIGRATE_HELP}
+
 ${WBXML_HELP}`;
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
@@ -33,6 +41,9 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   device: { run: deviceCommand, help: DEVICE_HELP },
   dkim: { run: dkimCommand, help: DKIM_HELP },
   calendar: { run: calendarCommand, help: CALENDAR_HELP },
+  backup: { run: backupCommand, help: BACKUP_HELP },
+  restore: { run: restoreCommand, help: RESTORE_HELP },
+  migrate: { run: migrateCommand, help: MIGRATE_HELP },
   wbxml: { run: wbxmlCommand, help: WBXML_HELP },
 };
 

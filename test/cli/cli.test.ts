@@ -33,7 +33,8 @@ describe('convene CLI', () => {
     const empty = mkdtempSync(join(tmpdir(), 'convene-help-'));
     try {
       for (const [args, expected] of [[['user', '--help'], /convene user add/], [['user', 'add', '-h'], /convene user add/], [['wbxml', '--help'], /wbxml decode/],
-        [['calendar', '--help'], /calendar import/], [['device', 'help'], /device list/], [['serve', '--help'], /convene serve/]] as const) {
+        [['calendar', '--help'], /calendar import/], [['device', 'help'], /device list/], [['serve', '--help'], /convene serve/],
+        [['backup', '--help'], /convene backup FILE/], [['restore', 'help'], /convene restore FILE/], [['migrate', '-h'], /convene migrate --to/]] as const) {
         const r = convene([...args], undefined, { CONVENE_DATA: join(empty, 'data') });
         assert.equal(r.code, 0, args.join(' '));
         assert.match(r.out, expected);

@@ -181,6 +181,9 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
   () => [`ALTER TABLE items ADD COLUMN dav_name TEXT`, `CREATE INDEX items_dav_name ON items (folder_id, dav_name)`],
 ];
 
+/** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
 export async function migrate(db: SqlDriver): Promise<void> {
   await db.transaction(async tx => {
     // Several nodes may start at once against one PostgreSQL: one migrates, the others wait.
