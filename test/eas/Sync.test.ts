@@ -469,5 +469,19 @@ for (const backend of BACKENDS) {
       assert.equal((await t.store.liveItemIds(conId)).length, before);
       assert.equal((await m.sync()).status, 1, 'the key still holds');
     });
+
+    it('MS-ASCMD 2.2.3.31.2 (Collection 1…N): an empty Collections is Status 4 and leaves the cached request as it was', async () => {
+      const fresh = phone();
+      const conId = folder(FolderType.Contacts).id;
+      const m = new CollectionMirror(fresh, String(conId));
+      await m.sync();
+      await m.syncAll();
+      const r = await fresh.send('Sync', as('Sync', [as('Collections')]));
+      assert.equal(r.body?.childText('Status'), '4');
+      await t.store.addItem(alice, conId, { class: 'Contacts', props: contact('Still cached') });
+      const again = await fresh.send('Sync');
+      m.apply(again, []);
+      assert.ok([...m.items.values()].some(p => p.find(x => x[0] === 'Contacts:FileAs')?.[1] === 'Still cached'));
+    });
   });
 }

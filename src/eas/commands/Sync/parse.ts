@@ -23,6 +23,9 @@ export function parseSync(body: Element | undefined): SyncRequest {
   // 2.2.3.131 (R4430): a Sync element needs Collections or Partial (an empty body is the empty request).
   if (!body.has('Collections') && !body.has('Partial')) throw new SyncParseError('a Sync request needs Collections or Partial');
   const collections = body.child('Collections')?.all('Collection').map(parseCollection);
+  // 2.2.3.31.2: Collections holds 1…N Collection; an empty one (without Partial, which reuses the
+  // cached list) would otherwise replace the cached request by nothing.
+  if (collections?.length === 0 && !body.has('Partial')) throw new SyncParseError('Collections without a Collection');
   return {
     collections,
     partial: body.has('Partial'),
