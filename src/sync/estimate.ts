@@ -4,6 +4,7 @@
 import { replayedResult, type SyncContext } from './collection.js';
 import { classOfFolder, filterTypeFits } from './classes.js';
 import { scanChanges } from './serverChanges.js';
+import { NOTES_SINCE } from '../notes/eas.js';
 
 export interface EstimateRequest {
   collectionId: string;
@@ -21,6 +22,8 @@ export async function estimateCollection(ctx: SyncContext, req: EstimateRequest)
   // Another account's folder is as unknown as one that never existed.
   const cls = folder && classOfFolder(folder.type);
   if (!folder || !cls) return { ok: false, reason: 'INVALID_COLLECTION' };
+  // Notes are 14.0's (MS-ASNOTE 2.2.2): before, the folder is no collection, as Sync says with Status 4.
+  if (cls === 'Notes' && ctx.version < NOTES_SINCE) return { ok: false, reason: 'INVALID_COLLECTION' };
   if (req.filterType !== undefined && !filterTypeFits(cls, req.filterType)) return { ok: false, reason: 'INVALID_FILTER_TYPE' };
   // SyncKey 0, or no Sync of this folder yet: nothing to count from until the device has synced.
   if (req.syncKey === '0') return { ok: false, reason: 'NOT_PRIMED' };

@@ -158,6 +158,17 @@ for (const backend of BACKENDS) {
       assert.deepEqual(answers.map(a => a.estimate), [undefined, undefined, undefined, undefined, undefined, undefined, undefined, 0]);
     });
 
+    it('MS-ASNOTE 2.2.2 (Notes are 14.0+): before 14.0 the Notes folder is no collection, Status 2 as for Journal', async () => {
+      const notes = folders.find(f => f.type === FolderType.Notes)!.id;
+      const client = phone();
+      const m = new CollectionMirror(client, String(notes));
+      await m.sync();
+      assert.equal((await one(client, m)).status, 1, '14.1 estimates its Notes');
+      const legacy = t.client('alice@example.com', { deviceId: client.options.deviceId, version: '12.1' });
+      assert.deepEqual((await estimate(legacy, [{ syncKey: m.syncKey, collectionId: notes, legacyClass: 'Notes' }])).map(a => a.status), [2]);
+      assert.deepEqual((await estimate(phone({ version: '12.1' }), [{ syncKey: '1', collectionId: notes, legacyClass: 'Notes' }])).map(a => a.status), [2]);
+    });
+
     it('a request outside the schema: common Status 103 for 14.1, HTTP 400 for 12.1', async () => {
       const bodies = [gie('GetItemEstimate'), gie('GetItemEstimate', [gie('Collections', [gie('Collection', [gie('CollectionId', '1')])])])];
       for (const body of bodies) {

@@ -154,6 +154,21 @@ for (const backend of BACKENDS) {
       assert.equal((await new CollectionMirror(asker, String(sub)).sync()).status, 12, 'the subfolder is gone: FolderSync');
     });
 
+    it('MS-ASCMD 2.2.3.177.8 Status 2 for one Fetch with Options that are no numbers; the other operations are answered', async () => {
+      const inbox = folder(FolderType.Inbox).id;
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('options') }))!;
+      const bad = (options: ReturnType<typeof io>[]) => io('Fetch', [io('Store', 'Mailbox'), as('CollectionId', String(inbox)),
+        as('ServerId', `${inbox}:${item.id}`), io('Options', options)]);
+      const { status, answers } = await send([
+        bad([asb('BodyPreference', [asb('Type', 'html')])]),
+        bad([asb('BodyPreference', [asb('Type', 1), asb('TruncationSize', '-1')])]),
+        bad([as('MIMESupport', 'yes')]),
+        byId(inbox, `${inbox}:${item.id}`),
+      ]);
+      assert.equal(status, '1');
+      assert.deepEqual(answers.map(a => a.childText('Status')), ['2', '2', '2', '1']);
+    });
+
     it('EmptyFolderContents of an unknown or another account\'s folder: Status 6, nothing touched; no CollectionId: Status 2', async () => {
       const bobInbox = (await t.store.listFolders(bob)).find(f => f.type === FolderType.Inbox)!.id;
       const bobs = (await t.store.addItem(bob, bobInbox, { class: 'Email', props: email('still here') }))!;

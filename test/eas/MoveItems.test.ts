@@ -200,6 +200,16 @@ for (const backend of BACKENDS) {
       assert.equal((await t.store.getItem(alice, Number(back.dstMsgId!.split(':')[1])))?.class, 'Calendar');
     });
 
+    it('MS-ASCMD 6.27: one malformed Move fails the request (103) and the good Moves before it are not made', async () => {
+      const inbox = await newFolder();
+      const archive = await newFolder();
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('stays put') }))!;
+      const good = mv('Move', [mv('SrcMsgId', `${inbox}:${item.id}`), mv('SrcFldId', String(inbox)), mv('DstFldId', String(archive))]);
+      const r = await phone().send('MoveItems', mv('MoveItems', [good, mv('Move', [mv('SrcMsgId', `${inbox}:${item.id}`)])]));
+      assert.equal(r.body?.childText('Status'), '103');
+      assert.equal((await t.store.getItem(alice, item.id))?.folderId, inbox);
+    });
+
     it('a request outside the schema: common Status 103 for 14.1, HTTP 400 for 12.1', async () => {
       for (const body of [mv('MoveItems'), mv('MoveItems', [mv('Move', [mv('SrcMsgId', '1:1'), mv('SrcFldId', '1')])])]) {
         const r14 = await phone().send('MoveItems', body);

@@ -61,6 +61,16 @@ describe('Ping', () => {
     assert.equal(statusOf((await client.send('Ping', tags('AirSync')('Sync'))).body), '4');
   });
 
+  it('MS-ASCMD 3.1.5.8: a refused Ping (4, 5, 6) caches nothing; one part alone, with nothing cached, is 3', async () => {
+    const { client } = await readyDevice();
+    await client.send('Ping', pingBody(10, [calId]));
+    await client.send('Ping', pingBody(300, Array.from({ length: 301 }, (_, i) => String(i + 1))));
+    await client.send('Ping', pingBody('soon', [calId]));
+    assert.equal(statusOf((await client.send('Ping')).body), '3');
+    assert.equal(statusOf((await client.send('Ping', pingBody(300, undefined))).body), '3');
+    assert.equal(statusOf((await client.send('Ping', pingBody(undefined, [calId]))).body), '3');
+  });
+
   it('a device that never ran FolderSync, or names an unknown folder, is told to (7)', async () => {
     const fresh = t.client('alice@example.com', { deviceId: 'NOFOLDERS' });
     assert.equal(statusOf((await fresh.send('Ping', pingBody(60, [calId]))).body), '7');

@@ -2,7 +2,7 @@
 // conflicts, ghosting, retries, cached and hanging requests.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CollectionMirror } from '../../src/client/collection.js';
+import { CollectionMirror, type SyncRoundOptions } from '../../src/client/collection.js';
 import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import type { EasClient } from '../../src/client/EasClient.js';
 import { FolderType, type Folder } from '../../src/store/types.js';
@@ -393,6 +393,95 @@ for (const backend of BACKENDS) {
       assert.equal(ca.child('Commands')!.children.length, 4);
       assert.equal(cb.child('Commands')!.children.length, 1);
       assert.ok(cb.has('MoreAvailable'));
+    });
+
+    // ---- Audit of MS-ASCMD 2.2.3.177.17 Status (Sync) and 2.2.3.199 WindowSize (docs/conformance.md) ----
+
+    it('MS-ASCMD 2.2.3.199: WindowSize 0 and values above 512 count as 512, in the Collection and in the Sync', async () => {
+      const tasks = folder(FolderType.Tasks).id;
+      const notes = folder(FolderType.Notes).id;
+      for (let i = 0; i < 513; i++) await t.store.addItem(alice, tasks, { class: 'Tasks', props: [['Tasks:Subject', `w${i}`]] });
+      await t.store.addItem(alice, notes, { class: 'Notes', props: [['Notes:Subject', 'w-note']] });
+      const m = new CollectionMirror(phone(), String(tasks));
+      await m.sync();
+      const first = await m.sync([], { windowSize: 0 });
+      assert.equal(first.collection?.child('Commands')?.all('Add').length, 512);
+      assert.equal(first.moreAvailable, true);
+      const rest = await m.sync([], { windowSize: 0 });
+      assert.equal(rest.collection?.child('Commands')?.all('Add').length, 1);
+      assert.equal(rest.moreAvailable, false);
+      // The request's own WindowSize: 0 and 1000 are 512 for all its collections together.
+      for (const global of [0, 1000]) {
+        const c = phone();
+        const ma = new CollectionMirror(c, String(tasks));
+        const mb = new CollectionMirror(c, String(notes));
+        await ma.sync();
+        await mb.sync();
+        const both = as('Sync', [as('Collections', [...ma.request([], { windowSize: 512 }).children[0].children,
+          ...mb.request([], { windowSize: 512 }).children[0].children]), as('WindowSize', global)]);
+        const [ca, cb] = (await c.send('Sync', both)).body!.child('Collections')!.all('Collection');
+        assert.equal(ca.child('Commands')?.children.length, 512, `Sync WindowSize ${global}`);
+        assert.equal(cb.child('Commands'), undefined, `Sync WindowSize ${global}`);
+        assert.ok(cb.has('MoreAvailable'), `Sync WindowSize ${global}`);
+      }
+    });
+
+    it('MS-ASCMD 2.2.3.199: a negative WindowSize is Status 4 and the request changes nothing', async () => {
+      const conId = folder(FolderType.Contacts).id;
+      const m = new CollectionMirror(phone(), String(conId));
+      await m.sync();
+      await m.syncAll();
+      const before = (await t.store.liveItemIds(conId)).length;
+      for (const [where, o] of [['Collection', { windowSize: -1 }], ['Sync', { extra: [as('WindowSize', -5)] }]] as [string, SyncRoundOptions][]) {
+        const r = await phone().send('Sync', m.request([{ kind: 'Add', clientId: 'neg', props: contact('Negative') }], o));
+        assert.equal(r.body?.childText('Status'), '4', where);
+      }
+      assert.equal((await t.store.liveItemIds(conId)).length, before);
+      assert.equal((await m.sync()).status, 1, 'the key still holds');
+    });
+
+    it('MS-ASCMD 2.2.3.177.17 Status 3: a SyncKey the server never gave, with commands: nothing applied, the good key still holds', async () => {
+      const conId = folder(FolderType.Contacts).id;
+      const m = new CollectionMirror(phone(), String(conId));
+      await m.sync();
+      await m.syncAll();
+      const before = (await t.store.liveItemIds(conId)).length;
+      const good = m.syncKey;
+      m.syncKey = '987654';
+      const r = await m.sync([{ kind: 'Add', clientId: 'bad-key', props: contact('Bad key') }]);
+      assert.equal(r.status, 3);
+      assert.equal((await t.store.liveItemIds(conId)).length, before);
+      m.syncKey = good;
+      assert.equal((await m.sync()).status, 1);
+    });
+
+    it('MS-ASCMD 2.2.3.177.17 Status 13 for Partial with nothing cached; 15 for too many collections; neither changes anything', async () => {
+      const fresh = phone();
+      assert.equal((await fresh.send('Sync', as('Sync', [as('Partial')]))).body?.childText('Status'), '13');
+      const conId = folder(FolderType.Contacts).id;
+      const before = (await t.store.liveItemIds(conId)).length;
+      const m = new CollectionMirror(fresh, String(conId));
+      await m.sync();
+      const own = m.request([{ kind: 'Add', clientId: 'many', props: contact('Too many') }]).children[0].children;
+      const many = Array.from({ length: 1000 }, (_, i) => as('Collection', [as('SyncKey', '1'), as('CollectionId', String(900000 + i))]));
+      const r = await fresh.send('Sync', as('Sync', [as('Collections', [...own, ...many])]));
+      assert.equal(r.body?.childText('Status'), '15');
+      assert.equal((await t.store.liveItemIds(conId)).length, before);
+      assert.equal((await m.sync()).status, 1, 'the key still holds');
+    });
+
+    it('MS-ASCMD 2.2.3.31.2 (Collection 1…N): an empty Collections is Status 4 and leaves the cached request as it was', async () => {
+      const fresh = phone();
+      const conId = folder(FolderType.Contacts).id;
+      const m = new CollectionMirror(fresh, String(conId));
+      await m.sync();
+      await m.syncAll();
+      const r = await fresh.send('Sync', as('Sync', [as('Collections')]));
+      assert.equal(r.body?.childText('Status'), '4');
+      await t.store.addItem(alice, conId, { class: 'Contacts', props: contact('Still cached') });
+      const again = await fresh.send('Sync');
+      m.apply(again, []);
+      assert.ok([...m.items.values()].some(p => p.find(x => x[0] === 'Contacts:FileAs')?.[1] === 'Still cached'));
     });
   });
 }

@@ -89,6 +89,21 @@ describe('EAS HTTP transport', () => {
     assert.equal((await t.client('alice@example.com', { version: '12.1' }).send('ValidateCert')).status, 501);
   });
 
+  it('MS-ASHTTP 2.2.1.1.1.2.1: an empty Cmd, or one that names no command (Object\'s own names too), gets 501 and touches nothing', async () => {
+    for (const cmd of ['', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      for (const version of ['14.1', '12.1']) {
+        const res = await t.client('alice@example.com', { version, deviceId: 'CMDPROBE' }).send(cmd, folderSync0);
+        assert.equal(res.status, 501, `${cmd} ${version}`);
+      }
+    }
+    // No Cmd at all in the plain form: the query is neither form (400).
+    const user = encodeURIComponent('alice@example.com');
+    const noCmd = await fetch(`${t.url}/Microsoft-Server-ActiveSync?User=${user}&DeviceId=NOCMD&DeviceType=Phone`, {
+      method: 'POST', headers: { 'MS-ASProtocolVersion': '14.1', Authorization: `Basic ${Buffer.from('alice@example.com:x').toString('base64')}` },
+    });
+    assert.equal(noCmd.status, 400);
+  });
+
   it('an unsupported or missing MS-ASProtocolVersion gets 400 with the supported list', async () => {
     for (const v of ['17.0', '1.0', '']) {
       const res = await t.client('alice@example.com').send('FolderSync', folderSync0, { headers: { 'MS-ASProtocolVersion': v } });

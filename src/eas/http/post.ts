@@ -52,7 +52,8 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string, see
     line = readLine(query);
     seen.cmd = line.cmd;
     version = readVersion(line, req);
-    def = COMMANDS[line.cmd];
+    // Own names only: a Cmd such as `constructor` or `__proto__` names no command.
+    def = Object.hasOwn(COMMANDS, line.cmd) ? COMMANDS[line.cmd] : undefined;
     user = await authenticate(ctx, req, line);
     if (!def) throw new EasError(501, `unknown command ${line.cmd}`);
     checkCommand(def, line.cmd, version);

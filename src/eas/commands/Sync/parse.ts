@@ -1,6 +1,6 @@
 // MS-ASCMD 2.2.1.21 Sync request → a typed request. Pure: no store, no network.
 import type { CollectionOptions, ItemClass } from '../../../store/types.js';
-import type { ClientCommand, CollectionRequest } from '../../../sync/collection.js';
+import { MAX_WINDOW, type ClientCommand, type CollectionRequest } from '../../../sync/collection.js';
 import type { Element } from '../../../wbxml/index.js';
 import { toProps } from '../../props.js';
 
@@ -23,12 +23,15 @@ export function parseSync(body: Element | undefined): SyncRequest {
   // 2.2.3.131 (R4430): a Sync element needs Collections or Partial (an empty body is the empty request).
   if (!body.has('Collections') && !body.has('Partial')) throw new SyncParseError('a Sync request needs Collections or Partial');
   const collections = body.child('Collections')?.all('Collection').map(parseCollection);
+  // 2.2.3.31.2: Collections holds 1…N Collection; an empty one (without Partial, which reuses the
+  // cached list) would otherwise replace the cached request by nothing.
+  if (collections?.length === 0 && !body.has('Partial')) throw new SyncParseError('Collections without a Collection');
   return {
     collections,
     partial: body.has('Partial'),
     wait: optionalInt(body, 'Wait'),
     heartbeatInterval: optionalInt(body, 'HeartbeatInterval'),
-    windowSize: optionalInt(body, 'WindowSize'),
+    windowSize: windowSizeOf(body),
   };
 }
 
@@ -48,7 +51,7 @@ function parseCollection(c: Element): CollectionRequest {
     syncKey: syncKey.trim(),
     collectionId: collectionId.trim(),
     getChanges: getChanges ? getChanges.text !== '0' : undefined,
-    windowSize: optionalInt(c, 'WindowSize'),
+    windowSize: windowSizeOf(c),
     options,
     commands: (c.child('Commands')?.children ?? []).map(parseCommand),
   };
@@ -117,6 +120,14 @@ function sendOf(cmd: Element): true | undefined {
 
 /** MS-ASCMD 2.2.3.185 Truncation codes → bytes; 9 (or any other code) keeps the whole body. */
 const TRUNCATION = [0, 512, 1024, 2048, 5120, 10240, 20480, 51200, 102400];
+
+/** MS-ASCMD 2.2.3.199 WindowSize: 0 and values above 512 are 512; a negative count is no request. */
+function windowSizeOf(el: Element): number | undefined {
+  const n = optionalInt(el, 'WindowSize');
+  if (n === undefined) return undefined;
+  if (n < 0) throw new SyncParseError('WindowSize is negative');
+  return n === 0 || n > MAX_WINDOW ? MAX_WINDOW : n;
+}
 
 function optionalInt(el: Element, name: string): number | undefined {
   const text = el.childText(name)?.trim();
