@@ -25,7 +25,9 @@ export function authResultsFields(raw: Buffer): string[] {
 
 export function parseAuthResults(value: string): AuthResultsField | undefined {
   const [id, ...rest] = stripComments(value).split(';').map(s => s.trim());
-  const authservId = id?.split(/\s+/)[0]?.toLowerCase();
+  // RFC 8601 2.2: authserv-id is a `value` (RFC 2045), a token or a quoted-string: `"mx.example.com"` is mx.example.com.
+  const quoted = id === undefined ? null : /^"((?:[^"\\]|\\.)*)"/.exec(id);
+  const authservId = (quoted ? quoted[1]!.replace(/\\(.)/g, '$1') : id?.split(/\s+/)[0])?.toLowerCase();
   if (!authservId) return undefined;
   const results: AuthResult[] = [];
   for (const part of rest) {

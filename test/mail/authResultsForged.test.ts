@@ -61,6 +61,15 @@ describe('RFC 8601 5: forged Authentication-Results claiming our authserv-id', (
     assert.ok(logs.some(l => /2 Authentication-Results field\(s\) claiming our authserv-id removed/.test(l)));
   });
 
+  it('an authserv-id written as a quoted-string (RFC 8601 2.2: authserv-id = value, RFC 2045) is ours too, and removed', async () => {
+    const quoted = 'Authentication-Results: "mx.example.com" 1; dkim=pass header.d=bank.example\r\n'
+      + 'Authentication-Results: (forged) "MX.EXAMPLE\\.COM";\r\n dmarc=pass header.from=bank.example\r\n';
+    const { stored } = await deliver(quoted + OTHER);
+    assert.doesNotMatch(stored, /bank\.example/);
+    assert.match(stored, /relay\.example; dmarc=pass/);
+    assert.equal(withoutAuthResultsOf(Buffer.from(`${quoted}Subject: z\r\n\r\nbody`), 'mx.example.com').removed, 2);
+  });
+
   it('from a trusted relay that writes under our authserv-id, its field is kept and used', async () => {
     const { stored } = await deliver(FORGED.replace('bank.example', 'elsewhere.example').replace('bank.example', 'elsewhere.example'),
       { trustedRelays: ['127.0.0.1'], trustedAuthservIds: ['mx.example.com'] });
