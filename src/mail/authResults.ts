@@ -66,8 +66,9 @@ export function withoutAuthResultsOf(raw: Buffer, authservId: string): { message
   const id = authservId.toLowerCase();
   const end = headerBlockEnd(raw);
   const head = raw.subarray(0, end).toString('latin1');
-  // One field: its first line and the folded lines under it, each with its line end.
-  const fields = head.match(/[^\r\n]*(?:\r?\n|$)(?:[ \t][^\r\n]*(?:\r?\n|$))*/g)?.filter(Boolean) ?? [];
+  // One field: its first line and the folded lines under it, each with its line end. Lines end at
+  // LF only: a bare CR stays inside its line, so the fields together are every byte of the block.
+  const fields = head.match(/[^\n]*(?:\n|$)(?:[ \t][^\n]*(?:\n|$))*/g)?.filter(Boolean) ?? [];
   const kept = fields.filter(f => {
     if (!/^authentication-results\s*:/i.test(f)) return true;
     return parseAuthResults(f.slice(f.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ').trim())?.authservId !== id;

@@ -83,6 +83,13 @@ describe('RFC 8601 5: forged Authentication-Results claiming our authserv-id', (
     assert.match(stored, /relay\.example; dmarc=pass/);
   });
 
+  it('a bare CR inside a field (broken mailers send them) loses no byte of the message when a forged field goes', () => {
+    const raw = Buffer.from(`From: Carol\r<carol@elsewhere.example>\r\n${FORGED}Subject: a\rb\r\n\r\nbody`);
+    const { message, removed } = withoutAuthResultsOf(raw, 'mx.example.com');
+    assert.equal(removed, 1);
+    assert.equal(message.toString('latin1'), 'From: Carol\r<carol@elsewhere.example>\r\nSubject: a\rb\r\n\r\nbody');
+  });
+
   it('the header block only: a body line that looks like a field stays; bare LF line ends are kept as they are', () => {
     const raw = Buffer.from(`${FORGED.replace(/\r\n/g, '\n')}Subject: x\n\n${FORGED}`);
     const { message, removed } = withoutAuthResultsOf(raw, 'MX.EXAMPLE.COM');
