@@ -4,10 +4,17 @@
 // out as an exception of each occurrence it covers: up to the next such override, the series' end,
 // or — for an endless series — THIS_AND_FUTURE_YEARS after it (docs/scheduling-interop.md).
 import type { CalendarEvent, Exception } from './model.js';
-import { occurrenceStarts, seriesEnd } from './recurrence.js';
+import { occurrenceStarts, RecurrenceError, seriesEnd } from './recurrence.js';
 import { zoneLookup } from './window.js';
 
 export const THIS_AND_FUTURE_YEARS = 2;
+/**
+ * Exceptions all range overrides of one event may spell out together: each range reaches to the
+ * next, so a few dozen ranges over a daily series would otherwise make tens of thousands (seconds
+ * of work on one message, megabytes on the item, a Sync a phone cannot take). Two years of a daily
+ * series fit; an event past this is refused like any rule past its expansion budget.
+ */
+export const MAX_RANGE_EXCEPTIONS = 2000;
 const YEAR = 365.25 * 86_400_000;
 
 /**
@@ -23,6 +30,7 @@ export function withThisAndFuture(event: CalendarEvent, ranges: Exception[]): Ex
   const bare = { ...event, exceptions: undefined };
   const last = seriesEnd(bare, zoneLookup);
   const out = [...single];
+  let made = 0;
   for (const [i, range] of sorted.entries()) {
     const to = sorted[i + 1]?.originalStart ?? (last === null ? range.originalStart + THIS_AND_FUTURE_YEARS * YEAR : last + 1);
     const { start, end, ...rest } = range.overrides;
@@ -30,6 +38,7 @@ export function withThisAndFuture(event: CalendarEvent, ranges: Exception[]): Ex
     const duration = (end ?? (start ?? range.originalStart) + (event.end - event.start)) - (start ?? range.originalStart);
     for (const at of occurrenceStarts(bare, { from: range.originalStart, to }, zoneLookup)) {
       if (at < range.originalStart || own.has(at)) continue;
+      if (++made > MAX_RANGE_EXCEPTIONS) throw new RecurrenceError('RECURRENCE_LIMIT', `RANGE=THISANDFUTURE overrides spell out more than ${MAX_RANGE_EXCEPTIONS} occurrences`);
       const overrides = { ...rest, ...(shift ? { start: at + shift } : {}), ...(shift || duration !== event.end - event.start ? { end: at + shift + duration } : {}) };
       out.push({ originalStart: at, overrides, sequence: range.sequence, dtStamp: range.dtStamp });
     }

@@ -25,7 +25,9 @@ export function authResultsFields(raw: Buffer): string[] {
 
 export function parseAuthResults(value: string): AuthResultsField | undefined {
   const [id, ...rest] = stripComments(value).split(';').map(s => s.trim());
-  const authservId = id?.split(/\s+/)[0]?.toLowerCase();
+  // RFC 8601 2.2: authserv-id is a `value` (RFC 2045), a token or a quoted-string: `"mx.example.com"` is mx.example.com.
+  const quoted = id === undefined ? null : /^"((?:[^"\\]|\\.)*)"/.exec(id);
+  const authservId = (quoted ? quoted[1]!.replace(/\\(.)/g, '$1') : id?.split(/\s+/)[0])?.toLowerCase();
   if (!authservId) return undefined;
   const results: AuthResult[] = [];
   for (const part of rest) {
@@ -64,8 +66,9 @@ export function withoutAuthResultsOf(raw: Buffer, authservId: string): { message
   const id = authservId.toLowerCase();
   const end = headerBlockEnd(raw);
   const head = raw.subarray(0, end).toString('latin1');
-  // One field: its first line and the folded lines under it, each with its line end.
-  const fields = head.match(/[^\r\n]*(?:\r?\n|$)(?:[ \t][^\r\n]*(?:\r?\n|$))*/g)?.filter(Boolean) ?? [];
+  // One field: its first line and the folded lines under it, each with its line end. Lines end at
+  // LF only: a bare CR stays inside its line, so the fields together are every byte of the block.
+  const fields = head.match(/[^\n]*(?:\n|$)(?:[ \t][^\n]*(?:\n|$))*/g)?.filter(Boolean) ?? [];
   const kept = fields.filter(f => {
     if (!/^authentication-results\s*:/i.test(f)) return true;
     return parseAuthResults(f.slice(f.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ').trim())?.authservId !== id;

@@ -1,6 +1,7 @@
 // One log line per request and a fixed-form line per refused credential (docs/operations.md), both
 // with the client's address. Never a password, a token or the Authorization header.
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { ThrottleEvent } from '../accounts/logonThrottle.js';
 
@@ -37,8 +38,20 @@ export function clientAddress(req: IncomingMessage, behindProxy: boolean | undef
   if (!behindProxy) return peer;
   const header = req.headers['x-forwarded-for'];
   const list = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map(s => s.trim()).filter(Boolean);
-  const last = list.at(-1)?.replace(/^::ffff:/, '');
-  return last && /^[0-9A-Fa-f:.]{2,45}$/.test(last) ? last : peer;
+  const last = list.at(-1);
+  return (last && forwardedIp(last)) ?? peer;
+}
+
+/**
+ * An X-Forwarded-For entry as a plain address, or undefined when it is none. Some proxies append
+ * the client's port (`198.51.100.7:51234`, `[2001:db8::7]:51234`): a new one on every connection,
+ * so it must not become part of the address (the logon throttle would count each port apart).
+ */
+function forwardedIp(entry: string): string | undefined {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(entry);
+  const plain = (bracketed?.[1] ?? v4WithPort?.[1] ?? entry).replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  return isIP(plain) ? plain : undefined;
 }
 
 export function logAccess(log: Logger, e: AccessEntry): void {

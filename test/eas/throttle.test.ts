@@ -119,6 +119,19 @@ describe('logon throttle over HTTP', () => {
     ]);
   });
 
+  it('counts a forwarded address with a port (IPv4 a.b.c.d:port, [IPv6]:port) as the address, not one key per port', async () => {
+    // Some proxies (Azure Application Gateway, IIS ARR) append the client's port: every connection a new port.
+    for (const [client, other] of [['198.51.100.44', '198.51.100.45'], ['2001:db8:44::7', '2001:db8:45::7']] as const) {
+      const withPort = (port: number) => (client.includes(':') ? `[${client}]:${port}` : `${client}:${port}`);
+      for (let i = 0; i < 5; i++) assert.equal((await call(t, { password: `port-guess-${i}`, from: withPort(40_000 + i) })).status, 401);
+      const held = await call(t, { from: withPort(40_100) });
+      assert.deepEqual([held.status, held.headers['retry-after']], [503, '60'], client);
+      assert.equal((await call(t, { from: client })).status, 503, `${client} without a port is the same client`);
+      assert.equal((await call(t, { from: other })).status, 200);
+    }
+    assert.ok(messages.includes('auth locked scope=account user=alice@example.com addr=198.51.100.44 seconds=60'));
+  });
+
   it('locks an address that tries many accounts, for every account', async () => {
     const sprayer = '192.0.2.55';
     for (let i = 0; i < 10; i++) assert.equal((await call(t, { user: `user${i}@example.com`, password: 'Spring2026!', from: sprayer })).status, 401);

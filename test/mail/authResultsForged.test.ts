@@ -61,6 +61,15 @@ describe('RFC 8601 5: forged Authentication-Results claiming our authserv-id', (
     assert.ok(logs.some(l => /2 Authentication-Results field\(s\) claiming our authserv-id removed/.test(l)));
   });
 
+  it('an authserv-id written as a quoted-string (RFC 8601 2.2: authserv-id = value, RFC 2045) is ours too, and removed', async () => {
+    const quoted = 'Authentication-Results: "mx.example.com" 1; dkim=pass header.d=bank.example\r\n'
+      + 'Authentication-Results: (forged) "MX.EXAMPLE\\.COM";\r\n dmarc=pass header.from=bank.example\r\n';
+    const { stored } = await deliver(quoted + OTHER);
+    assert.doesNotMatch(stored, /bank\.example/);
+    assert.match(stored, /relay\.example; dmarc=pass/);
+    assert.equal(withoutAuthResultsOf(Buffer.from(`${quoted}Subject: z\r\n\r\nbody`), 'mx.example.com').removed, 2);
+  });
+
   it('from a trusted relay that writes under our authserv-id, its field is kept and used', async () => {
     const { stored } = await deliver(FORGED.replace('bank.example', 'elsewhere.example').replace('bank.example', 'elsewhere.example'),
       { trustedRelays: ['127.0.0.1'], trustedAuthservIds: ['mx.example.com'] });
@@ -72,6 +81,13 @@ describe('RFC 8601 5: forged Authentication-Results claiming our authserv-id', (
     const { stored } = await deliver(OTHER + FORGED, { trustedRelays: ['127.0.0.1'], trustedAuthservIds: ['relay.example'] });
     assert.doesNotMatch(stored, /bank\.example/);
     assert.match(stored, /relay\.example; dmarc=pass/);
+  });
+
+  it('a bare CR inside a field (broken mailers send them) loses no byte of the message when a forged field goes', () => {
+    const raw = Buffer.from(`From: Carol\r<carol@elsewhere.example>\r\n${FORGED}Subject: a\rb\r\n\r\nbody`);
+    const { message, removed } = withoutAuthResultsOf(raw, 'mx.example.com');
+    assert.equal(removed, 1);
+    assert.equal(message.toString('latin1'), 'From: Carol\r<carol@elsewhere.example>\r\nSubject: a\rb\r\n\r\nbody');
   });
 
   it('the header block only: a body line that looks like a field stays; bare LF line ends are kept as they are', () => {
