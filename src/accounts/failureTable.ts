@@ -138,7 +138,8 @@ export class FailureTable {
    * Before an insert: the two least recently used entries go if idle (so the table shrinks again as
    * keys go quiet), and at the cap a tenth of the table goes, least recently used first, idle or
    * not — under a flood of new keys the table forgets rather than grows. Entries with a check in
-   * flight stay.
+   * flight stay, and locked entries go only when nothing else is left to drop: a flood of fresh
+   * addresses must not make the table forget the lock an attacker earned on a target.
    */
   private sweep(now: number): void {
     let looked = 0;
@@ -148,11 +149,13 @@ export class FailureTable {
     }
     if (this.entries.size < this.s.maxEntries) return;
     let drop = Math.max(1, Math.ceil(this.s.maxEntries / 10));
-    for (const [key, e] of this.entries) {
-      if (drop === 0) break;
-      if (this.busy(e)) continue;
-      this.entries.delete(key);
-      drop--;
+    for (const spareLocked of [true, false]) {
+      for (const [key, e] of this.entries) {
+        if (drop === 0) return;
+        if (this.busy(e) || (spareLocked && e.lockedUntil > now)) continue;
+        this.entries.delete(key);
+        drop--;
+      }
     }
   }
 

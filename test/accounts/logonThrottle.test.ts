@@ -102,6 +102,15 @@ describe('logon throttle', () => {
     assert.ok(t.size <= 3 * 500, `${t.size} entries`);
   });
 
+  it('keeps an earned lock through a flood of fresh addresses', () => {
+    const { attempt, t } = throttle({ maxEntries: 500 });
+    for (let i = 0; i < 5; i++) attempt('alice@example.com', '198.51.100.7', false);
+    assert.equal(attempt('alice@example.com', '198.51.100.7', true)?.scope, 'account');
+    for (let i = 0; i < 5000; i++) attempt(`user${i}`, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, false);
+    assert.ok(t.size <= 3 * 500, `${t.size} entries`);
+    assert.equal(attempt('alice@example.com', '198.51.100.7', true)?.scope, 'account');
+  });
+
   it('with every limit 0, never refuses', () => {
     const { attempt } = throttle({ accountFailures: 0, addressAccounts: 0, spreadFailures: 0 });
     for (let i = 0; i < 50; i++) assert.equal(attempt('alice', '198.51.100.7', false), undefined);
