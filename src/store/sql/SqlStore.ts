@@ -12,7 +12,7 @@ import * as autoReplies from './autoReplies.js';
 import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
-import type { SqlDriver } from './driver.js';
+import type { SqlDriver, StatementCounts } from './driver.js';
 import * as items from './items.js';
 import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
@@ -400,6 +400,10 @@ class SqlStore implements Store {
         [devicePk, snapshot.syncKey, JSON.stringify(snapshot.folders), Date.now()],
       );
     });
+  }
+
+  statementCounts(): StatementCounts {
+    return this.db.counts();
   }
 
   close(): Promise<void> {
