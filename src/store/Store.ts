@@ -2,6 +2,9 @@
 // single node and on PostgreSQL for several; commands never see SQL.
 import type { CalendarEvent } from '../calendar/model.js';
 import type { ChangeFeed } from './changes.js';
+import type { StatementCounts } from './sql/driver.js';
+
+export type { StatementCounts };
 import type {
   CollectionState, Device, DeviceInformation, DeviceWipe, Folder, FolderTypeValue, HierarchySnapshot, Item, ItemChange, ItemClass,
   ItemProps, OofSettings, User,
@@ -155,6 +158,9 @@ export interface Store {
   /** Forgets ClientIds and Message-IDs remembered before `before` (ms); returns how many (store/expiry.ts). */
   forgetRememberedIds(before: number): Promise<number>;
 
+  /** Statements sent and rows written since the store opened (benches, complexity guards). */
+  statementCounts(): StatementCounts;
+  /** Flushes what is kept in memory (devices' last sightings), then closes. */
   close(): Promise<void>;
 
   // Outbound SMTP queue (docs/mail-outbound.md). After the claim, a change needs the lease.

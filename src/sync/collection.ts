@@ -107,8 +107,12 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
     moreAvailable: changes.moreAvailable, eventful: responses.length > 0 || changes.commands.length > 0 || changes.moreAvailable,
   };
   if (!result.eventful) {
-    // Nothing for the device: the key stays, only what was considered moves on.
-    await ctx.store.saveCollectionState({ ...state, modseq: changes.watermark, options });
+    // Nothing for the device (an empty response carries no SyncKey, MS-ASCMD 2.2.1.21.2): the key
+    // and the kept answer stay. Only a moved watermark (the device's own echoes passed) or new
+    // options are written; an idle poll commits nothing (docs/performance.md).
+    if (changes.watermark !== state.modseq || !sameOptions(options, state.options)) {
+      await ctx.store.saveCollectionState({ ...state, modseq: changes.watermark, options });
+    }
     return { ...result, syncKey: req.syncKey };
   }
   result.syncKey = String(state.syncKey + 1);
@@ -118,6 +122,15 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
     replayKey: state.syncKey, replay: JSON.stringify(stored),
   });
   return result;
+}
+
+/** Option sets that store the same: equal values, whatever the order of their keys. */
+export function sameOptions(a: CollectionOptions, b: CollectionOptions): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(o: CollectionOptions): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).sort(([x], [y]) => (x < y ? -1 : 1))));
 }
 
 /** What is kept to answer a repeated request: the answer, and the commands it answered. */

@@ -30,7 +30,8 @@ interface PingParameters { heartbeat: number; folderIds: number[] }
 export async function ping(ctx: CommandContext): Promise<CommandResult> {
   const parsed = parse(ctx.body);
   if (parsed === 'invalid') return status(PingStatus.SyntaxError);
-  const cached = await loadCache(ctx);
+  const raw = await ctx.store.getDeviceCache(ctx.device.id, 'ping');
+  const cached = raw ? (JSON.parse(raw) as PingParameters) : undefined;
   const heartbeat = parsed.heartbeat ?? cached?.heartbeat;
   const folderIds = parsed.folderIds ?? cached?.folderIds;
   if (heartbeat === undefined || folderIds === undefined) return status(PingStatus.MissingParameters);
@@ -38,8 +39,10 @@ export async function ping(ctx: CommandContext): Promise<CommandResult> {
     return { body: p('Ping', [p('Status', PingStatus.InvalidInterval), p('HeartbeatInterval', heartbeat < HEARTBEAT.min ? HEARTBEAT.min : HEARTBEAT.max)]) };
   }
   if (folderIds.length > MAX_FOLDERS) return { body: p('Ping', [p('Status', PingStatus.TooManyFolders), p('MaxFolders', MAX_FOLDERS)]) };
-  if (parsed.heartbeat !== undefined || parsed.folderIds !== undefined) {
-    await ctx.store.setDeviceCache(ctx.device.id, 'ping', JSON.stringify({ heartbeat, folderIds } satisfies PingParameters));
+  // Cached for a Ping without them (3.1.5.8); a Ping that repeats the cached ones writes nothing.
+  const now = JSON.stringify({ heartbeat, folderIds } satisfies PingParameters);
+  if ((parsed.heartbeat !== undefined || parsed.folderIds !== undefined) && now !== raw) {
+    await ctx.store.setDeviceCache(ctx.device.id, 'ping', now);
   }
   return { body: answer(await watch(ctx, heartbeat, folderIds)) };
 }
@@ -93,11 +96,6 @@ function parse(body: Element | undefined): { heartbeat?: number | undefined; fol
 function clampedInteger(text: string): number {
   const n = Number(text);
   return Number.isFinite(n) ? n : text.startsWith('-') ? -Infinity : Infinity;
-}
-
-async function loadCache(ctx: CommandContext): Promise<PingParameters | undefined> {
-  const raw = await ctx.store.getDeviceCache(ctx.device.id, 'ping');
-  return raw ? (JSON.parse(raw) as PingParameters) : undefined;
 }
 
 function status(code: number): CommandResult {

@@ -1,7 +1,7 @@
 // pg driver for several Convene nodes over one PostgreSQL. BIGINT columns come back as
 // numbers (our ids and sequences stay far below 2^53).
 import pg from 'pg';
-import type { SqlDriver, SqlValue } from '../sql/driver.js';
+import type { SqlDriver, SqlValue, StatementCounts } from '../sql/driver.js';
 
 pg.types.setTypeParser(20, v => Number(v));
 
@@ -74,6 +74,9 @@ const MAX_ATTEMPTS = 8;
 /** Advisory-lock namespace of account locks (the two-int key space; migrations use the one-bigint space). */
 const ACCOUNT_LOCKS = 0x436f6e76; // "Conv"
 
+/** The command tags of statements that write rows. */
+const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
 function isRetryable(e: unknown): boolean {
   return typeof e === 'object' && e !== null && RETRYABLE.has((e as { code?: string }).code ?? '');
 }
@@ -112,7 +115,12 @@ class PostgresDriver implements SqlDriver {
     private readonly run_: Run | undefined,
     private readonly listener: Listener,
     readonly stats: RetryStats = { deadlocks: 0, serialization: 0, lockOrder: 0, exhausted: 0 },
+    private readonly counted: StatementCounts = { statements: 0, rowsWritten: 0 },
   ) {}
+
+  counts(): StatementCounts {
+    return { ...this.counted };
+  }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return (await this.query(sql, params)).rows as T[];
@@ -160,12 +168,14 @@ class PostgresDriver implements SqlDriver {
   private async attempt<T>(fn: (tx: SqlDriver) => Promise<T>, run: Run): Promise<T> {
     const client = await this.pool.connect();
     try {
+      this.counted.statements++;
       await client.query('BEGIN');
-      const tx = new PostgresDriver(this.pool, client, run, this.listener, this.stats);
+      const tx = new PostgresDriver(this.pool, client, run, this.listener, this.stats, this.counted);
       await tx.lockAccounts([...run.wanted]);
       const result = await fn(tx);
       // A failed statement that `fn` caught still aborted the transaction: COMMIT would roll back.
       if (run.failure !== undefined) throw run.failure;
+      this.counted.statements++;
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -222,7 +232,10 @@ class PostgresDriver implements SqlDriver {
   private async query(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.query(toPg(sql), params as unknown[]);
+        this.counted.statements++;
+        const result = await this.db.query(toPg(sql), params as unknown[]);
+        if (WRITES.has(result.command)) this.counted.rowsWritten += result.rowCount ?? 0;
+        return result;
       } catch (e) {
         if (this.run_) {
           this.run_.failure ??= e;

@@ -12,8 +12,9 @@ import * as autoReplies from './autoReplies.js';
 import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
-import type { SqlDriver } from './driver.js';
+import type { SqlDriver, StatementCounts } from './driver.js';
 import * as items from './items.js';
+import { Sightings } from './lastSeen.js';
 import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
@@ -26,6 +27,7 @@ const CHANNEL = 'convene_changes';
 /** What a store and the stores of its transactions share. */
 interface Shared {
   feed: ChangeFeed;
+  sightings: Sightings;
   listening?: Promise<unknown>;
 }
 
@@ -36,7 +38,7 @@ const USER_COLUMNS = 'id, email, display_name, password_hash, created_at';
 
 export async function openSqlStore(db: SqlDriver): Promise<Store> {
   await migrate(db);
-  return new SqlStore(db, { feed: new ChangeFeed() });
+  return new SqlStore(db, { feed: new ChangeFeed(), sightings: new Sightings(db) });
 }
 
 class SqlStore implements Store {
@@ -133,6 +135,12 @@ class SqlStore implements Store {
 
   async recordDevice(s: DeviceSighting): Promise<Device> {
     const now = Date.now();
+    const known = await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
+    if (known && known.device_type === s.deviceType && known.user_agent === s.userAgent && known.protocol_version === s.protocolVersion) {
+      // Nothing it reports changed: only the sighting, which is written later in a batch (lastSeen.ts).
+      this.shared.sightings.note(known.id, now);
+      return toDevice({ ...known, last_seen: Math.max(known.last_seen, now) });
+    }
     const row = (await this.db.get<DeviceRow>(
       `INSERT INTO devices (user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -146,7 +154,8 @@ class SqlStore implements Store {
 
   async listDevices(userId: number): Promise<Device[]> {
     const rows = await this.db.all<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY device_id`, [userId]);
-    return rows.map(toDevice);
+    // This node's sightings not written yet: what it lists is exact, other nodes' at most a flush behind.
+    return rows.map(r => toDevice({ ...r, last_seen: Math.max(r.last_seen, this.shared.sightings.unwritten(r.id) ?? 0) }));
   }
 
   // Provisioning (src/store/sql/devices.ts, docs/provisioning.md).
@@ -406,8 +415,13 @@ class SqlStore implements Store {
     });
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  statementCounts(): StatementCounts {
+    return this.db.counts();
+  }
+
+  async close(): Promise<void> {
+    await this.shared.sightings.close().catch(() => undefined);
+    await this.db.close();
   }
 
   // Outbound SMTP queue (src/store/sql/outbound.ts).

@@ -4,8 +4,17 @@
 export type SqlValue = string | number | bigint | null | Buffer | Uint8Array;
 export type Dialect = 'sqlite' | 'postgres';
 
+/**
+ * What a driver has sent since it opened, for benches and complexity guards (docs/performance.md):
+ * statements (BEGIN and COMMIT included: each is a round trip on PostgreSQL) and rows written
+ * (inserted, updated or deleted).
+ */
+export interface StatementCounts { statements: number; rowsWritten: number }
+
 export interface SqlDriver {
   readonly dialect: Dialect;
+  /** Counts for this driver and every transaction it ran; read them, never write them. */
+  counts(): StatementCounts;
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   /** Runs a statement; `changes` counts the rows it touched. */

@@ -3,7 +3,7 @@
 // serialises transactions and the statements issued while one is open.
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
-import type { SqlDriver, SqlValue } from '../sql/driver.js';
+import type { SqlDriver, SqlValue, StatementCounts } from '../sql/driver.js';
 import { CrossProcess } from './crossProcess.js';
 import { privateDatabaseFile } from './files.js';
 
@@ -16,7 +16,7 @@ export function openSqlite(path: string): SqlDriver {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
-  const shared: Shared = { queue: new Queue(), statements: new Map(), bus: new EventEmitter().setMaxListeners(0), others: new CrossProcess(db) };
+  const shared: Shared = { queue: new Queue(), statements: new Map(), bus: new EventEmitter().setMaxListeners(0), others: new CrossProcess(db), ran: 0 };
   return new SqliteDriver(db, shared, false);
 }
 
@@ -41,6 +41,8 @@ interface Shared {
   bus: EventEmitter;
   /** Announcements to and from other processes on the same file. */
   others: CrossProcess;
+  /** Statements run, BEGIN and COMMIT included; rows written come from SQLite's total_changes(). */
+  ran: number;
 }
 
 class SqliteDriver implements SqlDriver {
@@ -48,6 +50,11 @@ class SqliteDriver implements SqlDriver {
   private readonly queue: Queue;
   constructor(private readonly db: Db, private readonly shared: Shared, private readonly inTransaction: boolean) {
     this.queue = shared.queue;
+  }
+
+  counts(): StatementCounts {
+    const { n } = this.db.prepare('SELECT total_changes() AS n').get() as { n: number };
+    return { statements: this.shared.ran, rowsWritten: n };
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -67,6 +74,7 @@ class SqliteDriver implements SqlDriver {
     return this.queue.run(async () => {
       const tx = new SqliteDriver(this.db, this.shared, true);
       this.db.exec('BEGIN IMMEDIATE');
+      this.shared.ran += 2; // BEGIN, and COMMIT or ROLLBACK
       try {
         const result = await fn(tx);
         this.db.exec('COMMIT');
@@ -106,6 +114,7 @@ class SqliteDriver implements SqlDriver {
   }
 
   private prepare(sql: string): Database.Statement {
+    this.shared.ran++;
     let st = this.shared.statements.get(sql);
     if (!st) {
       st = this.db.prepare(sql);

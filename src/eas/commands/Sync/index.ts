@@ -28,7 +28,8 @@ export async function sync(ctx: CommandContext): Promise<CommandResult> {
   }
   const limits = checkLimits(req);
   if (limits) return { body: limits };
-  const cached = await loadCache(ctx);
+  const raw = await ctx.store.getDeviceCache(ctx.device.id, 'sync_request');
+  const cached = raw ? (JSON.parse(raw) as CachedRequest) : undefined;
   const collections = req.collections && !req.partial ? req.collections : merge(cached, req.collections);
   if (!collections) return { body: syncStatusOnly(SyncStatus.IncompleteRequest) };
   if (collections.length > MAX_COLLECTIONS) return { body: syncStatusOnly(SyncStatus.InvalidRequest) };
@@ -37,7 +38,7 @@ export async function sync(ctx: CommandContext): Promise<CommandResult> {
   const sctx: SyncContext = { store: ctx.store, user: ctx.user, device: ctx.device, version: Number(ctx.version), maxMessageBytes: ctx.maxMessageBytes, log: ctx.log };
   let results = await runAll(sctx, collections, windowSize);
   if (holdSeconds && !results.some(r => r.eventful)) results = await hold(ctx, sctx, collections, results, holdSeconds, windowSize);
-  await saveCache(ctx, collections, results, holdSeconds, windowSize);
+  await saveCache(ctx, raw, collections, results, holdSeconds, windowSize);
   if (!results.some(r => r.eventful) && Number(ctx.version) >= 12.1) return {};
   return { body: buildSync(results, Number(ctx.version)) };
 }
@@ -99,12 +100,8 @@ function merge(cached: CachedRequest | undefined, given: CollectionRequest[] | u
   return [...byId.values()];
 }
 
-async function loadCache(ctx: CommandContext): Promise<CachedRequest | undefined> {
-  const raw = await ctx.store.getDeviceCache(ctx.device.id, 'sync_request');
-  return raw ? (JSON.parse(raw) as CachedRequest) : undefined;
-}
-
-async function saveCache(ctx: CommandContext, collections: CollectionRequest[], results: CollectionResult[],
+/** Written only when it differs from what is cached (`was`): a repeated poll writes nothing. */
+async function saveCache(ctx: CommandContext, was: string | undefined, collections: CollectionRequest[], results: CollectionResult[],
   holdSeconds: number | undefined, windowSize: number | undefined): Promise<void> {
   const keys = new Map(results.filter(r => r.outcome === 'OK' && r.syncKey).map(r => [r.collectionId, r.syncKey as string]));
   const cache: CachedRequest = {
@@ -112,5 +109,6 @@ async function saveCache(ctx: CommandContext, collections: CollectionRequest[], 
       .map(({ commands: _, ...c }) => ({ ...c, syncKey: keys.get(c.collectionId) as string })),
     holdSeconds, windowSize,
   };
-  await ctx.store.setDeviceCache(ctx.device.id, 'sync_request', JSON.stringify(cache));
+  const now = JSON.stringify(cache);
+  if (now !== was) await ctx.store.setDeviceCache(ctx.device.id, 'sync_request', now);
 }
