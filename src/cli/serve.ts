@@ -93,7 +93,7 @@ async function start(c: ServeConfig, log: Logger): Promise<Running> {
     // Uploads in progress past their memory threshold wait in the data directory, not in /tmp.
     const spoolDir = join(dataDir, 'spool');
     const server = createEasServer({
-      store, log, tls: tls?.material, behindProxy: c.behindProxy, publicUrl: c.publicUrl, metricsAllow: c.metricsAllow, throttle: c.throttle,
+      store, log, tls: tls?.material, behindProxy: c.behindProxy, trustedProxies: c.trustedProxies, publicUrl: c.publicUrl, metricsAllow: c.metricsAllow, throttle: c.throttle,
       requireProvisioning: c.requireProvisioning, maxBodyBytes: c.maxBodyBytes,
       protocolLogDir: c.logDevices ? join(dataDir, 'logs') : undefined,
       limits: { maxConnections: c.maxConnections, spool: { dir: spoolDir } },

@@ -1,7 +1,7 @@
 // `convene serve` options: every flag (or CONVENE_* variable) checked and turned into one config
 // before anything is opened, so a typo is one line and exit 2 with nothing started.
 import { hostname } from 'node:os';
-import { isIP } from 'node:net';
+import { isIP, type BlockList } from 'node:net';
 import { DEFAULT_HTTP_LIMITS } from '../eas/http/limits.js';
 import { DEFAULT_MAX_BODY } from '../eas/http/server.js';
 import type { MailAuthOptions } from '../mail/auth.js';
@@ -10,6 +10,7 @@ import { DEFAULT_SMTP_LIMITS } from '../mail/inboundLimits.js';
 import { relayOptions } from '../mail/outbound.js';
 import type { StoreLocation } from '../store/open.js';
 import { redactedUrl } from './errors.js';
+import { proxyTrust } from '../net/proxyTrust.js';
 import type { ThrottleOptions } from '../accounts/logonThrottle.js';
 import { THROTTLE_FLAGS, THROTTLE_HELP, throttleOptions } from './throttleOptions.js';
 import { env, logLevel, parse, portNumber, STORE_FLAGS, storeLocation, UsageError, wholeNumber, type LogLevel } from './options.js';
@@ -26,6 +27,8 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --tls-key FILE       TLS private key, PEM (CONVENE_TLS_KEY); re-read on SIGHUP
   --tls self-signed    make (once) and use a self-signed certificate in DIR/tls (CONVENE_TLS)
   --behind-proxy       a TLS proxy is in front: accept plain HTTP from the network (CONVENE_BEHIND_PROXY=1)
+  --trusted-proxies LIST  with --behind-proxy: the proxies whose X-Forwarded-For is believed, addresses or
+                       CIDR ranges, comma list (CONVENE_TRUSTED_PROXIES; default loopback and private ranges)
   --public-url URL     how devices reach this server, for Autodiscover (CONVENE_PUBLIC_URL; default: from each request)
   --require-provisioning  refuse devices that have not acknowledged the device policy (CONVENE_REQUIRE_PROVISIONING=1)
   --log-devices        write every request and response as XML to DIR/logs/ACCOUNT/DEVICE.log (CONVENE_LOG_DEVICES=1)
@@ -53,7 +56,7 @@ const FLAGS = {
   ...STORE_FLAGS,
   ...THROTTLE_FLAGS,
   host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-  tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'log-devices': { type: 'boolean' },
+  tls: { type: 'string' }, 'behind-proxy': { type: 'boolean' }, 'trusted-proxies': { type: 'string', multiple: true }, 'log-devices': { type: 'boolean' },
   'public-url': { type: 'string' }, 'metrics-allow': { type: 'string', multiple: true }, 'require-provisioning': { type: 'boolean' },
   'log-level': { type: 'string' }, 'max-body': { type: 'string' }, 'max-connections': { type: 'string' }, 'drain-seconds': { type: 'string' },
   'smtp-port': { type: 'string' }, 'smtp-max-clients': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
@@ -70,6 +73,7 @@ export interface ServeConfig {
   logLevel: LogLevel;
   tls: TlsChoice;
   behindProxy: boolean;
+  trustedProxies: BlockList | undefined;
   publicUrl: string | undefined;
   metricsAllow: string[];
   requireProvisioning: boolean;
@@ -101,6 +105,7 @@ export function serveConfig(args: string[]): ServeConfig | 'help' {
     logLevel: logLevel(values['log-level'] ?? env('LOG_LEVEL') ?? 'info'),
     tls: tlsChoice(values),
     behindProxy: values['behind-proxy'] ?? flag(env('BEHIND_PROXY')),
+    trustedProxies: trustedProxies(list(values['trusted-proxies'], 'TRUSTED_PROXIES')),
     publicUrl: publicUrl(values['public-url'] ?? env('PUBLIC_URL')),
     metricsAllow: list(values['metrics-allow'], 'METRICS_ALLOW'),
     requireProvisioning: values['require-provisioning'] ?? flag(env('REQUIRE_PROVISIONING')),
@@ -129,6 +134,15 @@ function tlsChoice(values: { tls?: string | undefined; 'tls-cert'?: string | und
   if (mode === undefined) return undefined;
   if (mode !== 'self-signed') throw new UsageError('--tls takes "self-signed"; for your own certificate use --tls-cert/--tls-key');
   return { kind: 'self-signed' };
+}
+
+function trustedProxies(entries: string[]): BlockList | undefined {
+  if (entries.length === 0) return undefined;
+  try {
+    return proxyTrust(entries);
+  } catch (e) {
+    throw new UsageError(`--trusted-proxies: ${(e as Error).message}`);
+  }
 }
 
 function checkRelay(url: string): void {

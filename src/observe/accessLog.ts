@@ -1,9 +1,10 @@
 // One log line per request and a fixed-form line per refused credential (docs/operations.md), both
 // with the client's address. Never a password, a token or the Authorization header.
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
+import { isIP, type BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import type { ThrottleEvent } from '../accounts/logonThrottle.js';
+import { DEFAULT_PROXY_TRUST, isTrustedProxy } from '../net/proxyTrust.js';
 
 export interface AccessEntry {
   method: string;
@@ -31,11 +32,13 @@ export function fromLoopback(req: IncomingMessage): boolean {
 
 /**
  * The client's address. Behind a proxy, the last X-Forwarded-For entry: the one our proxy appended
- * (entries before it are whatever the client claimed). Otherwise the socket's peer.
+ * (entries before it are whatever the client claimed) — but only when the socket's peer is a
+ * trusted proxy (net/proxyTrust.ts); otherwise, and without a proxy, the socket's peer.
  */
-export function clientAddress(req: IncomingMessage, behindProxy: boolean | undefined): string {
+export function clientAddress(req: IncomingMessage, behindProxy: boolean | undefined,
+  trust: BlockList = DEFAULT_PROXY_TRUST): string {
   const peer = peerAddress(req);
-  if (!behindProxy) return peer;
+  if (!behindProxy || !isTrustedProxy(peer, trust)) return peer;
   const header = req.headers['x-forwarded-for'];
   const list = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map(s => s.trim()).filter(Boolean);
   const last = list.at(-1);

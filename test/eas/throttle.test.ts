@@ -5,9 +5,11 @@
 // The throttle's clock is the test's: locks end when the test moves it, nobody waits.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import type { BlockList } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { passwordWork } from '../../src/accounts/password.js';
+import { proxyTrust } from '../../src/net/proxyTrust.js';
 import { PASSWORD, startServer, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 
@@ -64,11 +66,12 @@ function sample(text: string, name: string): number | undefined {
 }
 
 /** A server whose throttle runs on `clock.now`. */
-async function throttledServer(o: { behindProxy: boolean; users?: string[]; log?: Logger; backend?: (typeof BACKENDS)[number] }) {
+async function throttledServer(o: { behindProxy: boolean; trustedProxies?: BlockList; users?: string[]; log?: Logger; backend?: (typeof BACKENDS)[number] }) {
   const clock = { now: 1_000_000 };
   const t = await startServer({
     users: o.users, backend: o.backend,
-    server: { behindProxy: o.behindProxy, throttle: { now: () => clock.now }, ...(o.log ? { log: o.log } : {}) },
+    server: { behindProxy: o.behindProxy, throttle: { now: () => clock.now }, ...(o.log ? { log: o.log } : {}),
+      ...(o.trustedProxies ? { trustedProxies: o.trustedProxies } : {}) },
   });
   return { t, clock };
 }
@@ -130,6 +133,20 @@ describe('logon throttle over HTTP', () => {
       assert.equal((await call(t, { from: other })).status, 200);
     }
     assert.ok(messages.includes('auth locked scope=account user=alice@example.com addr=198.51.100.44 seconds=60'));
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy: a direct client cannot pick a fresh address per guess', async () => {
+    const { log: ownLog, messages: own } = capture();
+    const { t: direct } = await throttledServer({ behindProxy: true, trustedProxies: proxyTrust(['192.0.2.1']), log: ownLog });
+    try {
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await call(direct, { password: `direct-guess-${i}`, from: `203.0.113.${i + 1}` })).status, 401);
+      }
+      assert.equal((await call(direct, { from: '203.0.113.99' })).status, 503);
+      assert.ok(own.some(m => /^auth locked scope=account user=alice@example.com addr=(127\.0\.0\.1|::1) /.test(m)), own.join('\n'));
+    } finally {
+      await direct.close();
+    }
   });
 
   it('locks an address that tries many accounts, for every account', async () => {

@@ -19,7 +19,7 @@ export type { CredentialCheck } from '../../net/mount.js';
 export async function checkCredentials(ctx: ServerContext, req: IncomingMessage, endpoint: string): Promise<CredentialCheck> {
   warnIfProxied(ctx, req);
   const creds = parseBasic(req.headers.authorization);
-  const outcome = creds ? await ctx.auth.authenticate(creds, clientAddress(req, ctx.behindProxy)) : undefined;
+  const outcome = creds ? await ctx.auth.authenticate(creds, clientAddress(req, ctx.behindProxy, ctx.trustedProxies)) : undefined;
   if (outcome?.kind === 'ok') return { user: outcome.user };
   if (outcome?.kind === 'throttled') {
     ctx.metrics.authThrottle(endpoint, outcome.scope);

@@ -26,7 +26,7 @@ export function observeRequest(ctx: ServerContext, req: IncomingMessage, res: Se
     const http = res.writableFinished ? res.statusCode : 499;
     const ms = Math.round(performance.now() - started);
     ctx.metrics.request(info.command, http, ms / 1000);
-    logAccess(ctx.log, { method: req.method ?? '', command: info.command, http, ms, addr: clientAddress(req, ctx.behindProxy),
+    logAccess(ctx.log, { method: req.method ?? '', command: info.command, http, ms, addr: clientAddress(req, ctx.behindProxy, ctx.trustedProxies),
       account: info.account, deviceId: info.deviceId, easStatus: info.easStatus });
   });
 }
@@ -34,7 +34,7 @@ export function observeRequest(ctx: ServerContext, req: IncomingMessage, res: Se
 /** Credentials were given and refused: the fail2ban line and the counter. */
 export function authFailed(ctx: ServerContext, req: IncomingMessage, logon: string | undefined, endpoint: string): void {
   ctx.metrics.authFailure(endpoint);
-  logAuthFailure(ctx.log, { logon: logon ?? '', addr: clientAddress(req, ctx.behindProxy), endpoint });
+  logAuthFailure(ctx.log, { logon: logon ?? '', addr: clientAddress(req, ctx.behindProxy, ctx.trustedProxies), endpoint });
 }
 
 const TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' };

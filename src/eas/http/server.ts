@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { BlockList } from 'node:net';
 import type { Store } from '../../store/Store.js';
 import { Authenticator } from '../auth.js';
 import { LogonThrottle, type ThrottleOptions } from '../../accounts/logonThrottle.js';
@@ -38,6 +39,8 @@ export interface EasServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   /** Accept plain HTTP from any peer: a proxy in front terminates TLS. */
   behindProxy?: boolean;
+  /** Peers whose X-Forwarded-For is believed (net/proxyTrust.ts; default loopback and private ranges). */
+  trustedProxies?: BlockList | undefined;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
   /** Timeouts, connection count and body spool (docs/limits.md); each has a default. */
@@ -139,6 +142,7 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   provisioning: ProvisioningSettings;
   publicUrl?: string | undefined;
   behindProxy?: boolean | undefined;
+  trustedProxies?: BlockList | undefined;
   tls?: EasServerOptions['tls'];
   metrics: ServerMetrics;
   metricsAllow: string[];
