@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FolderType, type ItemProps } from '../../src/store/types.js';
 import { tags, type Element } from '../../src/wbxml/index.js';
+import { PICTURE_BYTES_BUDGET } from '../../src/eas/commands/ResolveRecipients.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 
@@ -57,6 +58,21 @@ for (const backend of BACKENDS) {
       assert.deepEqual(Object.values(got).map(([status]) => status).sort(), ['1', '173', '173', '174', '175']); // 173 twice: Penn Plain, and the directory's penny
       assert.deepEqual(got['penn@large.example'], ['174', undefined]);
       assert.deepEqual(got['penn@plain.example'], ['173', undefined]);
+    });
+
+    it('without MaxPictures, photo bytes in one answer stop at the budget; the rest are Status 175', async () => {
+      const alice = (await t.store.findUserByEmail('alice@example.com'))!.id;
+      const folder = (await t.store.listFolders(alice)).find(f => f.type === FolderType.Contacts)!.id;
+      const photo = Buffer.alloc(36 * 1024, 0x5a).toString('base64'); // 48 KB of base64, the most a contact keeps
+      const count = Math.ceil(PICTURE_BYTES_BUDGET / (36 * 1024)) + 5;
+      for (let i = 0; i < count; i++) {
+        await t.store.addItem(alice, folder, { class: 'Contacts', props: [['Contacts:FileAs', `Budget ${i}`], ['Contacts:Email1Address', `budget${i}@photo.example`], ['Contacts:Picture', photo]] });
+      }
+      const got = Object.values(await photos('budget', []));
+      const given = got.filter(([status]) => status === '1');
+      assert.equal(given.length, Math.floor(PICTURE_BYTES_BUDGET / (36 * 1024)));
+      assert.ok(given.reduce((sum, [, bytes]) => sum + (bytes ?? 0), 0) <= PICTURE_BYTES_BUDGET);
+      assert.equal(got.filter(([status]) => status === '175').length, count - given.length);
     });
 
     it('MS-ASCMD 2.2.3.135.2: no Picture before 14.1', async () => {

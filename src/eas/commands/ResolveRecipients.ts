@@ -28,6 +28,11 @@ const NO_VALID_CERTIFICATE = 7;
 const PictureStatus = { Success: 1, NoPicture: 173, TooLarge: 174, LimitReached: 175 } as const;
 /** Suggestions in one response, all To together: a bound on the work one request can cause. */
 const SUGGESTION_BUDGET = 500;
+/**
+ * Photo bytes in one response, over every To: without MaxPictures 500 suggestions of up to 48 KB
+ * each would make one answer of ~24 MB. Past it a photo is Status 175, as past MaxPictures.
+ */
+export const PICTURE_BYTES_BUDGET = 1024 * 1024;
 
 export async function resolveRecipients(ctx: CommandContext): Promise<CommandResult> {
   const req = parseResolveRecipients(ctx.body, ctx.version);
@@ -39,6 +44,7 @@ export async function resolveRecipients(ctx: CommandContext): Promise<CommandRes
   // suggestions in all, however many ambiguous To and MaxAmbiguousRecipients ask for.
   const resolved = new Map<string, Resolution>();
   let budget = SUGGESTION_BUDGET;
+  const pictureBytes = { left: PICTURE_BYTES_BUDGET };
   for (const to of req.to) {
     let resolution = resolved.get(to) ?? await resolveRecipient(ctx.store, ctx.user.id, to, { maxAmbiguous: req.maxAmbiguous });
     resolved.set(to, resolution);
@@ -46,14 +52,15 @@ export async function resolveRecipients(ctx: CommandContext): Promise<CommandRes
       resolution = { ...resolution, suggestions: resolution.suggestions.slice(0, budget) };
       budget -= resolution.suggestions.length;
     }
-    answers.push(await response(to, resolution, req, availability));
+    answers.push(await response(to, resolution, req, availability, pictureBytes));
   }
   return { body: rr('ResolveRecipients', [rr('Status', ResolveStatus.Success), ...answers]) };
 }
 
-async function response(to: string, r: Resolution, req: ResolveRequest, availability: Availability): Promise<Element> {
+async function response(to: string, r: Resolution, req: ResolveRequest, availability: Availability,
+  pictureBytes: { left: number }): Promise<Element> {
   const head = [rr('To', to)];
-  const photos = req.picture && new Photos(req.picture);
+  const photos = req.picture && new Photos(req.picture, pictureBytes);
   switch (r.status) {
     case 'UNRESOLVED':
       return rr('Response', [...head, rr('Status', ResponseStatus.Unresolved), rr('RecipientCount', 0)]);
@@ -80,11 +87,11 @@ function recipient(r: Recipient, extra: (Element | false | undefined)[]): Elemen
   ]);
 }
 
-/** MS-ASCMD 2.2.3.135.2 Picture of each Recipient of one To; 2.2.3.104.2: MaxPictures counts per To. */
+/** MS-ASCMD 2.2.3.135.2 Picture of each Recipient of one To; 2.2.3.104.2: MaxPictures counts per To, our byte budget per request. */
 class Photos {
   private given = 0;
 
-  constructor(private readonly req: PictureRequest) {}
+  constructor(private readonly req: PictureRequest, private readonly bytes: { left: number }) {}
 
   of(r: Recipient): Element {
     const answer = (status: number, data?: Buffer) => rr('Picture', [rr('Status', status), data && rr('Data', data)]);
@@ -92,7 +99,9 @@ class Photos {
     const data = Buffer.from(r.picture, 'base64');
     if (this.req.maxSize !== undefined && data.length > this.req.maxSize) return answer(PictureStatus.TooLarge);
     if (this.req.maxPictures !== undefined && this.given >= this.req.maxPictures) return answer(PictureStatus.LimitReached);
+    if (data.length > this.bytes.left) return answer(PictureStatus.LimitReached);
     this.given++;
+    this.bytes.left -= data.length;
     return answer(PictureStatus.Success, data);
   }
 }
