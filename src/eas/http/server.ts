@@ -2,6 +2,7 @@
 // that checks, in order, the query, the protocol version, the credentials, the User, the device, its
 // provisioning and the body. Commands see a decoded request and return a tree; nothing here knows a
 // command's rules. Autodiscover (plain XML) has its own path.
+import type { TrustAnchors } from '../../mail/smime/validateCert.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -52,6 +53,8 @@ export interface EasServerOptions {
   metricsAllow?: string[] | undefined;
   /** Back-off after wrong passwords (docs/limits.md, Throttling); each has a default. */
   throttle?: Partial<Omit<ThrottleOptions, 'onEvent'>> | undefined;
+  /** ValidateCert's trust anchors (docs/smime.md); Node's bundled roots when absent. */
+  trustAnchors?: TrustAnchors | undefined;
 }
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
@@ -135,6 +138,7 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   publicUrl?: string | undefined;
   behindProxy?: boolean | undefined;
   tls?: EasServerOptions['tls'];
+  trustAnchors?: TrustAnchors | undefined;
   metrics: ServerMetrics;
   metricsAllow: string[];
   lifecycle: Lifecycle;
