@@ -58,7 +58,7 @@ describe('ValidateCert (MS-ASCMD 2.2.1.22)', () => {
     return { top: res.body?.childText('Status'), each: (res.body?.all('Certificate') ?? []).map(c => String(c.childText('Status'))) };
   }
 
-  it('2.2.3.177.16: a leaf through the intermediate to the operator\'s anchor is 1; each certificate gets its Status in order', async () => {
+  it('2.2.3.177.18: a leaf through the intermediate to the operator\'s anchor is 1; each certificate gets its Status in order', async () => {
     const good = await make('alice', { ca: intermediate });
     const direct = await make('bob', { ca: root });
     assert.deepEqual(await statuses(request([der(good), der(direct)], [der(intermediate)])), { top: '1', each: ['1', '1'] });

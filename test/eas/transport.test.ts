@@ -85,7 +85,7 @@ describe('EAS HTTP transport', () => {
     const r14 = await t.client('alice@example.com').send('ValidateCert', tags('ValidateCert')('ValidateCert'));
     assert.equal(r14.status, 200);
     assert.equal(r14.body?.name, 'ValidateCert');
-    // An empty ValidateCert is a protocol error (MS-ASCMD 2.2.3.177.16), in every version.
+    // An empty ValidateCert is a protocol error (MS-ASCMD 2.2.3.177.18), in every version.
     assert.equal(r14.body?.childText('Status'), '2');
   });
 

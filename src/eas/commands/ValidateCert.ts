@@ -9,7 +9,7 @@ import type { CommandContext, CommandResult } from './types.js';
 
 const vc = tags('ValidateCert');
 
-/** MS-ASCMD 2.2.3.177.16 Status (ValidateCert). */
+/** MS-ASCMD 2.2.3.177.18 Status (ValidateCert). */
 export const ValidateCertStatus = {
   Success: 1,
   ProtocolError: 2,
