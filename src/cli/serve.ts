@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { davMount } from '../dav/server.js';
@@ -11,6 +12,7 @@ import { LISTEN_BACKLOG } from '../eas/http/limits.js';
 import { createEasServer, markStopping, serverMetrics } from '../eas/http/server.js';
 import { describeCertificate, loadCheckedTls, selfSignedTls, TlsMaterialError, type TlsMaterial } from '../eas/http/tls.js';
 import { InboundSmtp } from '../mail/inbound.js';
+import { trustAnchors, type TrustAnchors } from '../mail/smime/validateCert.js';
 import { OutboundMailer } from '../mail/outbound.js';
 import { startExpiry } from '../store/expiry.js';
 import { sqlitePath } from '../store/open.js';
@@ -79,6 +81,7 @@ async function start(c: ServeConfig, log: Logger): Promise<Running> {
       closers.push(() => lock.release());
     }
     const tls = await tlsMaterial(c, dataDir);
+    const anchors = await loadTrustAnchors(c.trustAnchorsPath);
     const store = await openStoreOrExplain(c.where);
     closers.push(() => store.close());
     // Before this node serves anyone: items an older version stored with text a device cannot
@@ -94,7 +97,7 @@ async function start(c: ServeConfig, log: Logger): Promise<Running> {
     const spoolDir = join(dataDir, 'spool');
     const server = createEasServer({
       store, log, tls: tls?.material, behindProxy: c.behindProxy, trustedProxies: c.trustedProxies, publicUrl: c.publicUrl, metricsAllow: c.metricsAllow, throttle: c.throttle,
-      requireProvisioning: c.requireProvisioning, maxBodyBytes: c.maxBodyBytes,
+      requireProvisioning: c.requireProvisioning, maxBodyBytes: c.maxBodyBytes, trustAnchors: anchors,
       protocolLogDir: c.logDevices ? join(dataDir, 'logs') : undefined,
       limits: { maxConnections: c.maxConnections, spool: { dir: spoolDir } },
       // CalDAV under /dav/ on the same listener (docs/dav.md).
@@ -228,4 +231,15 @@ function welcome(o: { url: string; tls: boolean; certNote: string | undefined; u
     '  Email: you@example.com   Password: the one you set',
     `  Server: ${lanAddress}:${o.port}   Domain: (empty)   Username: you@example.com   SSL/TLS: ${o.tls ? 'on (accept the certificate)' : 'needs --tls'}`);
   return lines.join('\n');
+}
+
+/** `--trust-anchors`: a PEM bundle read once at start; a file without a certificate stops the start. */
+async function loadTrustAnchors(path: string | undefined): Promise<TrustAnchors | undefined> {
+  if (path === undefined) return undefined;
+  const pem = await step(`cannot read --trust-anchors ${path}`, () => readFile(path, 'utf8'));
+  try {
+    return trustAnchors(pem);
+  } catch (e) {
+    throw new CliError(`--trust-anchors ${path}: ${(e as Error).message}`, 2);
+  }
 }

@@ -49,6 +49,8 @@ export const SERVE_HELP = `convene serve [options]            (each option also 
   --trusted-relay IP   a relay in front that checks mail; repeatable or a comma list (CONVENE_TRUSTED_RELAYS)…
   --trusted-authserv-id ID  …whose Authentication-Results with this authserv-id are used instead of our own
                        checks; repeatable or a comma list (CONVENE_TRUSTED_AUTHSERV_IDS). docs/mail-auth.md
+  --trust-anchors FILE PEM bundle of CA certificates ValidateCert trusts besides Node's bundled roots
+                       (CONVENE_TRUST_ANCHORS). docs/smime.md
 ${THROTTLE_HELP}
 Signals: SIGTERM drains and stops, SIGINT stops, SIGHUP re-reads --tls-cert/--tls-key. docs/deploy.md`;
 
@@ -61,6 +63,7 @@ const FLAGS = {
   'log-level': { type: 'string' }, 'max-body': { type: 'string' }, 'max-connections': { type: 'string' }, 'drain-seconds': { type: 'string' },
   'smtp-port': { type: 'string' }, 'smtp-max-clients': { type: 'string' }, 'smtp-relay': { type: 'string' }, 'mail-hostname': { type: 'string' },
   'dns-server': { type: 'string' }, 'trusted-relay': { type: 'string', multiple: true }, 'trusted-authserv-id': { type: 'string', multiple: true },
+  'trust-anchors': { type: 'string' },
 } as const;
 
 /** Where TLS comes from: the operator's files (re-read on SIGHUP) or a self-signed pair made once. */
@@ -88,6 +91,8 @@ export interface ServeConfig {
   mailAuth: MailAuthOptions;
   /** Wrong-password back-off (docs/limits.md, Throttling). */
   throttle: Partial<ThrottleOptions>;
+  /** PEM file of extra ValidateCert trust anchors (docs/smime.md); read when the server starts. */
+  trustAnchorsPath: string | undefined;
 }
 
 /** The whole configuration, or a UsageError naming the first bad option; opens nothing. */
@@ -119,6 +124,7 @@ export function serveConfig(args: string[]): ServeConfig | 'help' {
     mailHostname: values['mail-hostname'] ?? env('MAIL_HOSTNAME') ?? hostname(),
     mailAuth: mailAuth(values),
     throttle: throttleOptions(values),
+    trustAnchorsPath: values['trust-anchors'] ?? env('TRUST_ANCHORS'),
   };
 }
 

@@ -202,6 +202,15 @@ describe('convene serve: a listener or TLS that cannot be had closes everything 
     assertOneLine(await tls('a.crt', 'b.key'), 1, /cannot use TLS: the TLS key .*b\.key does not belong to the certificate .*a\.crt/);
     assert.equal(existsSync(join(dir, 'convene.db.serve.lock')), false);
   });
+
+  it('--trust-anchors that is missing or holds no certificate (ValidateCert, docs/smime.md)', async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'text.pem'), 'hello\n');
+    const anchors = (file: string) => serve(['--port', '0', '--data', dir, '--trust-anchors', join(dir, file)]);
+    assertOneLine(await anchors('missing.pem'), 1, /cannot read --trust-anchors .*missing\.pem/);
+    assertOneLine(await anchors('text.pem'), 2, /--trust-anchors .*text\.pem: no PEM certificate in it/);
+  });
 });
 
 /**

@@ -177,17 +177,62 @@ for (const backend of BACKENDS) {
       assert.equal((await t.store.getItem(bob, bobs.id))?.folderId, bobInbox);
     });
 
-    it('conversation Move is not supported: Status 2 for that Move, the ConversationId echoed, the rest answered', async () => {
-      const conversationId = Buffer.from('6LOnwzcXcPhVpA5QpDIzRA==', 'base64');
+    it('R201, R3465: a conversation Move takes every message of it to DstFldId; devices Sync the Deletes and Adds', async () => {
+      const conversationId = Buffer.from('c0nversati0nM0veTest0001', 'base64');
       const inbox = folder(FolderType.Inbox).id;
-      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: email('after a move') }))!;
+      const sent = folder(FolderType.SentItems).id;
+      const [other, archive] = [await newFolder(), await newFolder()];
+      const inConversation = (subject: string): ItemProps => [...email(subject), ['Email2:ConversationId', { b64: conversationId.toString('base64') }]];
+      const add = async (folderId: number, props: ItemProps) => (await t.store.addItem(alice, folderId, { class: 'Email', props }))!;
+      const first = await add(inbox, inConversation('first'));
+      const reply = await add(other, inConversation('Re: first'));
+      const sentCopy = await add(sent, inConversation('Re: first (sent)'));
+      const unrelated = await add(inbox, email('unrelated'));
+      const client = phone({ version: '14.1' });
+      const mirrors = await Promise.all([inbox, other, archive].map(async id => {
+        const m = new CollectionMirror(client, String(id));
+        await m.sync();
+        await m.syncAll();
+        return m;
+      }));
       const { status, answers } = await send([
-        io('Move', [io('ConversationId', conversationId), io('DstFldId', String(folder(FolderType.DeletedItems).id)), io('Options', [io('MoveAlways')])]),
-        byId(inbox, `${inbox}:${item.id}`),
-      ]);
+        io('Move', [io('ConversationId', conversationId), io('DstFldId', String(archive)), io('Options', [io('MoveAlways')])]),
+      ], client);
       assert.equal(status, '1');
-      assert.deepEqual(answers.map(a => [a.name, a.childText('Status')]), [['Move', '2'], ['Fetch', '1']]);
+      assert.deepEqual(answers.map(a => [a.name, a.childText('Status')]), [['Move', '1']]);
       assert.deepEqual(Buffer.from(answers[0].child('ConversationId')!.bytes!), conversationId);
+      const where = async (id: number) => (await t.store.getItem(alice, id))?.folderId;
+      assert.equal((await t.store.liveItemIds(archive)).length, 2, 'first and the reply moved');
+      assert.equal(await where(first.id), undefined, 'the original id is gone (a tombstone stays)');
+      assert.equal(await where(sentCopy.id), sent, 'the sent copy stays in Sent Items');
+      assert.equal(await where(unrelated.id), inbox);
+      const seen = await Promise.all(mirrors.map(async m => (await m.syncAll()).flatMap(r => r.collection?.child('Commands')?.children ?? []).map(c => c.name)));
+      assert.deepEqual(seen, [['Delete'], ['Delete'], ['Add', 'Add']]);
+      assert.equal(await where(reply.id), undefined, 'the reply left its folder');
+    });
+
+    it('a conversation Move: 155 without MoveAlways, 6 for an unknown conversation or destination, 2 malformed or before 14.0', async () => {
+      const conversationId = Buffer.from('c0nversati0nM0veTest0002', 'base64');
+      const inbox = folder(FolderType.Inbox).id;
+      const item = (await t.store.addItem(alice, inbox, { class: 'Email', props: [...email('stays'), ['Email2:ConversationId', { b64: conversationId.toString('base64') }]] }))!;
+      const moveOf = (id: Buffer | undefined, dst: string | undefined, always = true): Element => io('Move', [
+        id !== undefined && io('ConversationId', id), dst !== undefined && io('DstFldId', dst), always && io('Options', [io('MoveAlways')]),
+      ]);
+      const archive = String(await newFolder());
+      const { status, answers } = await send([
+        moveOf(conversationId, archive, false),
+        moveOf(Buffer.from('unknownConversation0', 'base64'), archive),
+        moveOf(conversationId, '999999'),
+        moveOf(conversationId, String(folder(FolderType.Calendar).id)),
+        moveOf(undefined, archive),
+        moveOf(conversationId, undefined),
+        byId(inbox, `${inbox}:${item.id}`),
+      ], phone({ version: '14.1' }));
+      assert.equal(status, '1');
+      assert.deepEqual(answers.map(a => [a.name, a.childText('Status')]), [['Move', '155'], ['Move', '6'], ['Move', '6'], ['Move', '6'], ['Move', '2'], ['Move', '2'], ['Fetch', '1']]);
+      const old = await send([moveOf(conversationId, archive)], phone({ version: '12.1' }));
+      assert.deepEqual(old.answers.map(a => a.childText('Status')), ['2']);
+      assert.equal((await t.store.getItem(alice, item.id))?.folderId, inbox, 'nothing moved');
     });
 
     it('a malformed request: top-level Status 2 and no Response; ItemOperations needs 12.0', async () => {

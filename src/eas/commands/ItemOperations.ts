@@ -2,6 +2,7 @@
 // answered with its own Status inside Response. The top-level Status is 1 unless the request
 // itself is malformed (2). A client that accepts multipart (MS-ASAcceptMultiPart: T, or the base64
 // query's flag) gets attachment bytes and fetched bodies as parts after the WBXML instead of Data.
+import { moveConversation } from '../../search/conversationMove.js';
 import { longIdAsServerId } from '../../search/longId.js';
 import type { BodyPreference } from '../../mail/bodyRender.js';
 import { emptyFolder, fetchAttachment, fetchItem, type FetchFailure, type FetchOutcome, type OperationsContext } from '../../sync/itemOperations.js';
@@ -25,6 +26,8 @@ export const ItemOperationsStatus = {
   StoreUnknown: 9,
   ConversionFailed: 14,
   AttachmentInvalid: 15,
+  /** MS-ASCMD 2.2.3.113 MoveAlways: a conversation Move without it. */
+  MoveAlwaysMissing: 155,
 } as const;
 
 const FETCH_STATUS: Record<FetchFailure, number> = {
@@ -57,7 +60,7 @@ interface FetchRequest {
   schema?: Set<string> | undefined;
 }
 interface EmptyRequest { kind: 'EmptyFolderContents'; collectionId: string | undefined; deleteSubFolders: boolean }
-interface MoveRequest { kind: 'Move'; conversationId: Element | undefined }
+interface MoveRequest { kind: 'Move'; conversationId: Element | undefined; dstFldId: string | undefined; moveAlways: boolean }
 type Operation = FetchRequest | EmptyRequest | MoveRequest | { kind: 'Malformed'; name: 'Fetch' };
 
 export async function itemOperations(ctx: CommandContext): Promise<CommandResult> {
@@ -84,10 +87,23 @@ async function run(ctx: OperationsContext, op: Operation, parts: Buffer[] | unde
         as('CollectionId', op.collectionId),
       ]);
     }
-    // Conversation moves need a conversation index the server does not keep yet (docs/sync.md).
-    case 'Move': return io('Move', [io('Status', ItemOperationsStatus.ProtocolError), op.conversationId]);
+    case 'Move': return move(ctx, op);
     case 'Malformed': return io(op.name, [io('Status', ItemOperationsStatus.ProtocolError)]);
   }
+}
+
+/**
+ * MS-ASCMD 2.2.3.117.1 Move (14.0+): the conversation's messages go to DstFldId (R201, R3465).
+ * MoveAlways must be set (2.2.3.113, else 155); the messages there now are moved, later ones are not
+ * followed yet (docs/search.md). Unknown destination or conversation: 6.
+ */
+async function move(ctx: OperationsContext, op: MoveRequest): Promise<Element> {
+  const answer = (status: number): Element => io('Move', [io('Status', status), op.conversationId]);
+  const bytes = op.conversationId?.bytes;
+  if (ctx.version < 14 || !bytes || bytes.length === 0 || !op.dstFldId) return answer(ItemOperationsStatus.ProtocolError);
+  if (!op.moveAlways) return answer(ItemOperationsStatus.MoveAlwaysMissing);
+  const outcome = await moveConversation(ctx, { conversationId: Buffer.from(bytes), dstFldId: op.dstFldId });
+  return answer(outcome.ok ? ItemOperationsStatus.Success : ItemOperationsStatus.ObjectNotFound);
 }
 
 async function fetch(ctx: OperationsContext, op: FetchRequest, parts: Buffer[] | undefined): Promise<Element> {
@@ -155,7 +171,11 @@ function parse(body: Element | undefined): Operation[] | undefined {
     else if (el.name === 'EmptyFolderContents') {
       out.push({ kind: 'EmptyFolderContents', collectionId: el.childText('CollectionId', 'AirSync')?.trim() || undefined,
         deleteSubFolders: deleteSubFolders(el) });
-    } else if (el.name === 'Move') out.push({ kind: 'Move', conversationId: el.child('ConversationId', 'ItemOperations') });
+    } else if (el.name === 'Move') {
+      out.push({ kind: 'Move', conversationId: el.child('ConversationId', 'ItemOperations'),
+        dstFldId: el.childText('DstFldId', 'ItemOperations')?.trim() || undefined,
+        moveAlways: el.child('Options', 'ItemOperations')?.child('MoveAlways', 'ItemOperations') !== undefined });
+    }
     else return undefined;
   }
   return out;

@@ -19,6 +19,7 @@ import { smartForward } from './SmartForward.js';
 import { smartReply } from './SmartReply.js';
 import { settings } from './Settings.js';
 import { sync } from './Sync/index.js';
+import { validateCert } from './ValidateCert.js';
 import type { Handler } from './types.js';
 
 export interface CommandDef {
@@ -51,7 +52,7 @@ export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   ItemOperations: { root: ['ItemOperations', 'ItemOperations'], handler: itemOperations, minVersion: '12.0' },
   Provision: { root: ['Provision', 'Provision'], handler: provision, needsBody: true },
   ResolveRecipients: { root: ['ResolveRecipients', 'ResolveRecipients'], handler: resolveRecipients, needsBody: true },
-  ValidateCert: { root: ['ValidateCert', 'ValidateCert'] },
+  ValidateCert: { root: ['ValidateCert', 'ValidateCert'], handler: validateCert, needsBody: true },
   Find: { root: ['Find', 'Find'], handler: find, minVersion: '16.1', needsBody: true },
 };
 

@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { DeviceWaits } from '../../push/waitForChange.js';
+import type { TrustAnchors } from '../../mail/smime/validateCert.js';
 import type { Store } from '../../store/Store.js';
 import type { ProvisioningSettings } from '../provisioning/gate.js';
 import type { Device, User } from '../../store/types.js';
@@ -29,6 +30,8 @@ export interface CommandContext {
   provisioning: ProvisioningSettings;
   /** Largest message SendMail/SmartReply/SmartForward may send, the original included (`--max-body`). */
   maxMessageBytes?: number | undefined;
+  /** Roots ValidateCert trusts (`--trust-anchors` plus Node's bundle); Node's bundle alone when absent. */
+  trustAnchors?: TrustAnchors | undefined;
 }
 
 export interface CommandResult {

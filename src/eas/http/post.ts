@@ -69,6 +69,7 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string, see
     const result = await def.handler!({
       store: ctx.store, user, device, version, line, headers: req.headers, body, rawBody: requestBody, log,
       waits: ctx.waits, signal: gone.signal, provisioning: ctx.provisioning, maxMessageBytes: ctx.maxBodyBytes,
+      trustAnchors: ctx.trustAnchors,
     }).finally(() => req.socket.off('close', onClose));
     if (result.raw) {
       const headers = { ...result.headers, 'Content-Type': result.raw.contentType };

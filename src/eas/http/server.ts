@@ -3,6 +3,8 @@
 // provisioning and the body. Commands see a decoded request and return a tree; nothing here knows a
 // command's rules. Autodiscover (plain XML) has its own path; other transports (CalDAV under /dav/,
 // src/net/mount.ts) are mounts that get this listener's password check and body limits.
+// command's rules. Autodiscover (plain XML) has its own path.
+import type { TrustAnchors } from '../../mail/smime/validateCert.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -59,6 +61,8 @@ export interface EasServerOptions {
   throttle?: Partial<Omit<ThrottleOptions, 'onEvent'>> | undefined;
   /** Other transports on this listener (CalDAV): same accounts, throttle, limits and TLS rules. */
   mounts?: HttpMount[] | undefined;
+  /** ValidateCert's trust anchors (docs/smime.md); Node's bundled roots when absent. */
+  trustAnchors?: TrustAnchors | undefined;
 }
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
@@ -144,6 +148,7 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   behindProxy?: boolean | undefined;
   trustedProxies?: BlockList | undefined;
   tls?: EasServerOptions['tls'];
+  trustAnchors?: TrustAnchors | undefined;
   metrics: ServerMetrics;
   metricsAllow: string[];
   lifecycle: Lifecycle;
