@@ -4,7 +4,7 @@
 // derived once, here, and keeps its raw message beside them (docs/mail.md, "Email over Sync").
 import { formatExtended } from '../calendar/timezone.js';
 import type { Store } from '../store/Store.js';
-import type { ItemProps, PropNode, User } from '../store/types.js';
+import { FolderType, type ItemProps, type PropNode, type User } from '../store/types.js';
 import { attachmentsNode } from './attachments.js';
 import { storedBody, type NativeBody } from './bodyStore.js';
 import { conversationId, conversationIndex, threadTopic, type Thread } from './conversation.js';
@@ -63,12 +63,29 @@ export function mailbox(email: string, name?: string | undefined): string {
   return name ? `"${name.replace(/["\\]/g, '')}" <${email}>` : email;
 }
 
-/** A parsed message filed in one of an account's folders, as plain mail (IPM.Note, or S/MIME's classes). */
+/**
+ * A parsed message filed in one of an account's folders, as plain mail (IPM.Note, or S/MIME's
+ * classes). Mail for the Inbox of a conversation the owner moved with MoveAlways goes to that
+ * conversation's folder instead (MS-ASCMD 2.2.3.118), while the folder is still a mail folder.
+ */
 export async function fileMessage(store: Store, owner: User, folderType: number, m: ParsedMessage, o: { from: string; read?: boolean }): Promise<void> {
-  const folder = (await store.listFolders(owner.id)).find(f => f.type === folderType)!;
+  const folders = await store.listFolders(owner.id);
   const props = mailItemProps(filedMail(m, o));
+  let folder = folders.find(f => f.type === folderType)!;
+  if (folderType === FolderType.Inbox) {
+    const conversation = props.find(p => p[0] === 'Email2:ConversationId')?.[1];
+    const ruled = conversation && typeof conversation === 'object' && 'b64' in conversation
+      ? await store.useConversationRule(owner.id, conversation.b64) : undefined;
+    folder = folders.find(f => f.id === ruled && MAIL_FOLDER_TYPES.has(f.type)) ?? folder;
+  }
   await store.addItem(owner.id, folder.id, { class: 'Email', props, filterTime: Date.now(), mime: m.raw });
 }
+
+/**
+ * Folders a conversation rule may file into: the user's mail folders, and Deleted Items (a
+ * conversation always moved there is an ignored one); never Drafts, Outbox or Sent Items.
+ */
+const MAIL_FOLDER_TYPES = new Set<number>([FolderType.Inbox, FolderType.UserMail, FolderType.DeletedItems]);
 
 /** What a parsed message says about itself, as the envelope of its item. */
 export function filedMail(m: ParsedMessage, o: { from: string; read?: boolean }): MailItem {

@@ -37,5 +37,7 @@ export async function moveConversation(ctx: MoveContext, req: { conversationId: 
     // A message moved or deleted meanwhile by another request is simply no longer ours to move.
     if (outcome.ok) moved++;
   }
+  // MoveAlways is required (2.2.3.118): later mail of the conversation follows (mail/item.ts).
+  await ctx.store.setConversationRule(ctx.user.id, req.conversationId.toString('base64'), destination.id);
   return { ok: true, moved };
 }

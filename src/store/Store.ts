@@ -211,6 +211,13 @@ export interface Store {
   getDkimKey(domain: string): Promise<DkimKey | undefined>;
   listDkimKeys(): Promise<DkimKey[]>;
   removeDkimKey(domain: string): Promise<boolean>;
+
+  // Conversations moved with MoveAlways (MS-ASCMD 2.2.3.118); conversation ids are base64.
+  setConversationRule(userId: number, conversationId: string, folderId: number): Promise<void>;
+  /** The folder later mail of the conversation goes to, if a rule names one (marks the rule used). */
+  useConversationRule(userId: number, conversationId: string): Promise<number | undefined>;
+  /** Removes rules unused since `before`; the number removed. */
+  forgetConversationRules(before: number): Promise<number>;
 }
 
 /** A DKIM signing key: `selector._domainkey.domain` publishes its public half (RFC 6376 3.6.2.1). */

@@ -24,8 +24,11 @@ export function startExpiry(store: Store, o: { retentionDays?: number; everyMs?:
     const before = Date.now() - retention;
     const tombstones = await store.purgeTombstones(before);
     const ids = await store.forgetRememberedIds(before);
-    if (tombstones || ids) o.log?.(`purged ${tombstones} tombstones and ${ids} remembered ids older than ${retention / DAY} days`);
-    return tombstones + ids;
+    const rules = await store.forgetConversationRules(before);
+    if (tombstones || ids || rules) {
+      o.log?.(`purged ${tombstones} tombstones, ${ids} remembered ids and ${rules} conversation rules older than ${retention / DAY} days`);
+    }
+    return tombstones + ids + rules;
   };
   const tick = () => void runOnce().catch(e => o.log?.(`expiry failed: ${(e as Error).message}`));
   const timer = setInterval(tick, o.everyMs ?? 6 * 3600_000);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CollectionMirror } from '../../src/client/collection.js';
 import type { EasClient } from '../../src/client/EasClient.js';
+import { deliverInbound } from '../../src/mail/inbound.js';
 import { FolderType, type Folder, type ItemProps } from '../../src/store/types.js';
 import { fetchAttachment, formatFileReference, parseFileReference } from '../../src/sync/itemOperations.js';
 import { tags, type Element } from '../../src/wbxml/index.js';
@@ -209,6 +210,40 @@ for (const backend of BACKENDS) {
       const seen = await Promise.all(mirrors.map(async m => (await m.syncAll()).flatMap(r => r.collection?.child('Commands')?.children ?? []).map(c => c.name)));
       assert.deepEqual(seen, [['Delete'], ['Delete'], ['Add', 'Add']]);
       assert.equal(await where(reply.id), undefined, 'the reply left its folder');
+    });
+
+    it('MS-ASCMD 2.2.3.118 MoveAlways: later mail of the conversation is filed in DstFldId, until that folder goes', async () => {
+      const mime = (id: string, subject: string, ...references: string[]) => Buffer.from([
+        'From: Carol <carol@elsewhere.example>', 'To: alice@example.com', `Subject: ${subject}`, `Message-ID: <${id}>`,
+        ...(references.length ? [`In-Reply-To: <${references.at(-1)}>`, `References: ${references.map(r => `<${r}>`).join(' ')}`] : []),
+        'Date: Thu, 03 Dec 2026 08:00:00 +0000', '', 'text', '',
+      ].join('\r\n'));
+      const deliver = (raw: Buffer) => deliverInbound(t.store, { mailFrom: 'carol@elsewhere.example', rcptTo: ['alice@example.com'] }, raw, () => undefined);
+      const inbox = folder(FolderType.Inbox).id;
+      const archive = await newFolder();
+      await deliver(mime('always-1@elsewhere.example', 'Plans'));
+      const subjectIn = async (folderId: number) => Promise.all((await t.store.liveItemIds(folderId)).map(async id => {
+        const item = await t.store.getItem(alice, id);
+        return item?.props.find(p => p[0] === 'Email:Subject')?.[1];
+      }));
+      const original = (await Promise.all((await t.store.liveItemIds(inbox)).map(id => t.store.getItem(alice, id))))
+        .find(i => i?.props.some(p => p[0] === 'Email:Subject' && p[1] === 'Plans'))!;
+      const conversation = original.props.find(p => p[0] === 'Email2:ConversationId')![1] as { b64: string };
+      const { answers } = await send([
+        io('Move', [io('ConversationId', Buffer.from(conversation.b64, 'base64')), io('DstFldId', String(archive)), io('Options', [io('MoveAlways')])]),
+      ], phone({ version: '14.1' }));
+      assert.deepEqual(answers.map(a => a.childText('Status')), ['1']);
+      await deliver(mime('always-2@elsewhere.example', 'Re: Plans', 'always-1@elsewhere.example'));
+      await deliver(mime('always-3@elsewhere.example', 'Other plans'));
+      assert.deepEqual((await subjectIn(archive)).sort(), ['Plans', 'Re: Plans']);
+      assert.ok((await subjectIn(inbox)).includes('Other plans'));
+      assert.ok(!(await subjectIn(inbox)).includes('Re: Plans'));
+      await deliver(mime('always-3b@elsewhere.example', 'Re: Re: Plans (before)', 'always-1@elsewhere.example', 'always-2@elsewhere.example'));
+      assert.ok((await subjectIn(archive)).includes('Re: Re: Plans (before)'), 'a reply further down the thread follows too');
+      // The rule goes with its folder: mail of the conversation is the Inbox's again.
+      assert.ok(await t.store.deleteFolder(alice, archive));
+      await deliver(mime('always-4@elsewhere.example', 'Re: Re: Plans', 'always-1@elsewhere.example', 'always-2@elsewhere.example'));
+      assert.ok((await subjectIn(inbox)).includes('Re: Re: Plans'));
     });
 
     it('a conversation Move: 155 without MoveAlways, 6 for an unknown conversation or destination, 2 malformed or before 14.0', async () => {

@@ -12,6 +12,7 @@ import * as autoReplies from './autoReplies.js';
 import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
+import * as rules from './conversationRules.js';
 import type { SqlDriver, StatementCounts } from './driver.js';
 import * as items from './items.js';
 import { Sightings } from './lastSeen.js';
@@ -498,6 +499,9 @@ class SqlStore implements Store {
   getDkimKey(domain: string): Promise<DkimKey | undefined> { return dkimKeys.getKey(this.db, domain); }
   listDkimKeys(): Promise<DkimKey[]> { return dkimKeys.listKeys(this.db); }
   removeDkimKey(domain: string): Promise<boolean> { return dkimKeys.removeKey(this.db, domain); }
+  setConversationRule(userId: number, id: string, folderId: number): Promise<void> { return rules.setRule(this.db, userId, id, folderId, Date.now()); }
+  useConversationRule(userId: number, id: string): Promise<number | undefined> { return rules.useRule(this.db, userId, id, Date.now()); }
+  forgetConversationRules(before: number): Promise<number> { return rules.forgetRules(this.db, before); }
 
   private async mustChange(sql: string, params: (string | number)[]): Promise<void> {
     if ((await this.db.run(sql, params)).changes === 0) throw new StoreError('NOT_FOUND', 'no such account');

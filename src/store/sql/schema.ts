@@ -179,6 +179,15 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
   // CalDAV (docs/dav.md): the resource name a client PUT an event under; kept on the tombstone so
   // sync-collection can name what was deleted. Items without one are named after their id.
   () => [`ALTER TABLE items ADD COLUMN dav_name TEXT`, `CREATE INDEX items_dav_name ON items (folder_id, dav_name)`],
+  // ItemOperations Move with MoveAlways (MS-ASCMD 2.2.3.118): later mail of a conversation is
+  // filed in its folder (sql/conversationRules.ts); the id is Email2:ConversationId in base64.
+  () => [`CREATE TABLE conversation_rules (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    conversation_id TEXT NOT NULL,
+    folder_id BIGINT NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    used_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, conversation_id)
+  )`],
 ];
 
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
