@@ -274,7 +274,7 @@ async function refresh(store: Store, r: Routing, event: CalendarEvent): Promise<
     r.out.handled.add(vetted.organizer.email);
     return;
   }
-  const why = { NO_SUCH_MEETING: 'there is no such meeting on your calendar', NOT_AN_ATTENDEE: `${vetted.sender} is not invited to it`, CANCELLED: 'the meeting is cancelled' }[outcome];
+  const why = { NO_SUCH_MEETING: 'there is no such meeting on your calendar', NO_SUCH_OCCURRENCE: 'the meeting has no such occurrence', NOT_AN_ATTENDEE: `${vetted.sender} is not invited to it`, CANCELLED: 'the meeting is cancelled' }[outcome];
   refuse(r, [vetted.organizer], `iMIP REFRESH for ${event.uid} from ${vetted.sender}: ${outcome}; delivered as mail`,
     `This request for the current version of your meeting was not answered: ${why}.`);
 }

@@ -143,6 +143,12 @@ for (const makeBackend of BACKENDS) {
       assert.equal(again.vevents[0]!.getFirstPropertyValue('uid'), uid);
       assert.equal(Number(again.vevents[0]!.getFirstPropertyValue('sequence')), sequence, 'the current revision, not a new one');
       assert.equal((await items('alice@example.com', FolderType.Inbox)).length, aliceInbox, 'answered for the organizer, not filed');
+      // A RECURRENCE-ID the meeting does not have (it does not even repeat) is no occurrence to send.
+      await fromOutside({ from: 'dave@org.example', to: 'alice@example.com', subject: 'Refresh one', method: 'REFRESH',
+        ics: calendar('REFRESH', [['BEGIN:VEVENT', `UID:${uid}`, `DTSTAMP:${utc(Date.now())}`, `RECURRENCE-ID:${utc(FIRST + 24 * HOUR)}`,
+          'ORGANIZER:mailto:alice@example.com', 'ATTENDEE:mailto:dave@org.example', 'END:VEVENT']]) });
+      const [noOccurrence] = await inboxNamed('alice@example.com', 'Refresh one');
+      assert.match(text(nodes(noOccurrence?.props, 'AirSyncBase:Body'), 'AirSyncBase:Data') ?? '', /the meeting has no such occurrence/);
       // Someone who is not an attendee learns nothing: the organizer sees the message with the reason.
       await fromOutside({ from: 'mallory@org.example', to: 'alice@example.com', subject: 'Refresh please', method: 'REFRESH', ics: refresh('mallory@org.example') });
       const [note] = await inboxNamed('alice@example.com', 'Refresh please');
