@@ -48,8 +48,8 @@ export interface ItemCodec {
 
 const propsCodec = (cls: ItemClass): ItemCodec => ({
   fromDevice: props => ({ props, filterTime: filterTimeOf(cls, props) }),
-  merge: (item, props, supported) => {
-    const merged = mergeChange(cls, item.props, props, supported);
+  merge: (item, props, supported, version) => {
+    const merged = mergeChange(cls, item.props, props, supported, version);
     // A meeting e-mail keeps its meeting when the device marks it read or flags it.
     return merged && { props: merged, event: item.event, filterTime: filterTimeOf(cls, merged) };
   },
