@@ -201,6 +201,23 @@ describe('calendar items through Sync', () => {
     assert.equal(text((await device('14.1')).cal.items.get(serverId), 'Calendar:ClientUid'), undefined, 'ClientUid is not sent to 14.1');
   });
 
+  it('MS-ASCAL 2.2.2.18: a 16.1 request\'s DtStamp is ignored (clients must not send it); a 14.1 one is kept', async () => {
+    const v16 = await device('16.1');
+    const v14 = await device('14.1');
+    const stamp = (ms: number): ItemProps => [['Calendar:DtStamp', formatCompact(ms)]];
+    const early = Date.UTC(2020, 0, 1);
+    const r = await v14.cal.sync([{ kind: 'Add', clientId: 'd14', props: weekly('Stamped 14.1', stamp(early)) }]);
+    const from14 = r.added.get('d14')!.serverId!;
+    const r16 = await v16.cal.sync([{ kind: 'Add', clientId: 'd16', props: weekly('Stamped 16.1', stamp(early)) }]);
+    const from16 = r16.added.get('d16')!.serverId!;
+    const c = await v16.cal.sync([{ kind: 'Change', serverId: from14, props: [['Calendar:Subject', 'Stamped 14.1 (2)'], ...stamp(Date.UTC(2030, 0, 1))] }]);
+    assert.deepEqual([...r.statuses, ...r16.statuses, ...c.statuses].map(s => s.status), [1, 1]);
+    const viewer = await device('14.1');
+    assert.equal(text(viewer.cal.items.get(from14), 'Calendar:Subject'), 'Stamped 14.1 (2)');
+    assert.equal(text(viewer.cal.items.get(from14), 'Calendar:DtStamp'), formatCompact(early), 'the 16.1 Change did not move it');
+    assert.notEqual(text(viewer.cal.items.get(from16), 'Calendar:DtStamp'), formatCompact(early), 'the 16.1 Add did not set it');
+  });
+
   it('MS-ASCAL 3.2.4.4 (R52511–R52518): an Add without StartTime or EndTime gets the times the table gives, or Status 6', async () => {
     const a = await device('14.1');
     const HALF = 30 * 60_000;
