@@ -339,6 +339,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(old.find(p => p[0] === 'Email:Flag')![1], flag[1]);
       assert.equal(old.find(p => p[0] === 'Email:Categories'), undefined);
       assert.equal(old.find(p => p[0] === 'Email2:LastVerbExecuted'), undefined);
+      assert.ok(!old.some(p => p[0].startsWith('Email2:')), 'the Email2 code page is 14.0\'s: nothing of it goes to 12.1');
     });
   });
 }
