@@ -68,6 +68,8 @@ export interface FromEasOptions {
   newUid: () => string;
   /** The current time, for an Add without StartTime or EndTime (MS-ASCAL 3.2.4.4). */
   now?: number | undefined;
+  /** The props are a device's request (not stored props read back): request-only rules apply. */
+  request?: boolean | undefined;
 }
 
 const HALF_HOUR = 30 * 60_000;
@@ -127,15 +129,20 @@ export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
     organizer: organizerEmail ? dropUndefined({ email: organizerEmail, name: get(C('OrganizerName')) }) : prev?.organizer,
     responseRequested: flag(get(C('ResponseRequested'))) ?? (v < 14 ? prev?.responseRequested : undefined),
     disallowNewTimeProposal: flag(get(C('DisallowNewTimeProposal'))) ?? (v < 14 ? prev?.disallowNewTimeProposal : undefined),
-    // 16.x clients must not send DtStamp (MS-ASCAL 2.2.2.18): the stored one stays.
-    dtStamp: date(get(C('DtStamp')), 'DtStamp') ?? prev?.dtStamp,
+    // 16.x clients must not send DtStamp (MS-ASCAL 2.2.2.18): one sent anyway is ignored, the stored one stays.
+    dtStamp: (ignoresDtStamp(o) ? undefined : date(get(C('DtStamp')), 'DtStamp')) ?? prev?.dtStamp,
     sequence: prev?.sequence,
     recurrence,
-    exceptions: exceptionsOf(props, ctx, prev),
+    exceptions: exceptionsOf(props, ctx, prev, ignoresDtStamp(o)),
     extraIcal: prev?.extraIcal,
     // A copy that stands for one occurrence (an invitation to it alone) keeps saying which.
     recurrenceId: recurrence ? undefined : prev?.recurrenceId,
   });
+}
+
+/** MS-ASCAL 2.2.2.18: a 16.0/16.1 client MUST NOT send DtStamp; the server keeps its own. */
+function ignoresDtStamp(o: FromEasOptions): boolean {
+  return o.request === true && o.version >= 16;
 }
 
 function overridesOf(props: ItemProps, ctx: Context, inException: boolean): Overrides {
@@ -279,7 +286,7 @@ function recurrenceOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
   return r;
 }
 
-function exceptionsOf(props: ItemProps, ctx: Context, prev: CalendarEvent | undefined): Exception[] | undefined {
+function exceptionsOf(props: ItemProps, ctx: Context, prev: CalendarEvent | undefined, noDtStamp: boolean): Exception[] | undefined {
   const v = ctx.version;
   const list = children(props, C('Exceptions'));
   if (!list) return undefined;
@@ -300,7 +307,7 @@ function exceptionsOf(props: ItemProps, ctx: Context, prev: CalendarEvent | unde
       deleted: propText(p, C('Deleted')) === '1' || undefined,
       overrides: dropUndefined({ ...carried(overridesOf(p, ctx, true), before?.overrides, v, true), start, end, allDay: allDay === undefined ? undefined : allDay === 1 }),
       sequence: before?.sequence,
-      dtStamp: date(propText(p, C('DtStamp')), 'DtStamp') ?? before?.dtStamp,
+      dtStamp: (noDtStamp ? undefined : date(propText(p, C('DtStamp')), 'DtStamp')) ?? before?.dtStamp,
     });
   });
 }

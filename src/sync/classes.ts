@@ -59,11 +59,15 @@ export function parseEasDate(s: string): number | null {
 }
 
 /**
- * What a device may change on an email (MS-ASEMAIL 2.2.2.34 Flag with its Tasks-page children,
- * 2.2.2.58 Read, 2.2.2.14 Categories, 14.0's last-verb properties). Each replaces the stored one
- * whole; an empty Flag clears the flag.
+ * What a device may change on an email, from the first version that has it (MS-ASEMAIL 2.2.2.58 Read:
+ * every version; 2.2.2.34 Flag with its Tasks-page children: 12.0; 2.2.2.14 Categories and 2.2.2.44,
+ * 2.2.2.45 LastVerbExecuted/LastVerbExecutionTime: 14.0). Each replaces the stored one whole; an
+ * empty Flag clears the flag. An element the sender's version does not have is ignored, as the
+ * server never sends it to that version either (src/mail/eas.ts knownTo).
  */
-const EMAIL_CHANGEABLE = new Set(['Email:Read', 'Email:Flag', 'Email:Categories', 'Email2:LastVerbExecuted', 'Email2:LastVerbExecutionTime']);
+const EMAIL_CHANGEABLE: ReadonlyMap<string, number> = new Map([
+  ['Email:Read', 0], ['Email:Flag', 12], ['Email:Categories', 14], ['Email2:LastVerbExecuted', 14], ['Email2:LastVerbExecutionTime', 14],
+]);
 
 /**
  * MS-ASCMD 2.2.3.172 Supported: a Change replaces the properties it carries; a property it omits is
@@ -72,10 +76,13 @@ const EMAIL_CHANGEABLE = new Set(['Email:Read', 'Email:Flag', 'Email:Categories'
  * device sends along are ignored — except ConversationId, which MS-ASEMAIL 2.2.2.21 answers with
  * Status 6 (undefined here).
  */
-export function mergeChange(cls: ItemClass, stored: ItemProps, incoming: ItemProps, supported: string[] | undefined): ItemProps | undefined {
+export function mergeChange(
+  cls: ItemClass, stored: ItemProps, incoming: ItemProps, supported: string[] | undefined, version = 16.1,
+): ItemProps | undefined {
   if (cls === 'Email') {
     if (incoming.some(p => p[0] === 'Email2:ConversationId')) return undefined;
-    const changes = new Map(incoming.filter(p => EMAIL_CHANGEABLE.has(p[0])).map(p => [p[0], p]));
+    const changeable = (name: string) => { const since = EMAIL_CHANGEABLE.get(name); return since !== undefined && version >= since; };
+    const changes = new Map(incoming.filter(p => changeable(p[0])).map(p => [p[0], p]));
     // In place, so the item keeps its element order; what it did not have goes at the end.
     const merged = stored.map(p => changes.get(p[0]) ?? p);
     return [...merged, ...[...changes.values()].filter(p => !stored.some(s => s[0] === p[0]))];

@@ -48,8 +48,8 @@ export interface ItemCodec {
 
 const propsCodec = (cls: ItemClass): ItemCodec => ({
   fromDevice: props => ({ props, filterTime: filterTimeOf(cls, props) }),
-  merge: (item, props, supported) => {
-    const merged = mergeChange(cls, item.props, props, supported);
+  merge: (item, props, supported, version) => {
+    const merged = mergeChange(cls, item.props, props, supported, version);
     // A meeting e-mail keeps its meeting when the device marks it read or flags it.
     return merged && { props: merged, event: item.event, filterTime: filterTimeOf(cls, merged) };
   },
@@ -66,7 +66,7 @@ const contactsCodec: ItemCodec = {
 };
 
 const calendarCodec: ItemCodec = {
-  fromDevice: (props, version) => stored(convert(() => easToEvent(props, { version, newUid }))),
+  fromDevice: (props, version) => stored(convert(() => easToEvent(props, { version, newUid, request: true }))),
   merge: (item, props, supported, version) => {
     const existing = eventOf(item, version);
     // Ghosting works on the device's own view of the item: what it omits but does not manage stays.
@@ -75,7 +75,7 @@ const calendarCodec: ItemCodec = {
     const managed = supported ?? (version >= 16 ? [] : undefined);
     const merged = mergeChange('Calendar', eventToEas(existing, version), props, managed);
     if (!merged) return undefined;
-    const next = convert(() => easToEvent(merged, { version, existing, newUid }));
+    const next = convert(() => easToEvent(merged, { version, existing, newUid, request: true }));
     next.sequence = existing.sequence;
     // 16.x never sends Exceptions (MS-ASCAL 2.2.2.22); an older device that leaves the element out of a
     // Change has not touched them either (MS-ASCAL R541, R54111), whatever its Supported list says.
@@ -134,7 +134,7 @@ export function occurrenceOf(event: CalendarEvent, instanceId: string): number |
 
 /** A Change with InstanceId: the occurrence's own values become (or update) its exception. */
 export function changeOccurrence(event: CalendarEvent, originalStart: number, props: ItemProps, version: number): CalendarEvent {
-  const occurrence = convert(() => easToEvent(props, { version, existing: event, newUid }));
+  const occurrence = convert(() => easToEvent(props, { version, existing: event, newUid, request: true }));
   const overrides: Exception['overrides'] = {};
   const fields = ['subject', 'location', 'body', 'reminder', 'busyStatus', 'sensitivity', 'categories', 'attendees',
     'onlineMeetingConfLink', 'onlineMeetingExternalLink'] as const;

@@ -149,6 +149,75 @@ describe('calendar items through Sync', () => {
     assert.ok(nodes(seen, 'Calendar:Recurrence').length > 0);
   });
 
+  it('MS-ASCMD 2.2.3.179 Supported (14.1): an omitted element goes when Supported lists it (or there is no list), stays when the list leaves it out', async () => {
+    const cal = tags('Calendar');
+    const ghosting = new CollectionMirror(t.client('alice@example.com', { deviceId: `CAL${++n}`, version: '14.1' }), calId);
+    await ghosting.sync([], { supported: [cal('Subject'), cal('StartTime'), cal('EndTime'), cal('Reminder'), cal('Timezone')] });
+    await ghosting.syncAll();
+    const plain = await device('14.1');
+    const viewer = await device('14.1');
+    const extra: ItemProps = [['Calendar:Location', 'Room 7'], ['Calendar:Categories', [['Calendar:Category', 'Team']]]];
+    const a = (await ghosting.sync([{ kind: 'Add', clientId: 'g1', props: weekly('Ghost 14.1', extra) }])).added.get('g1')!.serverId!;
+    const b = (await plain.cal.sync([{ kind: 'Add', clientId: 'g2', props: weekly('Plain 14.1', extra) }])).added.get('g2')!.serverId!;
+    const only = (subject: string): ItemProps => weekly(subject).filter(([k]) => ['Calendar:Timezone', 'Calendar:Subject', 'Calendar:StartTime', 'Calendar:EndTime'].includes(k));
+    const r1 = await ghosting.sync([{ kind: 'Change', serverId: a, props: only('Ghost 14.1 (renamed)') }]);
+    const r2 = await plain.cal.sync([{ kind: 'Change', serverId: b, props: only('Plain 14.1 (renamed)') }]);
+    assert.deepEqual([...r1.statuses, ...r2.statuses].map(s => s.status), []);
+    await viewer.cal.syncAll();
+    const ghosted = viewer.cal.items.get(a);
+    assert.equal(text(ghosted, 'Calendar:Subject'), 'Ghost 14.1 (renamed)');
+    assert.equal(text(ghosted, 'Calendar:Reminder'), undefined, 'Reminder is listed: left out means removed');
+    assert.equal(text(ghosted, 'Calendar:Location'), 'Room 7', 'Location is not listed: ghosted');
+    assert.equal(nodes(ghosted, 'Calendar:Categories').length, 1);
+    assert.ok(nodes(ghosted, 'Calendar:Recurrence').length > 0, 'the pattern is not listed: ghosted');
+    const managed = viewer.cal.items.get(b);
+    assert.equal(text(managed, 'Calendar:Subject'), 'Plain 14.1 (renamed)');
+    for (const gone of ['Calendar:Location', 'Calendar:Reminder', 'Calendar:Categories', 'Calendar:Recurrence']) {
+      assert.equal(managed?.find(p => p[0] === gone), undefined, `${gone}: no Supported list, the device manages every element`);
+    }
+  });
+
+  it('MS-ASCAL 2.2.2.46, 2.2.2.13, 2.2.2.27: UID in a 16.1 request, ClientUid from 14.1 and the other version\'s Location form are ignored', async () => {
+    const v16 = await device('16.1');
+    const v14 = await device('14.1');
+    const added = await v16.cal.sync([{ kind: 'Add', clientId: 'u', props: weekly('UIDs', [['Calendar:UID', 'DEVICE-MADE'], ['Calendar:ClientUid', 'cu-16']]) }]);
+    assert.equal(added.added.get('u')?.status, 1);
+    const serverId = added.added.get('u')!.serverId!;
+    await v14.cal.syncAll();
+    const uid = text(v14.cal.items.get(serverId), 'Calendar:UID');
+    assert.ok(uid && uid !== 'DEVICE-MADE', 'the server makes the UID in 16.x');
+    const c16 = await v16.cal.sync([{ kind: 'Change', serverId, props: [['Calendar:UID', 'CHANGED-BY-DEVICE'], ['Calendar:Subject', 'UIDs (2)']] }]);
+    assert.deepEqual(c16.statuses.map(s => s.status), []);
+    // 14.1: ClientUid (16.0+) and airsyncbase:Location (16.0+) are not its elements.
+    await v14.cal.syncAll();
+    const c14 = await v14.cal.sync([{ kind: 'Change', serverId, props: weekly('UIDs (3)', [['Calendar:UID', uid!], ['Calendar:ClientUid', 'cu-14'], ['AirSyncBase:Location', [['AirSyncBase:DisplayName', 'Nowhere']]]]) }]);
+    assert.deepEqual(c14.statuses.map(s => s.status), []);
+    const other = await device('16.1');
+    const seen = other.cal.items.get(serverId);
+    assert.equal(text(seen, 'Calendar:UID'), uid);
+    assert.equal(text(seen, 'Calendar:ClientUid'), 'cu-16');
+    assert.equal(text(seen, 'Calendar:Subject'), 'UIDs (3)');
+    assert.equal(seen?.find(p => p[0] === 'AirSyncBase:Location'), undefined, 'a 14.1 Location is calendar:Location; the 16.x container is not read from it');
+    assert.equal(text((await device('14.1')).cal.items.get(serverId), 'Calendar:ClientUid'), undefined, 'ClientUid is not sent to 14.1');
+  });
+
+  it('MS-ASCAL 2.2.2.18: a 16.1 request\'s DtStamp is ignored (clients must not send it); a 14.1 one is kept', async () => {
+    const v16 = await device('16.1');
+    const v14 = await device('14.1');
+    const stamp = (ms: number): ItemProps => [['Calendar:DtStamp', formatCompact(ms)]];
+    const early = Date.UTC(2020, 0, 1);
+    const r = await v14.cal.sync([{ kind: 'Add', clientId: 'd14', props: weekly('Stamped 14.1', stamp(early)) }]);
+    const from14 = r.added.get('d14')!.serverId!;
+    const r16 = await v16.cal.sync([{ kind: 'Add', clientId: 'd16', props: weekly('Stamped 16.1', stamp(early)) }]);
+    const from16 = r16.added.get('d16')!.serverId!;
+    const c = await v16.cal.sync([{ kind: 'Change', serverId: from14, props: [['Calendar:Subject', 'Stamped 14.1 (2)'], ...stamp(Date.UTC(2030, 0, 1))] }]);
+    assert.deepEqual([...r.statuses, ...r16.statuses, ...c.statuses].map(s => s.status), [1, 1]);
+    const viewer = await device('14.1');
+    assert.equal(text(viewer.cal.items.get(from14), 'Calendar:Subject'), 'Stamped 14.1 (2)');
+    assert.equal(text(viewer.cal.items.get(from14), 'Calendar:DtStamp'), formatCompact(early), 'the 16.1 Change did not move it');
+    assert.notEqual(text(viewer.cal.items.get(from16), 'Calendar:DtStamp'), formatCompact(early), 'the 16.1 Add did not set it');
+  });
+
   it('MS-ASCAL 3.2.4.4 (R52511–R52518): an Add without StartTime or EndTime gets the times the table gives, or Status 6', async () => {
     const a = await device('14.1');
     const HALF = 30 * 60_000;

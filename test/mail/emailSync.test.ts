@@ -297,5 +297,49 @@ for (const backend of BACKENDS) {
       const bad = await phone.sync([{ kind: 'Change', serverId, props: [['Email2:ConversationId', { b64: Buffer.alloc(16).toString('base64') }]] }], { options });
       assert.equal(bad.statuses[0]?.status, 6);
     });
+
+    it('MS-ASEMAIL 2.2.2.14, 2.2.2.34, 2.2.2.44: Flag (12.0+), Categories and LastVerbExecuted (14.0+) are changed only by versions that have them', async () => {
+      const mirror = async (version: string, options: Element[]) => {
+        const m = new CollectionMirror(device(version), await inbox());
+        await m.sync([], { options });
+        await m.syncAll({ options });
+        return m;
+      };
+      const modern = [pref({ type: 1 })];
+      const legacyOptions = [as('Truncation', 1)];
+      const [v25, v121, v141, v161] = [await mirror('2.5', legacyOptions), await mirror('12.1', modern), await mirror('14.1', modern), await mirror('16.1', modern)];
+      const item = await stored('Plain only');
+      const serverId = `${item.folderId}:${item.id}`;
+      const categories: ItemProps[number] = ['Email:Categories', [['Email:Category', 'Travel']]];
+      const flag: ItemProps[number] = ['Email:Flag', [['Email:FlagStatus', '2'], ['Email:FlagType', 'Follow up']]];
+      const verb: ItemProps = [['Email2:LastVerbExecuted', '1'], ['Email2:LastVerbExecutionTime', '2026-03-04T10:00:00.000Z']];
+      // A 12.1 Change carrying 14.0's elements, and a 2.5 one carrying 12.0's Flag: those elements are ignored.
+      const r121 = await v121.sync([{ kind: 'Change', serverId, props: [['Email:Read', '1'], categories] }], { options: modern });
+      assert.equal(r121.statuses.length, 0);
+      await v25.syncAll({ options: legacyOptions });
+      const r25 = await v25.sync([{ kind: 'Change', serverId, props: [flag] }], { options: legacyOptions });
+      assert.deepEqual(r25.statuses.map(s => [s.kind, s.status]), []);
+      await v161.syncAll({ options: modern });
+      let seen = v161.items.get(serverId)!;
+      assert.equal(value(seen, 'Email:Read'), '1', 'Read is every version\'s');
+      assert.equal(seen.find(p => p[0] === 'Email:Categories'), undefined, '12.1 has no Categories');
+      assert.equal(seen.find(p => p[0] === 'Email:Flag'), undefined, '2.5 has no Flag');
+      // The same elements from 14.1 reach 16.1; 12.1 is sent Flag but not Categories (MS-ASEMAIL 2.2.2.14).
+      await v141.syncAll({ options: modern });
+      const r141 = await v141.sync([{ kind: 'Change', serverId, props: [categories, flag, ...verb] }], { options: modern });
+      assert.deepEqual(r141.statuses.map(s => s.status), []);
+      await v161.syncAll({ options: modern });
+      seen = v161.items.get(serverId)!;
+      assert.deepEqual(seen.find(p => p[0] === 'Email:Categories')![1], categories[1]);
+      assert.deepEqual(seen.find(p => p[0] === 'Email:Flag')![1], flag[1]);
+      assert.equal(value(seen, 'Email2:LastVerbExecuted'), '1');
+      assert.equal(value(seen, 'Email:Read'), '1', 'a Change without Read keeps it: no ghosting on email');
+      await v121.syncAll({ options: modern });
+      const old = v121.items.get(serverId)!;
+      assert.deepEqual(old.find(p => p[0] === 'Email:Flag')![1], flag[1]);
+      assert.equal(old.find(p => p[0] === 'Email:Categories'), undefined);
+      assert.equal(old.find(p => p[0] === 'Email2:LastVerbExecuted'), undefined);
+      assert.ok(!old.some(p => p[0].startsWith('Email2:')), 'the Email2 code page is 14.0\'s: nothing of it goes to 12.1');
+    });
   });
 }
