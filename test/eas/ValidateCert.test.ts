@@ -15,9 +15,10 @@ const DAY = 86_400_000;
 type Extensions = NonNullable<Parameters<typeof generate>[1]>['extensions'];
 interface Pair { cert: string; key: string }
 
-async function make(cn: string, opts: { ca?: Pair; isCa?: boolean; email?: string | null; from?: number; to?: number; eku?: 'email' | 'server' } = {}): Promise<Pair> {
+async function make(cn: string, opts: { ca?: Pair; isCa?: boolean; email?: string | null; from?: number; to?: number; eku?: 'email' | 'server'; encryptOnly?: boolean } = {}): Promise<Pair> {
   const extensions: Extensions = [{ name: 'basicConstraints', cA: opts.isCa ?? false }];
   if (opts.isCa) extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true });
+  else if (opts.encryptOnly) extensions.push({ name: 'keyUsage', keyEncipherment: true });
   else extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true });
   if (!opts.isCa) extensions.push({ name: 'extKeyUsage', emailProtection: opts.eku !== 'server', serverAuth: opts.eku === 'server' });
   const email = opts.email === undefined ? `${cn}@example.com` : opts.email;
@@ -75,14 +76,15 @@ describe('ValidateCert (MS-ASCMD 2.2.1.22)', () => {
       { top: '1', each: ['7', '7', '8'] });
   });
 
-  it('4: a root that is not a trust anchor; 6: not for email protection; 10: no email address; 11: an issuer that is no CA', async () => {
+  it('4: a root that is not a trust anchor; 6: no signing key usage; 9: not for email protection; 10: no email address; 11: an issuer that is no CA', async () => {
     const stranger = await make('dave', { ca: strangerRoot });
+    const encryptOnly = await make('sealed', { ca: intermediate, encryptOnly: true });
     const tlsOnly = await make('web', { ca: intermediate, eku: 'server' });
     const noMail = await make('nomail', { ca: intermediate, email: null });
     const fakeCa = await make('notaca', { ca: root });
     const underFake = await make('erin', { ca: fakeCa });
-    assert.deepEqual(await statuses(request([der(stranger), der(tlsOnly), der(noMail), der(underFake)],
-      [der(strangerRoot), der(intermediate), der(fakeCa)])), { top: '1', each: ['4', '6', '10', '11'] });
+    assert.deepEqual(await statuses(request([der(stranger), der(encryptOnly), der(tlsOnly), der(noMail), der(underFake)],
+      [der(strangerRoot), der(intermediate), der(fakeCa)])), { top: '1', each: ['4', '6', '9', '10', '11'] });
   });
 
   it('3: the issuer named is there but its signature does not verify', async () => {

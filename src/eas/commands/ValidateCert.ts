@@ -30,7 +30,8 @@ const STATUS: Record<CertVerdict, number> = {
   SIGNATURE_INVALID: ValidateCertStatus.SignatureNotValidated,
   UNTRUSTED_ROOT: ValidateCertStatus.UntrustedSource,
   CHAIN_INVALID: ValidateCertStatus.ChainNotCorrect,
-  NOT_FOR_MAIL: ValidateCertStatus.NotValidForSigning,
+  NOT_FOR_SIGNING: ValidateCertStatus.NotValidForSigning,
+  NOT_FOR_MAIL: ValidateCertStatus.UsedIncorrectly,
   // 7 is "expired or not yet valid".
   OUT_OF_DATE: ValidateCertStatus.Expired,
   CHAIN_OUT_OF_DATE: ValidateCertStatus.ChainTimePeriodsInvalid,

@@ -6,6 +6,7 @@
 // CheckCRL request gets "revocation status unknown" instead (docs/smime.md).
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
+import { KeyUsageFlags, KeyUsagesExtension, X509Certificate as ParsedCertificate } from '@peculiar/x509';
 
 export type CertVerdict =
   | 'VALID'
@@ -15,6 +16,8 @@ export type CertVerdict =
   | 'UNTRUSTED_ROOT'
   /** No path: an issuer is missing, or the chain loops or is too long. */
   | 'CHAIN_INVALID'
+  /** A key usage is present and allows neither digitalSignature nor nonRepudiation. */
+  | 'NOT_FOR_SIGNING'
   /** An extended key usage is present and allows neither email protection nor any purpose. */
   | 'NOT_FOR_MAIL'
   /** The certificate is outside its validity period (expired or not yet valid). */
@@ -71,6 +74,7 @@ export function validateCertificate(input: ValidateInput): CertVerdict {
   const now = input.now ?? new Date();
   const cert = input.certificate;
   if (!withinValidity(cert, now)) return 'OUT_OF_DATE';
+  if (!signs(cert)) return 'NOT_FOR_SIGNING';
   if (!fitForMail(cert)) return 'NOT_FOR_MAIL';
   if (!hasEmail(cert)) return 'NO_EMAIL';
   const path = pathVerdict(cert, input.chain, input.anchors, now);
@@ -109,6 +113,20 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
 
 function withinValidity(cert: X509Certificate, now: Date): boolean {
   return new Date(cert.validFrom) <= now && now <= new Date(cert.validTo);
+}
+
+/**
+ * RFC 8550 4.4.2: with a key usage extension, a signer's certificate has digitalSignature or
+ * nonRepudiation. node:crypto does not expose the bits; @peculiar/x509 reads them.
+ */
+function signs(cert: X509Certificate): boolean {
+  let usage: KeyUsagesExtension | null;
+  try {
+    usage = new ParsedCertificate(cert.raw).getExtension(KeyUsagesExtension);
+  } catch {
+    return false;
+  }
+  return !usage || (usage.usages & (KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation)) !== 0;
 }
 
 /** RFC 8550 4.4.4: with an extended key usage, email protection (or any purpose) must be among it. */
