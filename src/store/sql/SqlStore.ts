@@ -3,9 +3,8 @@ import { ChangeFeed, type ChangeEvent } from '../changes.js';
 import type {
   DeviceSighting, ItemChangeInput, NewItem, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundQueueStats, OutboundRetry, Store,
 } from '../Store.js';
-import { StoreError } from '../Store.js';
 import {
-  DEFAULT_FOLDERS, type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderTypeValue,
+  type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderTypeValue,
   type HierarchySnapshot, type Item, type ItemChange, type OofSettings, type User,
 } from '../types.js';
 import * as autoReplies from './autoReplies.js';
@@ -22,6 +21,7 @@ import { migrate } from './schema.js';
 import * as search from './search.js';
 import type { DkimKey, ItemRef, ItemSearch } from '../Store.js';
 import * as state from './syncState.js';
+import * as users from './users.js';
 
 const CHANNEL = 'convene_changes';
 
@@ -32,10 +32,7 @@ interface Shared {
   listening?: Promise<unknown>;
 }
 
-interface UserRow { id: number; email: string; display_name: string; password_hash: string; created_at: number }
 interface FolderRow { id: number; user_id: number; parent_id: number; display_name: string; type: number; modseq?: number }
-
-const USER_COLUMNS = 'id, email, display_name, password_hash, created_at';
 
 export async function openSqlStore(db: SqlDriver): Promise<Store> {
   await migrate(db);
@@ -83,56 +80,14 @@ class SqlStore implements Store {
     await this.db.notify(CHANNEL, JSON.stringify(event)).catch(() => undefined);
   }
 
-  async createUser(user: NewUser): Promise<User> {
-    const email = user.email.toLowerCase();
-    return this.db.transaction(async tx => {
-      if (await tx.get('SELECT id FROM users WHERE email = ?', [email])) {
-        throw new StoreError('USER_EXISTS', `an account ${email} exists already`);
-      }
-      const row = (await tx.get<UserRow>(
-        `INSERT INTO users (email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING ${USER_COLUMNS}`,
-        [email, user.displayName, user.passwordHash, Date.now()],
-      )) as UserRow;
-      for (const f of DEFAULT_FOLDERS) {
-        await tx.run('INSERT INTO folders (user_id, parent_id, display_name, type) VALUES (?, 0, ?, ?)', [row.id, f.name, f.type]);
-      }
-      return toUser(row);
-    });
-  }
-
-  async findUserByEmail(email: string): Promise<User | undefined> {
-    const row = await this.db.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`, [email.toLowerCase()]);
-    return row && toUser(row);
-  }
-
-  async findUsersByLocalPart(localPart: string): Promise<User[]> {
-    const rows = await this.db.all<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users WHERE substr(email, 1, ?) = ? ORDER BY id`,
-      [localPart.length + 1, `${localPart.toLowerCase()}@`],
-    );
-    return rows.map(toUser);
-  }
-
-  async listUsers(): Promise<User[]> {
-    return (await this.db.all<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY email`)).map(toUser);
-  }
-
-  async countUsers(): Promise<number> {
-    const row = await this.db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM users');
-    return Number(row?.n ?? 0);
-  }
-
-  async setPassword(userId: number, passwordHash: string): Promise<void> {
-    await this.mustChange('UPDATE users SET password_hash = ? WHERE id = ?', [passwordHash, userId]);
-  }
-
-  async setDisplayName(userId: number, displayName: string): Promise<void> {
-    await this.mustChange('UPDATE users SET display_name = ? WHERE id = ?', [displayName, userId]);
-  }
-
-  async removeUser(userId: number): Promise<boolean> {
-    return (await this.db.run('DELETE FROM users WHERE id = ?', [userId])).changes > 0;
-  }
+  createUser(user: NewUser): Promise<User> { return this.db.transaction(tx => users.create(tx, user)); }
+  findUserByEmail(email: string): Promise<User | undefined> { return users.byEmail(this.db, email); }
+  findUsersByLocalPart(localPart: string): Promise<User[]> { return users.byLocalPart(this.db, localPart); }
+  listUsers(): Promise<User[]> { return users.list(this.db); }
+  countUsers(): Promise<number> { return users.count(this.db); }
+  setPassword(userId: number, passwordHash: string): Promise<void> { return users.setPassword(this.db, userId, passwordHash); }
+  setDisplayName(userId: number, displayName: string): Promise<void> { return users.setDisplayName(this.db, userId, displayName); }
+  removeUser(userId: number): Promise<boolean> { return users.remove(this.db, userId); }
 
   async recordDevice(s: DeviceSighting): Promise<Device> {
     const now = Date.now();
@@ -502,20 +457,12 @@ class SqlStore implements Store {
   setConversationRule(userId: number, id: string, folderId: number): Promise<void> { return rules.setRule(this.db, userId, id, folderId, Date.now()); }
   useConversationRule(userId: number, id: string): Promise<number | undefined> { return rules.useRule(this.db, userId, id, Date.now()); }
   forgetConversationRules(before: number): Promise<number> { return rules.forgetRules(this.db, before); }
-
-  private async mustChange(sql: string, params: (string | number)[]): Promise<void> {
-    if ((await this.db.run(sql, params)).changes === 0) throw new StoreError('NOT_FOUND', 'no such account');
-  }
 }
 
 function dedupe(events: ChangeEvent[]): ChangeEvent[] {
   const seen = new Map<string, ChangeEvent>();
   for (const e of events) seen.set(`${e.userId}/${e.folderId ?? ''}/${e.hierarchy ? 1 : 0}`, e);
   return [...seen.values()];
-}
-
-function toUser(r: UserRow): User {
-  return { id: r.id, email: r.email, displayName: r.display_name, passwordHash: r.password_hash, createdAt: r.created_at };
 }
 
 function toFolder(r: FolderRow): Folder {
