@@ -3,17 +3,19 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createEasServer } from '../src/eas/http/server.js';
+import type { HttpMount } from '../src/net/mount.js';
 import type { Store } from '../src/store/Store.js';
 import { BACKENDS, type Backend } from '../test/helpers/stores.js';
 
 export const serverMs = (headers: Record<string, unknown>): number => Number(/dur=([\d.]+)/.exec(String(headers['server-timing']))?.[1] ?? NaN);
 
 /** Runs `fn` against a fresh server on SQLite, then on PostgreSQL; everything is torn down after each. */
-export async function onEachBackend(fn: (s: { backend: Backend; store: Store; url: string }) => Promise<void>): Promise<void> {
+export async function onEachBackend(fn: (s: { backend: Backend; store: Store; url: string }) => Promise<void>,
+  options: { mounts?: HttpMount[] } = {}): Promise<void> {
   for (const makeBackend of BACKENDS) {
     const backend = await makeBackend();
     const store = await backend.open();
-    const server = createEasServer({ store, log: pino({ level: 'silent' }) });
+    const server = createEasServer({ store, log: pino({ level: 'silent' }), ...(options.mounts ? { mounts: options.mounts } : {}) });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     try {
       await fn({ backend, store, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
