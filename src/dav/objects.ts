@@ -6,6 +6,7 @@ import type { CalendarEvent } from '../calendar/model.js';
 import { eventFilterTime } from '../calendar/window.js';
 import type { Store } from '../store/Store.js';
 import type { Item, User } from '../store/types.js';
+import { answerByPut } from './attendeeAnswer.js';
 import { calendarFolder, etagOf, findObject, parseObject, renderObject } from './calendar.js';
 import { CALDAV_NS, DavError } from './errors.js';
 
@@ -51,7 +52,8 @@ export async function putObject(store: Store, user: User, folderId: number, name
     await checkUid(tx, user, folderId, event, existing);
     const filterTime = eventFilterTime(event);
     if (existing) {
-      const kept = { ...event, clientUid: existing.event?.clientUid, easTimeZone: sameZone(existing.event, event) };
+      const edited = { ...event, clientUid: existing.event?.clientUid, easTimeZone: sameZone(existing.event, event) };
+      const kept = await answerByPut(tx, user, existing.event, edited);
       await tx.updateItem(user.id, existing.id, { props: [], event: kept, filterTime });
       return false;
     }
