@@ -12,6 +12,10 @@ interface ItemRow {
 }
 
 const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props, event, dav_name';
+/** Without props and event: what a write needs back. A meeting's event holds every attendee, so
+ * reading it back (and parsing it) per write made an invitation to N attendees cost O(N²). */
+const HEAD = 'id, user_id, folder_id, class, modseq, deleted, filter_time, dav_name';
+type HeadRow = Omit<ItemRow, 'props' | 'event'>;
 
 
 /** Next change number of a folder of this user; undefined when the user has no such folder. */
@@ -26,11 +30,17 @@ export async function insertItem(tx: SqlDriver, userId: number, folderId: number
   if (modseq === undefined) return undefined;
   const row = await tx.get<ItemRow>(
     `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, event, uid, created_at, dav_name)
-     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING ${HEAD}`,
     [userId, folderId, item.class, modseq, item.filterTime ?? null, JSON.stringify(item.props),
       item.event ? JSON.stringify(item.event) : null, item.event?.uid ?? null, Date.now(), item.davName ?? null]);
   if (item.mime) await tx.run('INSERT INTO item_content (item_id, mime) VALUES (?, ?)', [row!.id, item.mime]);
-  return toItem(row as ItemRow);
+  return withBody(row as HeadRow, item.props, item.event);
+}
+
+/** A live item's row without its props and event, for writes that replace or drop them. */
+async function findHead(db: SqlDriver, userId: number, itemId: number): Promise<Item | undefined> {
+  const row = await db.get<HeadRow>(`SELECT ${HEAD} FROM items WHERE id = ? AND user_id = ? AND deleted = 0`, [itemId, userId]);
+  return row && withBody(row, [], undefined);
 }
 
 export async function findItem(db: SqlDriver, userId: number, itemId: number): Promise<Item | undefined> {
@@ -47,7 +57,7 @@ export async function findItems(db: SqlDriver, folderId: number, ids: number[]):
 
 export async function updateItem(tx: SqlDriver, userId: number, itemId: number,
   change: { props: ItemProps; event?: CalendarEvent | undefined; filterTime?: number | null | undefined; mime?: Buffer | undefined }): Promise<Item | undefined> {
-  const item = await findItem(tx, userId, itemId);
+  const item = await findHead(tx, userId, itemId);
   if (!item) return undefined;
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
   const filterTime = change.filterTime === undefined ? item.filterTime : change.filterTime;
@@ -60,9 +70,9 @@ export async function updateItem(tx: SqlDriver, userId: number, itemId: number,
   return { ...item, props: change.props, event: change.event, filterTime, modseq };
 }
 
-/** Leaves a tombstone so devices that hold the item learn it is gone. */
-export async function tombstone(tx: SqlDriver, userId: number, itemId: number): Promise<Item | undefined> {
-  const item = await findItem(tx, userId, itemId);
+/** Leaves a tombstone so devices that hold the item learn it is gone; answers the folder it was in. */
+export async function tombstone(tx: SqlDriver, userId: number, itemId: number): Promise<{ folderId: number } | undefined> {
+  const item = await findHead(tx, userId, itemId);
   if (!item) return undefined;
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
   await tx.run("UPDATE items SET deleted = 1, deleted_at = ?, modseq = ?, props = '[]', event = NULL, uid = NULL WHERE id = ?", [Date.now(), modseq, itemId]);
@@ -106,10 +116,14 @@ export async function liveItemIds(db: SqlDriver, folderId: number): Promise<numb
 }
 
 function toItem(r: ItemRow): Item {
+  return withBody(r, JSON.parse(r.props) as ItemProps, r.event ? JSON.parse(r.event) as CalendarEvent : undefined);
+}
+
+function withBody(r: HeadRow, props: ItemProps, event: CalendarEvent | undefined): Item {
   return {
     id: r.id, userId: r.user_id, folderId: r.folder_id, class: r.class as ItemClass, modseq: r.modseq,
-    deleted: r.deleted !== 0, filterTime: r.filter_time, props: JSON.parse(r.props) as ItemProps,
-    ...(r.event ? { event: JSON.parse(r.event) as CalendarEvent } : {}),
+    deleted: r.deleted !== 0, filterTime: r.filter_time, props,
+    ...(event ? { event } : {}),
     ...(r.dav_name !== null ? { davName: r.dav_name } : {}),
   };
 }
