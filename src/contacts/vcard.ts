@@ -69,7 +69,8 @@ function take(p: JProp, out: Map<string, PropNode>, set: (name: string, value: s
   const [name, params, , ...values] = p;
   const value = values.length === 1 ? values[0] : values;
   const types = typesOf(params);
-  const str = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(',') : String(v ?? '')).trim();
+  // ical.js leaves `\;` of a text value as it is (RFC 6350 3.4 needs it only in compound values; 3.0 writers send it).
+  const str = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(',') : String(v ?? '')).replace(/\\;/g, ';').trim();
   switch (name) {
     case 'version': case 'prodid': return true;
     case 'fn': return set(C('FileAs'), str(value)) || true;
