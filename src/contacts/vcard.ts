@@ -100,7 +100,7 @@ function take(p: JProp, out: Map<string, PropNode>, set: (name: string, value: s
     case 'title': return set(C('JobTitle'), str(value));
     case 'url': return set(C('WebPage'), str(value));
     case 'nickname': return set('Contacts2:NickName', str(value));
-    case 'bday': case 'anniversary': {
+    case 'bday': case 'anniversary': case 'x-anniversary': {
       // A date without a year (4.0 --MMDD) has no MS-ASDTYPE form: kept as it came.
       const m = /^(\d{4})-?(\d{2})-?(\d{2})/.exec(str(value));
       return !!m && set(C(name === 'bday' ? 'Birthday' : 'Anniversary'), `${m[1]}-${m[2]}-${m[3]}T00:00:00.000Z`);
@@ -195,7 +195,8 @@ const TEL_OUT: [string, string][] = [
   ['HomeFaxNumber', 'home,fax'], ['PagerNumber', 'pager'], ['CarPhoneNumber', 'car'],
 ];
 
-function notesText(props: ItemProps): string {
+/** The notes as a vCard NOTE shows them. */
+export function notesText(props: ItemProps): string {
   const body = props.find(p => p[0] === BODY)?.[1];
   if (!Array.isArray(body)) return '';
   const type = propText(body, 'AirSyncBase:Type');

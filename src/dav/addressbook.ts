@@ -3,7 +3,8 @@
 // rendered as vCard 3.0 unless the client asks for 4.0 (Accept, or address-data version, 10.4).
 import { ContactError, contactFromDevice, mergeContact } from '../contacts/eas.js';
 import { NOTES } from '../contacts/elements.js';
-import { contactToVcard, VCARD_ELEMENTS, VCardError, vcardToContact, type VCardVersion } from '../contacts/vcard.js';
+import { contactToVcard, notesText, VCARD_ELEMENTS, VCardError, vcardToContact, type VCardVersion } from '../contacts/vcard.js';
+import { propText } from '../store/props.js';
 import type { Item, ItemProps } from '../store/types.js';
 import { CARDDAV_NS, DavError, invalidAddressData } from './errors.js';
 
@@ -19,9 +20,7 @@ export function parseVcard(body: Buffer, stored: ItemProps | undefined): ItemPro
     const contact = props.filter(p => !p[0].startsWith('Convene:'));
     // A PUT replaces what a vCard speaks for; the rest (Spouse, Children, IM…) is the device's and stays.
     const checked = stored ? mergeContact(stored.filter(p => !p[0].startsWith('Convene:')), contact, VCARD_ELEMENTS, CHECK_VERSION) : contactFromDevice(contact, CHECK_VERSION);
-    // Unlike a device's Change (MS-ASCNTC 3.1.5.4), a vCard without NOTE has no notes.
-    const noNotes = !contact.some(p => p[0] === NOTES);
-    return [...checked.filter(p => !(noNotes && p[0] === NOTES)), ...extra];
+    return [...keepRicherNotes(checked, contact, stored), ...extra];
   } catch (e) {
     if (e instanceof VCardError) throw invalidAddressData(e.message);
     // MS-ASCNTC 2.2.2.58: the same 48 KB photo limit an EAS device has.
@@ -29,6 +28,20 @@ export function parseVcard(body: Buffer, stored: ItemProps | undefined): ItemPro
     if (e instanceof ContactError) throw invalidAddressData(e.message);
     throw e;
   }
+}
+
+/**
+ * Unlike a device's Change (MS-ASCNTC 3.1.5.4), a vCard without NOTE has no notes. But HTML or RTF
+ * notes a vCard showed as text (or, RTF, not at all) stay when the vCard sends back what it was shown.
+ */
+function keepRicherNotes(checked: ItemProps, sent: ItemProps, stored: ItemProps | undefined): ItemProps {
+  const before = stored?.find(p => p[0] === NOTES);
+  const type = before && Array.isArray(before[1]) ? propText(before[1], 'AirSyncBase:Type') : undefined;
+  const sentText = notesText(sent);
+  const unchanged = before && type !== undefined && type !== '1' && sentText === notesText(stored!);
+  const rest = checked.filter(p => p[0] !== NOTES);
+  if (unchanged) return [...rest, before];
+  return sent.some(p => p[0] === NOTES) ? checked : rest;
 }
 
 export function renderVcard(item: Item, version: VCardVersion): string {

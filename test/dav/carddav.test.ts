@@ -115,7 +115,7 @@ for (const makeBackend of BACKENDS) {
       const added = await collection.sync([{ kind: 'Add', clientId: 'p1', props: [
         ['Contacts:FirstName', 'Pat'], ['Contacts:LastName', 'Phone'], ['Contacts:Email1Address', 'pat@phone.example'],
         ['Contacts:HomePhoneNumber', '+44 20 0000'], ['Contacts:HomeCity', 'London'], ['Contacts:JobTitle', 'Pilot'],
-        ['Contacts:Categories', [['Contacts:Category', 'VIP']]], ['AirSyncBase:Body', [['AirSyncBase:Type', '1'], ['AirSyncBase:Data', 'met; at work']]],
+        ['Contacts:Categories', [['Contacts:Category', 'VIP']]], ['AirSyncBase:Body', [['AirSyncBase:Type', '2'], ['AirSyncBase:Data', '<p>met; at work</p>']]], ['Contacts:Anniversary', '2015-06-01T00:00:00.000Z'],
       ] }]);
       const serverId = added.added.get('p1')!.serverId!;
       const cards = await dav.fetchVCards({ addressBook: book });
@@ -133,7 +133,11 @@ for (const makeBackend of BACKENDS) {
       const round = await collection.sync();
       const change = round.collection?.child('Commands')?.all('Change') ?? [];
       assert.equal(change.length, 1);
-      assert.equal(propText(collection.items.get(serverId)!, 'Contacts:JobTitle'), 'Captain');
+      const seen = collection.items.get(serverId)!;
+      assert.equal(propText(seen, 'Contacts:JobTitle'), 'Captain');
+      assert.match(propText(seen, 'Contacts:Anniversary') ?? '', /^2015-06-01/, 'X-ANNIVERSARY read back');
+      const stored = (await t.store.getItem((await t.store.findUserByEmail(ALICE))!.id, Number(serverId.split(':')[1])))!.props;
+      assert.equal(notes(stored), '<p>met; at work</p>', 'HTML notes shown as text and sent back unchanged stay HTML');
       // A phone sends the whole contact back (no Supported list: it manages every element).
       const whole = collection.items.get(serverId)!.map(p => (p[0] === 'Contacts:JobTitle' ? ['Contacts:JobTitle', 'Admiral'] : p) as ItemProps[number]);
       await collection.sync([{ kind: 'Change', serverId, props: whole }]);
