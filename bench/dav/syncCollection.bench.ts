@@ -47,7 +47,7 @@ export default async function run(): Promise<Record<string, unknown>> {
       if (res.status !== 207) throw new Error(`REPORT ${path}: ${res.status} ${text.slice(0, 200)}`);
       return text;
     };
-    const home = collectionHref(email, calendar.id);
+    const home = collectionHref('calendars', email, calendar.id);
     const syncBody = (token: string) => '<d:sync-collection xmlns:d="DAV:"><d:sync-level>1</d:sync-level>'
       + `<d:sync-token>${token}</d:sync-token><d:prop><d:getetag/></d:prop></d:sync-collection>`;
     // The desktop's initial sync, page by page (507 marks a page), to its current token.
@@ -58,7 +58,7 @@ export default async function run(): Promise<Record<string, unknown>> {
       if (!text.includes('507')) break;
     }
     const ids = (await store.liveItemIds(calendar.id)).slice(0, 100);
-    const hrefs = (await store.getItems(calendar.id, ids)).map(i => `<d:href>${objectHref(email, calendar.id, resourceName(i))}</d:href>`).join('');
+    const hrefs = (await store.getItems(calendar.id, ids)).map(i => `<d:href>${objectHref('calendars', email, calendar.id, resourceName(i))}</d:href>`).join('');
     const multiget = '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
       + `<d:prop><d:getetag/><c:calendar-data/></d:prop>${hrefs}</c:calendar-multiget>`;
     const noChangeSync = await timed(ROUNDS, async () => {

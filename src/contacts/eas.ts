@@ -16,6 +16,7 @@ import {
   CONTACT_ELEMENTS, hasElement, LEGACY_NOTES, LEGACY_NOTES_SIZE, LEGACY_NOTES_TRUNCATED, NOTES, type ContactElement,
 } from './elements.js';
 import { readPicture } from './picture.js';
+import { VCARD_EXTRA } from './vcard.js';
 
 export type ContactErrorCode = 'CONTACT_INVALID' | 'PICTURE_INVALID' | 'PICTURE_TOO_LARGE';
 
@@ -58,7 +59,9 @@ export function mergeContact(stored: ItemProps, incoming: ItemProps, supported: 
   const managed = (name: string): boolean => name !== NOTES && hasElement(name, version) && (!managedList || managedList.has(name));
   keepRicherNotes(changes, before.get(NOTES), version);
   const kept = [...before].filter(([name]) => !changes.has(name) && !managed(name)).map(([, node]) => node);
-  return [...[...changes.values()].filter((n): n is PropNode => n !== null), ...kept];
+  // What a vCard had beyond MS-ASCNTC (src/contacts/vcard.ts) survives a device's edit.
+  const vcardOnly = stored.filter(([name]) => name === VCARD_EXTRA);
+  return [...[...changes.values()].filter((n): n is PropNode => n !== null), ...kept, ...vcardOnly];
 }
 
 /**

@@ -2,10 +2,11 @@
 // the element the DAV:error body names (RFC 4918 16), so the client learns which rule it broke.
 export const DAV_NS = 'DAV:';
 export const CALDAV_NS = 'urn:ietf:params:xml:ns:caldav';
+export const CARDDAV_NS = 'urn:ietf:params:xml:ns:carddav';
 export const CS_NS = 'http://calendarserver.org/ns/';
 
 export interface Precondition {
-  ns: typeof DAV_NS | typeof CALDAV_NS;
+  ns: typeof DAV_NS | typeof CALDAV_NS | typeof CARDDAV_NS;
   name: string;
 }
 
@@ -19,4 +20,9 @@ export class DavError extends Error {
 /** RFC 4791 5.3.2.1 / 9.6: the body is no valid iCalendar object this collection takes. */
 export function invalidCalendarData(message: string): DavError {
   return new DavError(403, message, { ns: CALDAV_NS, name: 'valid-calendar-data' });
+}
+
+/** RFC 6352 6.3.2.1: the body is no vCard this address book takes. */
+export function invalidAddressData(message: string): DavError {
+  return new DavError(403, message, { ns: CARDDAV_NS, name: 'valid-address-data' });
 }

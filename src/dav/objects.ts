@@ -1,14 +1,19 @@
-// Calendar object resources (RFC 4791 4.1, 5.3.2): GET, PUT and DELETE of one event, with strong
-// ETags and the If-Match / If-None-Match preconditions of RFC 7232 checked under the account's
-// lock, so two writers cannot both pass against the same version. Writes go through the same store
-// calls as an EAS Sync, so EAS devices see them on their next Sync and held Pings wake.
+// Member resources, events (RFC 4791 4.1, 5.3.2) and contacts (RFC 6352 5.1, 6.3.2): GET, PUT and
+// DELETE of one item, with strong ETags and the If-Match / If-None-Match preconditions of RFC 7232
+// checked under the account's lock, so two writers cannot both pass against the same version.
+// Writes go through the same store calls as an EAS Sync, so EAS devices see them on their next
+// Sync and held Pings wake.
 import type { CalendarEvent } from '../calendar/model.js';
 import { eventFilterTime } from '../calendar/window.js';
+import type { VCardVersion } from '../contacts/vcard.js';
 import type { Store } from '../store/Store.js';
 import type { Item, User } from '../store/types.js';
 import { answerByPut } from './attendeeAnswer.js';
-import { calendarFolder, etagOf, findObject, parseObject, renderObject } from './calendar.js';
+import { parseVcard, renderVcard, VCARD_TYPE } from './addressbook.js';
+import { parseObject, renderObject } from './calendar.js';
+import { davFolder, etagOf, findObject } from './collections.js';
 import { CALDAV_NS, DavError } from './errors.js';
+import type { DavArea } from './paths.js';
 
 export interface DavResponse {
   status: number;
@@ -23,33 +28,57 @@ export interface Conditions {
 
 export const CALENDAR_TYPE = 'text/calendar; charset=utf-8';
 
-export async function getObject(store: Store, user: User, folderId: number, name: string, c: Conditions): Promise<DavResponse> {
-  await calendarFolder(store, user.id, folderId);
-  const item = await findObject(store, folderId, name);
-  if (!item) throw new DavError(404, `no event ${name}`);
+export interface Place {
+  area: DavArea;
+  folderId: number;
+  name: string;
+}
+
+/** A member's body as its area writes it. */
+export function renderItem(item: Item, vcard: VCardVersion = '3.0'): string {
+  return item.class === 'Contacts' ? renderVcard(item, vcard) : renderObject(item);
+}
+
+export function contentTypeOf(item: Pick<Item, 'class'>): string {
+  return item.class === 'Contacts' ? VCARD_TYPE : CALENDAR_TYPE;
+}
+
+export async function getObject(store: Store, user: User, at: Place, c: Conditions, vcard: VCardVersion): Promise<DavResponse> {
+  await davFolder(store, user.id, at.area, at.folderId);
+  const item = await findObject(store, at.area, at.folderId, at.name);
+  if (!item) throw new DavError(404, `no resource ${at.name}`);
   const etag = etagOf(item);
   check(c, item);
   // RFC 7232 3.2: If-None-Match on GET answers 304 rather than 412.
   if (c.ifNoneMatch !== undefined && matches(c.ifNoneMatch, etag)) return { status: 304, headers: { ETag: etag }, body: '' };
-  return { status: 200, headers: { ETag: etag, 'Content-Type': CALENDAR_TYPE }, body: renderObject(item) };
+  const type = item.class === 'Contacts' ? `text/vcard; version=${vcard}; charset=utf-8` : CALENDAR_TYPE;
+  return { status: 200, headers: { ETag: etag, 'Content-Type': type }, body: renderItem(item, vcard) };
 }
 
 /**
- * RFC 4791 5.3.2: creates or replaces the event at `name`. The body is read before anything is
- * locked, so a bad one changes nothing. No ETag in the answer: the stored object is re-rendered
- * from the event model, not the octets sent (RFC 4791 5.3.4), so the client fetches it again.
+ * RFC 4791 5.3.2, RFC 6352 6.3.2: creates or replaces the member at `name`. An event body is read
+ * before anything is locked, so a bad one changes nothing; a vCard is read against the stored
+ * contact, inside the transaction, and a bad one rolls it back. No ETag in the answer: the stored
+ * object is re-rendered from the model, not the octets sent (RFC 4791 5.3.4), so the client fetches it.
  */
-export async function putObject(store: Store, user: User, folderId: number, name: string, body: Buffer, c: Conditions): Promise<DavResponse> {
-  const event = parseObject(body);
+export async function putObject(store: Store, user: User, at: Place, body: Buffer, c: Conditions): Promise<DavResponse> {
+  const event = at.area === 'calendars' ? parseObject(body) : undefined;
+  if (!event) parseVcard(body, undefined);
   const created = await store.transaction(async tx => {
     await tx.lockAccounts([user.id]);
-    await calendarFolder(tx, user.id, folderId);
-    const existing = await findObject(tx, folderId, name);
+    await davFolder(tx, user.id, at.area, at.folderId);
+    const existing = await findObject(tx, at.area, at.folderId, at.name);
     check(c, existing);
     if (c.ifNoneMatch !== undefined && existing && matches(c.ifNoneMatch, etagOf(existing))) {
       throw new DavError(412, 'If-None-Match: the resource exists');
     }
-    await checkUid(tx, user, folderId, event, existing);
+    if (!event) {
+      const props = parseVcard(body, existing?.props);
+      if (existing) await tx.updateItem(user.id, existing.id, { props, filterTime: null });
+      else if (!await tx.addItem(user.id, at.folderId, { class: 'Contacts', props, filterTime: null, davName: at.name })) throw new DavError(404, `no address book ${at.folderId}`);
+      return !existing;
+    }
+    await checkUid(tx, user, at.folderId, event, existing);
     const filterTime = eventFilterTime(event);
     if (existing) {
       const edited = { ...event, clientUid: existing.event?.clientUid, easTimeZone: sameZone(existing.event, event) };
@@ -57,20 +86,20 @@ export async function putObject(store: Store, user: User, folderId: number, name
       await tx.updateItem(user.id, existing.id, { props: [], event: kept, filterTime });
       return false;
     }
-    const added = await tx.addItem(user.id, folderId, { class: 'Calendar', props: [], event, filterTime, davName: name });
-    if (!added) throw new DavError(404, `no calendar ${folderId}`);
+    const added = await tx.addItem(user.id, at.folderId, { class: 'Calendar', props: [], event, filterTime, davName: at.name });
+    if (!added) throw new DavError(404, `no calendar ${at.folderId}`);
     return true;
   });
   return { status: created ? 201 : 204, headers: {}, body: '' };
 }
 
-export async function deleteObject(store: Store, user: User, folderId: number, name: string, c: Conditions): Promise<DavResponse> {
+export async function deleteObject(store: Store, user: User, at: Place, c: Conditions): Promise<DavResponse> {
   await store.transaction(async tx => {
     await tx.lockAccounts([user.id]);
-    await calendarFolder(tx, user.id, folderId);
-    const existing = await findObject(tx, folderId, name);
+    await davFolder(tx, user.id, at.area, at.folderId);
+    const existing = await findObject(tx, at.area, at.folderId, at.name);
     check(c, existing);
-    if (!existing) throw new DavError(404, `no event ${name}`);
+    if (!existing) throw new DavError(404, `no resource ${at.name}`);
     await tx.deleteItem(user.id, existing.id);
   });
   return { status: 204, headers: {}, body: '' };

@@ -7,13 +7,17 @@ import { DavError } from './errors.js';
 export const DAV_ROOT = '/dav';
 /** RFC 6764 5: where clients start looking. */
 export const WELL_KNOWN_CALDAV = '/.well-known/caldav';
+export const WELL_KNOWN_CARDDAV = '/.well-known/carddav';
+
+/** Calendars (RFC 4791) and address books (RFC 6352) each have a home per account. */
+export type DavArea = 'calendars' | 'addressbooks';
 
 export type DavPath =
   | { kind: 'root' }
   | { kind: 'principal'; account: string }
-  | { kind: 'home'; account: string }
-  | { kind: 'collection'; account: string; folderId: number }
-  | { kind: 'object'; account: string; folderId: number; name: string };
+  | { kind: 'home'; area: DavArea; account: string }
+  | { kind: 'collection'; area: DavArea; account: string; folderId: number }
+  | { kind: 'object'; area: DavArea; account: string; folderId: number; name: string };
 
 const MAX_NAME = 255;
 
@@ -24,13 +28,13 @@ export function parseDavPath(pathname: string): DavPath {
   if (area === undefined) return { kind: 'root' };
   if (account === undefined || rest.length > 0) throw notFound();
   if (area === 'principals' && folder === undefined) return { kind: 'principal', account };
-  if (area !== 'calendars') throw notFound();
-  if (folder === undefined) return { kind: 'home', account };
+  if (area !== 'calendars' && area !== 'addressbooks') throw notFound();
+  if (folder === undefined) return { kind: 'home', area, account };
   if (!/^[1-9][0-9]{0,15}$/.test(folder)) throw notFound();
   const folderId = Number(folder);
-  if (name === undefined) return { kind: 'collection', account, folderId };
+  if (name === undefined) return { kind: 'collection', area, account, folderId };
   if (name.length > MAX_NAME || /[\x00-\x1f/\\]/.test(name)) throw notFound();
-  return { kind: 'object', account, folderId, name };
+  return { kind: 'object', area, account, folderId, name };
 }
 
 function decode(segment: string): string {
@@ -48,19 +52,20 @@ function notFound(): DavError {
 const enc = encodeURIComponent;
 
 export const principalHref = (account: string): string => `${DAV_ROOT}/principals/${enc(account)}/`;
-export const homeHref = (account: string): string => `${DAV_ROOT}/calendars/${enc(account)}/`;
-export const collectionHref = (account: string, folderId: number): string => `${homeHref(account)}${folderId}/`;
-export const objectHref = (account: string, folderId: number, name: string): string => `${collectionHref(account, folderId)}${enc(name)}`;
+export const homeHref = (area: DavArea, account: string): string => `${DAV_ROOT}/${area}/${enc(account)}/`;
+export const collectionHref = (area: DavArea, account: string, folderId: number): string => `${homeHref(area, account)}${folderId}/`;
+export const objectHref = (area: DavArea, account: string, folderId: number, name: string): string => `${collectionHref(area, account, folderId)}${enc(name)}`;
 
 /** The resource name of an item: its client's, or one made from its id for items from EAS and mail. */
-export function resourceName(item: Pick<Item, 'id' | 'davName'>): string {
-  return item.davName ?? `eas-${item.id}.ics`;
+export function resourceName(item: Pick<Item, 'id' | 'davName' | 'class'>): string {
+  return item.davName ?? `eas-${item.id}.${item.class === 'Contacts' ? 'vcf' : 'ics'}`;
 }
 
 /** The item id a made-up name stands for. */
-export function idOfMadeName(name: string): number | undefined {
-  const m = /^eas-([1-9][0-9]{0,15})\.ics$/.exec(name);
-  return m ? Number(m[1]) : undefined;
+export function idOfMadeName(name: string, area: DavArea): number | undefined {
+  const m = /^eas-([1-9][0-9]{0,15})\.(ics|vcf)$/.exec(name);
+  return m && m[2] === (area === 'addressbooks' ? 'vcf' : 'ics') ? Number(m[1]) : undefined;
 }
 
-export const calendarHomeFor = (user: User): string => homeHref(user.email);
+export const calendarHomeFor = (user: User): string => homeHref('calendars', user.email);
+export const addressbookHomeFor = (user: User): string => homeHref('addressbooks', user.email);

@@ -2,12 +2,14 @@
 // with the propfind-finite-depth precondition (RFC 4918 9.1, 16).
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
-import { calendarFolder, calendarFolders, findObject } from './calendar.js';
+import { davFolder, davFolders, findObject, ITEM_CLASS } from './collections.js';
 import { DAV_NS, DavError } from './errors.js';
 import { propNames, propResponse, type PropRequest } from './multistatus.js';
-import { collectionHref, homeHref, objectHref, principalHref, resourceName, type DavPath } from './paths.js';
+import { collectionHref, homeHref, objectHref, principalHref, resourceName, type DavArea, type DavPath } from './paths.js';
 import type { DavResource } from './props.js';
 import { child, multistatus, type XmlNode } from './xml.js';
+
+const AREAS: DavArea[] = ['calendars', 'addressbooks'];
 
 export function readPropfind(body: XmlNode | undefined): PropRequest {
   // RFC 4918 9.1: no body means allprop.
@@ -35,35 +37,35 @@ export async function propfind(store: Store, user: User, path: DavPath, depth: '
       add('/dav/', { kind: 'root', user });
       if (depth === '1') {
         add(principalHref(user.email), { kind: 'principal', user });
-        add(homeHref(user.email), { kind: 'home', user });
+        for (const area of AREAS) add(homeHref(area, user.email), { kind: 'home', user, area });
       }
       break;
     case 'principal':
       add(principalHref(user.email), { kind: 'principal', user });
       break;
     case 'home':
-      add(homeHref(user.email), { kind: 'home', user });
+      add(homeHref(path.area, user.email), { kind: 'home', user, area: path.area });
       if (depth === '1') {
-        for (const f of await calendarFolders(store, user.id)) {
-          add(collectionHref(user.email, f.id), { kind: 'collection', user, folder: await calendarFolder(store, user.id, f.id) });
+        for (const f of await davFolders(store, user.id, path.area)) {
+          add(collectionHref(path.area, user.email, f.id), { kind: 'collection', user, folder: await davFolder(store, user.id, path.area, f.id) });
         }
       }
       break;
     case 'collection': {
-      const folder = await calendarFolder(store, user.id, path.folderId);
-      add(collectionHref(user.email, folder.id), { kind: 'collection', user, folder });
+      const folder = await davFolder(store, user.id, path.area, path.folderId);
+      add(collectionHref(path.area, user.email, folder.id), { kind: 'collection', user, folder });
       if (depth === '1') {
         for (const item of await store.getItems(folder.id, await store.liveItemIds(folder.id))) {
-          if (item.class === 'Calendar') add(objectHref(user.email, folder.id, resourceName(item)), { kind: 'object', user, folderId: folder.id, item });
+          if (item.class === ITEM_CLASS[path.area]) add(objectHref(path.area, user.email, folder.id, resourceName(item)), { kind: 'object', user, folderId: folder.id, item });
         }
       }
       break;
     }
     case 'object': {
-      await calendarFolder(store, user.id, path.folderId);
-      const item = await findObject(store, path.folderId, path.name);
-      if (!item) throw new DavError(404, `no event ${path.name}`);
-      add(objectHref(user.email, path.folderId, resourceName(item)), { kind: 'object', user, folderId: path.folderId, item });
+      await davFolder(store, user.id, path.area, path.folderId);
+      const item = await findObject(store, path.area, path.folderId, path.name);
+      if (!item) throw new DavError(404, `no resource ${path.name}`);
+      add(objectHref(path.area, user.email, path.folderId, resourceName(item)), { kind: 'object', user, folderId: path.folderId, item });
       break;
     }
   }

@@ -2,15 +2,16 @@
 // 5.2, RFC 6578 4, and the calendarserver.org getctag), as one table: a property a resource does
 // not have gets undefined and lands in the 404 propstat. Keys are `namespace|local-name`.
 import type { Item, User } from '../store/types.js';
-import { etagOf, syncTokenOf, type CalendarFolder } from './calendar.js';
-import { CALDAV_NS, CS_NS, DAV_NS } from './errors.js';
-import { CALENDAR_TYPE } from './objects.js';
-import { calendarHomeFor, principalHref } from './paths.js';
+import { areaOf, etagOf, syncTokenOf, type DavFolder } from './collections.js';
+import { CALDAV_NS, CARDDAV_NS, CS_NS, DAV_NS } from './errors.js';
+import { contentTypeOf } from './objects.js';
+import { addressbookHomeFor, calendarHomeFor, principalHref } from './paths.js';
 import { esc } from './xml.js';
 
 export type DavResource =
-  | { kind: 'root' | 'principal' | 'home'; user: User }
-  | { kind: 'collection'; user: User; folder: CalendarFolder }
+  | { kind: 'root' | 'principal'; user: User }
+  | { kind: 'home'; user: User; area: 'calendars' | 'addressbooks' }
+  | { kind: 'collection'; user: User; folder: DavFolder }
   | { kind: 'object'; user: User; folderId: number; item: Item; data?: string | undefined };
 
 type Getter = (r: DavResource) => string | undefined;
@@ -18,14 +19,18 @@ type Getter = (r: DavResource) => string | undefined;
 const href = (h: string): string => `<d:href>${esc(h)}</d:href>`;
 const PRIVILEGES = ['read', 'write', 'write-properties', 'write-content', 'bind', 'unbind', 'read-current-user-privilege-set']
   .map(p => `<d:privilege><d:${p}/></d:privilege>`).join('');
-const REPORTS = ['c:calendar-multiget', 'c:calendar-query', 'd:sync-collection']
-  .map(r => `<d:supported-report><d:report><${r}/></d:report></d:supported-report>`).join('');
+const reports = (names: string[]): string => names.map(r => `<d:supported-report><d:report><${r}/></d:report></d:supported-report>`).join('');
+const CALENDAR_REPORTS = reports(['c:calendar-multiget', 'c:calendar-query', 'd:sync-collection']);
+const ADDRESSBOOK_REPORTS = reports(['card:addressbook-multiget', 'card:addressbook-query', 'd:sync-collection']);
+const isBook = (r: DavResource): boolean => r.kind === 'collection' && areaOf(r.folder) === 'addressbooks';
+const isCalendar = (r: DavResource): boolean => r.kind === 'collection' && !isBook(r);
 
 export const PROPERTIES: Record<string, Getter> = {
   [`${DAV_NS}|resourcetype`]: r => {
     if (r.kind === 'object') return '';
     if (r.kind === 'principal') return '<d:collection/><d:principal/>';
-    return r.kind === 'collection' ? '<d:collection/><c:calendar/>' : '<d:collection/>';
+    if (r.kind !== 'collection') return '<d:collection/>';
+    return isBook(r) ? '<d:collection/><card:addressbook/>' : '<d:collection/><c:calendar/>';
   },
   [`${DAV_NS}|displayname`]: r => {
     if (r.kind === 'collection') return esc(r.folder.displayName);
@@ -37,17 +42,24 @@ export const PROPERTIES: Record<string, Getter> = {
   [`${DAV_NS}|principal-URL`]: r => (r.kind === 'principal' ? href(principalHref(r.user.email)) : undefined),
   [`${DAV_NS}|owner`]: r => (r.kind === 'root' ? undefined : href(principalHref(r.user.email))),
   [`${DAV_NS}|current-user-privilege-set`]: r => (r.kind === 'root' || r.kind === 'principal' ? undefined : PRIVILEGES),
-  [`${DAV_NS}|supported-report-set`]: r => (r.kind === 'collection' ? REPORTS : undefined),
+  [`${DAV_NS}|supported-report-set`]: r => (r.kind === 'collection' ? (isBook(r) ? ADDRESSBOOK_REPORTS : CALENDAR_REPORTS) : undefined),
   [`${DAV_NS}|getetag`]: r => (r.kind === 'object' ? esc(etagOf(r.item)) : undefined),
-  [`${DAV_NS}|getcontenttype`]: r => (r.kind === 'object' ? esc(CALENDAR_TYPE) : undefined),
+  [`${DAV_NS}|getcontenttype`]: r => (r.kind === 'object' ? esc(contentTypeOf(r.item)) : undefined),
   [`${DAV_NS}|sync-token`]: r => (r.kind === 'collection' ? esc(syncTokenOf(r.folder)) : undefined),
   [`${CS_NS}|getctag`]: r => (r.kind === 'collection' ? esc(syncTokenOf(r.folder)) : undefined),
   [`${CALDAV_NS}|calendar-home-set`]: r => (r.kind === 'principal' ? href(calendarHomeFor(r.user)) : undefined),
   [`${CALDAV_NS}|calendar-user-address-set`]: r => (r.kind === 'principal' ? href(`mailto:${r.user.email}`) : undefined),
-  [`${CALDAV_NS}|supported-calendar-component-set`]: r => (r.kind === 'collection' ? '<c:comp name="VEVENT"/>' : undefined),
-  [`${CALDAV_NS}|supported-calendar-data`]: r => (r.kind === 'collection' ? '<c:calendar-data content-type="text/calendar" version="2.0"/>' : undefined),
-  [`${CALDAV_NS}|calendar-data`]: r => (r.kind === 'object' && r.data !== undefined ? esc(r.data) : undefined),
+  [`${CALDAV_NS}|supported-calendar-component-set`]: r => (isCalendar(r) ? '<c:comp name="VEVENT"/>' : undefined),
+  [`${CALDAV_NS}|supported-calendar-data`]: r => (isCalendar(r) ? '<c:calendar-data content-type="text/calendar" version="2.0"/>' : undefined),
+  [`${CALDAV_NS}|calendar-data`]: r => (r.kind === 'object' && r.item.class === 'Calendar' && r.data !== undefined ? esc(r.data) : undefined),
+  // RFC 6352 7.1.1, 6.2.2: the address book home on the principal; vCard 3.0 and 4.0 served.
+  [`${CARDDAV_NS}|addressbook-home-set`]: r => (r.kind === 'principal' ? href(addressbookHomeFor(r.user)) : undefined),
+  [`${CARDDAV_NS}|supported-address-data`]: r => (isBook(r)
+    ? '<card:address-data-type content-type="text/vcard" version="3.0"/><card:address-data-type content-type="text/vcard" version="4.0"/>'
+    : undefined),
+  [`${CARDDAV_NS}|address-data`]: r => (r.kind === 'object' && r.item.class === 'Contacts' && r.data !== undefined ? esc(r.data) : undefined),
 };
 
 /** RFC 4918 9.1 allprop: the live properties above but calendar-data (RFC 4791 9.6: only when asked). */
-export const ALLPROP = Object.keys(PROPERTIES).filter(k => k !== `${CALDAV_NS}|calendar-data` && k !== `${DAV_NS}|current-user-privilege-set`);
+export const ALLPROP = Object.keys(PROPERTIES)
+  .filter(k => k !== `${CALDAV_NS}|calendar-data` && k !== `${CARDDAV_NS}|address-data` && k !== `${DAV_NS}|current-user-privilege-set`);

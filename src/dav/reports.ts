@@ -1,38 +1,46 @@
-// REPORTs on a calendar collection, each parsed into plain data before anything is read:
-// calendar-multiget (RFC 4791 7.9), calendar-query (RFC 4791 7.8; VEVENT comp-filter with
-// time-range, no expansion yet) and sync-collection (RFC 6578 3) on the folder's change log, the
-// same modseq EAS Sync reads, so a change through either protocol shows once.
+// REPORTs on a collection, each parsed into plain data before anything is read: calendar-multiget
+// (RFC 4791 7.9) and addressbook-multiget (RFC 6352 8.7), calendar-query (RFC 4791 7.8; VEVENT
+// comp-filter with time-range, no expansion yet), addressbook-query (RFC 6352 8.6; prop-filters
+// testing that a property is there) and sync-collection (RFC 6578 3) on the folder's change log,
+// the same modseq EAS Sync reads, so a change through either protocol shows once.
 import { meetsTimeRange, type TimeRange } from '../calendar/timeRange.js';
 import { zoneLookup } from '../calendar/window.js';
 import { eventOfItem } from '../calendar/importExport.js';
 import type { Store } from '../store/Store.js';
 import type { Item, User } from '../store/types.js';
-import { calendarFolder, findObject, readSyncToken, renderObject, syncTokenOf, type CalendarFolder } from './calendar.js';
-import { CALDAV_NS, DAV_NS, DavError } from './errors.js';
+import type { VCardVersion } from '../contacts/vcard.js';
+import { vcardVersion } from './addressbook.js';
+import { davFolder, findObject, ITEM_CLASS, readSyncToken, syncTokenOf, type DavFolder } from './collections.js';
+import { CALDAV_NS, CARDDAV_NS, DAV_NS, DavError } from './errors.js';
 import { propNames, propResponse, statusResponse, type PropRequest } from './multistatus.js';
-import { collectionHref, objectHref, parseDavPath, resourceName } from './paths.js';
+import { renderItem } from './objects.js';
+import { collectionHref, objectHref, parseDavPath, resourceName, type DavArea } from './paths.js';
 import { child, children, esc, multistatus, type XmlNode } from './xml.js';
 
-export type Report =
-  | { kind: 'calendar-multiget'; props: PropRequest; hrefs: string[] }
-  | { kind: 'calendar-query'; props: PropRequest; range: TimeRange | undefined; matchesNothing: boolean }
-  | { kind: 'sync-collection'; props: PropRequest; token: string; limit: number | undefined };
+export type Report = { props: PropRequest; vcard: VCardVersion } & (
+  | { kind: 'multiget'; area: DavArea; hrefs: string[] }
+  | { kind: 'calendar-query'; range: TimeRange | undefined; matchesNothing: boolean }
+  | { kind: 'addressbook-query'; defined: string[]; anyOf: boolean }
+  | { kind: 'sync-collection'; token: string; limit: number | undefined });
 
 /** Changes one sync-collection answer carries at most; the rest follow with the next token (RFC 6578 3.6). */
 export const SYNC_PAGE = 1000;
 
 export function readReport(body: XmlNode): Report {
   const props = propsOf(body);
-  if (body.ns === CALDAV_NS && body.local === 'calendar-multiget') {
-    return { kind: 'calendar-multiget', props, hrefs: children(body, DAV_NS, 'href').map(h => h.text.trim()) };
-  }
-  if (body.ns === CALDAV_NS && body.local === 'calendar-query') return { kind: 'calendar-query', props, ...readFilter(body) };
+  const hrefs = (): string[] => children(body, DAV_NS, 'href').map(h => h.text.trim());
+  // RFC 6352 10.4: the vCard version a client asks for in address-data.
+  const vcard = vcardVersion(child(child(body, DAV_NS, 'prop') ?? body, CARDDAV_NS, 'address-data')?.attrs.version);
+  if (body.ns === CALDAV_NS && body.local === 'calendar-multiget') return { kind: 'multiget', area: 'calendars', props, vcard, hrefs: hrefs() };
+  if (body.ns === CARDDAV_NS && body.local === 'addressbook-multiget') return { kind: 'multiget', area: 'addressbooks', props, vcard, hrefs: hrefs() };
+  if (body.ns === CALDAV_NS && body.local === 'calendar-query') return { kind: 'calendar-query', props, vcard, ...readFilter(body) };
+  if (body.ns === CARDDAV_NS && body.local === 'addressbook-query') return { kind: 'addressbook-query', props, vcard, ...readCardFilter(body) };
   if (body.ns === DAV_NS && body.local === 'sync-collection') {
     const level = child(body, DAV_NS, 'sync-level')?.text.trim();
     if (level !== undefined && level !== '1' && level !== 'infinite') throw new DavError(400, `sync-level ${level}`);
     const nresults = child(child(body, DAV_NS, 'limit') ?? body, DAV_NS, 'nresults')?.text.trim();
     const limit = nresults !== undefined && /^[1-9][0-9]{0,8}$/.test(nresults) ? Number(nresults) : undefined;
-    return { kind: 'sync-collection', props, token: child(body, DAV_NS, 'sync-token')?.text.trim() ?? '', limit };
+    return { kind: 'sync-collection', props, vcard, token: child(body, DAV_NS, 'sync-token')?.text.trim() ?? '', limit };
   }
   // RFC 3253 3.6: a REPORT the resource does not support.
   throw new DavError(403, `REPORT ${body.local} is not supported`, { ns: DAV_NS, name: 'supported-report' });
@@ -75,6 +83,21 @@ function unsupportedFilter(what: string): DavError {
   return new DavError(403, `calendar-query: ${what} is not supported yet`, { ns: CALDAV_NS, name: 'supported-filter' });
 }
 
+/**
+ * RFC 6352 10.5: prop-filters that test a property is there (tsdav asks for FN that way), joined
+ * by test="anyof" (the default) or "allof". text-match, param-filter and is-not-defined are refused
+ * with supported-filter (RFC 6352 8.6) rather than ignored.
+ */
+function readCardFilter(body: XmlNode): { defined: string[]; anyOf: boolean } {
+  const filter = child(body, CARDDAV_NS, 'filter');
+  if (!filter) return { defined: [], anyOf: true };
+  const props = children(filter, CARDDAV_NS, 'prop-filter');
+  if (props.some(p => p.children.length > 0 || !p.attrs.name)) {
+    throw new DavError(403, 'addressbook-query: only prop-filters testing a property is there are supported', { ns: CARDDAV_NS, name: 'supported-filter' });
+  }
+  return { defined: props.map(p => p.attrs.name!.toUpperCase()), anyOf: filter.attrs.test !== 'allof' };
+}
+
 /** RFC 4791 9.9: UTC date-times; a missing start or end is open. */
 function readTimeRange(node: XmlNode): TimeRange {
   const at = (v: string | undefined, open: number): number => {
@@ -88,49 +111,70 @@ function readTimeRange(node: XmlNode): TimeRange {
   return range;
 }
 
-export async function runReport(store: Store, user: User, folderId: number, report: Report): Promise<string> {
-  const folder = await calendarFolder(store, user.id, folderId);
+export async function runReport(store: Store, user: User, area: DavArea, folderId: number, report: Report): Promise<string> {
+  const folder = await davFolder(store, user.id, area, folderId);
+  const on = { store, user, area, folder };
+  const wrong = (report.kind === 'multiget' && report.area !== area) || report.kind === (area === 'calendars' ? 'addressbook-query' : 'calendar-query');
+  if (wrong) throw new DavError(403, `this REPORT is not served on ${area}`, { ns: DAV_NS, name: 'supported-report' });
   switch (report.kind) {
-    case 'calendar-multiget': return multiget(store, user, folder, report);
-    case 'calendar-query': return query(store, user, folder, report);
-    case 'sync-collection': return syncCollection(store, user, folder, report);
+    case 'multiget': return multiget(on, report);
+    case 'calendar-query': return query(on, report);
+    case 'addressbook-query': return cardQuery(on, report);
+    case 'sync-collection': return syncCollection(on, report);
   }
 }
 
-function objectResponse(user: User, folder: CalendarFolder, item: Item, props: PropRequest): string {
-  const wantsData = props.kind === 'prop' && props.names.some(n => n.ns === CALDAV_NS && n.local === 'calendar-data');
-  const data = wantsData ? renderObject(item) : undefined;
-  return propResponse(objectHref(user.email, folder.id, resourceName(item)), { kind: 'object', user, folderId: folder.id, item, data }, props);
+interface On { store: Store; user: User; area: DavArea; folder: DavFolder }
+
+function objectResponse(on: On, item: Item, r: Report): string {
+  const { props } = r;
+  const wantsData = props.kind === 'prop' && props.names.some(n => (n.ns === CALDAV_NS && n.local === 'calendar-data') || (n.ns === CARDDAV_NS && n.local === 'address-data'));
+  const data = wantsData ? renderItem(item, r.vcard) : undefined;
+  return propResponse(objectHref(on.area, on.user.email, on.folder.id, resourceName(item)), { kind: 'object', user: on.user, folderId: on.folder.id, item, data }, props);
 }
 
-async function multiget(store: Store, user: User, folder: CalendarFolder, r: Extract<Report, { kind: 'calendar-multiget' }>): Promise<string> {
+async function multiget(on: On, r: Extract<Report, { kind: 'multiget' }>): Promise<string> {
   const out: string[] = [];
   for (const href of r.hrefs) {
-    const item = await itemAt(store, user, folder, href);
-    out.push(item ? objectResponse(user, folder, item, r.props) : statusResponse(href, '404 Not Found'));
+    const item = await itemAt(on, href);
+    out.push(item ? objectResponse(on, item, r) : statusResponse(href, '404 Not Found'));
   }
   return multistatus(out);
 }
 
-async function itemAt(store: Store, user: User, folder: CalendarFolder, href: string): Promise<Item | undefined> {
+async function itemAt({ store, user, area, folder }: On, href: string): Promise<Item | undefined> {
   try {
     const path = parseDavPath(new URL(href, 'http://convene').pathname);
-    if (path.kind !== 'object' || path.folderId !== folder.id || path.account.toLowerCase() !== user.email.toLowerCase()) return undefined;
-    return await findObject(store, folder.id, path.name);
+    if (path.kind !== 'object' || path.area !== area || path.folderId !== folder.id || path.account.toLowerCase() !== user.email.toLowerCase()) return undefined;
+    return await findObject(store, area, folder.id, path.name);
   } catch (e) {
     if (e instanceof DavError || e instanceof TypeError) return undefined;
     throw e;
   }
 }
 
-async function query(store: Store, user: User, folder: CalendarFolder, r: Extract<Report, { kind: 'calendar-query' }>): Promise<string> {
+async function query(on: On, r: Extract<Report, { kind: 'calendar-query' }>): Promise<string> {
   if (r.matchesNothing) return multistatus([]);
   const out: string[] = [];
-  for (const item of await store.getItems(folder.id, await store.liveItemIds(folder.id))) {
+  for (const item of await on.store.getItems(on.folder.id, await on.store.liveItemIds(on.folder.id))) {
     if (item.class !== 'Calendar') continue;
     const event = eventOfItem(item);
     if (!event || (r.range && !meetsTimeRange(event, r.range, zoneLookup))) continue;
-    out.push(objectResponse(user, folder, item, r.props));
+    out.push(objectResponse(on, item, r));
+  }
+  return multistatus(out);
+}
+
+async function cardQuery(on: On, r: Extract<Report, { kind: 'addressbook-query' }>): Promise<string> {
+  const out: string[] = [];
+  for (const item of await on.store.getItems(on.folder.id, await on.store.liveItemIds(on.folder.id))) {
+    if (item.class !== 'Contacts') continue;
+    if (r.defined.length > 0) {
+      const names = new Set(renderItem(item, r.vcard).split('\r\n').map(l => /^(?:[\w-]+\.)?([\w-]+)/.exec(l)?.[1]?.toUpperCase()));
+      const hits = r.defined.filter(n => names.has(n)).length;
+      if (r.anyOf ? hits === 0 : hits < r.defined.length) continue;
+    }
+    out.push(objectResponse(on, item, r));
   }
   return multistatus(out);
 }
@@ -140,7 +184,8 @@ async function query(store: Store, user: User, folder: CalendarFolder, r: Extrac
  * and the token of the newest change reported. The first sync (empty token) lists live members only.
  * A page that stops short says so with a 507 response for the collection (RFC 6578 3.6).
  */
-async function syncCollection(store: Store, user: User, folder: CalendarFolder, r: Extract<Report, { kind: 'sync-collection' }>): Promise<string> {
+async function syncCollection(on: On, r: Extract<Report, { kind: 'sync-collection' }>): Promise<string> {
+  const { store, user, area, folder } = on;
   const since = readSyncToken(r.token, folder);
   const page = Math.min(r.limit ?? SYNC_PAGE, SYNC_PAGE);
   const changes = await store.listChanges(folder.id, since, page + 1);
@@ -150,15 +195,15 @@ async function syncCollection(store: Store, user: User, folder: CalendarFolder, 
   const out: string[] = [];
   for (const change of shown) {
     const item = items.get(change.id);
-    if (!item || item.class !== 'Calendar') continue;
+    if (!item || item.class !== ITEM_CLASS[area]) continue;
     if (item.deleted) {
-      if (since > 0) out.push(statusResponse(objectHref(user.email, folder.id, resourceName(item)), '404 Not Found'));
+      if (since > 0) out.push(statusResponse(objectHref(area, user.email, folder.id, resourceName(item)), '404 Not Found'));
     } else {
-      out.push(objectResponse(user, folder, item, r.props));
+      out.push(objectResponse(on, item, r));
     }
   }
   // Changes commit in modseq order (store/sql/items.ts), so the newest one shown covers all before it.
   const reached = shown.length > 0 ? shown[shown.length - 1].modseq : Math.max(since, folder.modseq);
-  if (truncated) out.push(statusResponse(collectionHref(user.email, folder.id), '507 Insufficient Storage'));
+  if (truncated) out.push(statusResponse(collectionHref(area, user.email, folder.id), '507 Insufficient Storage'));
   return multistatus(out, `<d:sync-token>${esc(syncTokenOf({ id: folder.id, modseq: reached }))}</d:sync-token>`);
 }

@@ -1,5 +1,5 @@
-// The CalDAV mount on the EAS listener (docs/dav.md): /.well-known/caldav and everything under
-// /dav/. One gate before every method: the listener's password check (same accounts, same logon
+// The CalDAV and CardDAV mount on the EAS listener (docs/dav.md): /.well-known/caldav,
+// /.well-known/carddav and everything under /dav/. One gate before every method: the listener's password check (same accounts, same logon
 // throttle), the path resolved against the account, then the method. DavError answers carry their
 // status and, for a failed precondition, the DAV:error body; anything else is a logged 500.
 import { randomUUID } from 'node:crypto';
@@ -7,16 +7,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyAborted, BodyRefused, readBody } from '../net/body.js';
 import type { HttpMount, HttpServices } from '../net/mount.js';
 import type { User } from '../store/types.js';
+import { checkVcardType, vcardVersion } from './addressbook.js';
 import { CALDAV_NS, DAV_NS, DavError } from './errors.js';
 import { deleteObject, getObject, putObject, type Conditions, type DavResponse } from './objects.js';
-import { DAV_ROOT, parseDavPath, WELL_KNOWN_CALDAV, type DavPath } from './paths.js';
+import { DAV_ROOT, parseDavPath, WELL_KNOWN_CALDAV, WELL_KNOWN_CARDDAV, type DavPath } from './paths.js';
 import { propfind, readDepth, readPropfind } from './propfind.js';
 import { readReport, runReport } from './reports.js';
 import { errorBody, parseXml } from './xml.js';
 
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
-/** RFC 4918 18, RFC 4791 5.1: compliance classes (no LOCK, so no class 2). */
-const DAV_CLASSES = '1, 3, calendar-access';
+/** RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). */
+const DAV_CLASSES = '1, 3, calendar-access, addressbook';
 /** PROPFIND and REPORT bodies are small; a calendar object may be as large as the listener allows. */
 const MAX_XML_BODY = 1024 * 1024;
 const XML_TYPE = 'application/xml; charset=utf-8';
@@ -24,7 +25,7 @@ const XML_TYPE = 'application/xml; charset=utf-8';
 export function davMount(): HttpMount {
   return {
     name: 'DAV',
-    handles: path => path === WELL_KNOWN_CALDAV || path === DAV_ROOT || path.startsWith(`${DAV_ROOT}/`),
+    handles: path => path === WELL_KNOWN_CALDAV || path === WELL_KNOWN_CARDDAV || path === DAV_ROOT || path.startsWith(`${DAV_ROOT}/`),
     handle: (services, req, res, url) => handle(services, req, res, url).catch(e => {
       // Whatever of the body is left unread is not wanted: drained, so the connection stays usable.
       req.resume();
@@ -36,7 +37,7 @@ export function davMount(): HttpMount {
 async function handle(s: HttpServices, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '');
   // RFC 6764 5: the well-known URI redirects to the context path, before any credentials.
-  if (path.toLowerCase() === WELL_KNOWN_CALDAV) return send(res, { status: 301, headers: { Location: `${DAV_ROOT}/` }, body: '' });
+  if (path.toLowerCase() === WELL_KNOWN_CALDAV || path.toLowerCase() === WELL_KNOWN_CARDDAV) return send(res, { status: 301, headers: { Location: `${DAV_ROOT}/` }, body: '' });
   if (req.method === 'OPTIONS') return send(res, { status: 200, headers: { DAV: DAV_CLASSES, Allow: ALLOW }, body: '' });
   const checked = await s.checkCredentials(req, 'DAV');
   if (!checked.user) {
@@ -62,8 +63,8 @@ async function dispatch(s: HttpServices, req: IncomingMessage, user: User, targe
     const body = await xmlBody(s, req);
     if (!body) throw new DavError(400, 'REPORT needs a body');
     const report = readReport(body);
-    if (target.kind !== 'collection') throw new DavError(403, 'REPORTs are served on calendar collections', { ns: DAV_NS, name: 'supported-report' });
-    return { status: 207, headers: { 'Content-Type': XML_TYPE }, body: await runReport(s.store, user, target.folderId, report) };
+    if (target.kind !== 'collection') throw new DavError(403, 'REPORTs are served on collections', { ns: DAV_NS, name: 'supported-report' });
+    return { status: 207, headers: { 'Content-Type': XML_TYPE }, body: await runReport(s.store, user, target.area, target.folderId, report) };
   }
   if (target.kind !== 'object') {
     req.resume();
@@ -72,12 +73,12 @@ async function dispatch(s: HttpServices, req: IncomingMessage, user: User, targe
   }
   const c = conditions(req);
   switch (method) {
-    case 'GET': return getObject(s.store, user, target.folderId, target.name, c);
-    case 'HEAD': return getObject(s.store, user, target.folderId, target.name, c);
+    case 'GET': case 'HEAD': return getObject(s.store, user, target, c, vcardVersion(header(req, 'accept')));
     case 'PUT':
-      checkCalendarType(header(req, 'content-type'));
-      return putObject(s.store, user, target.folderId, target.name, await readBody(req, s.body), c);
-    case 'DELETE': return deleteObject(s.store, user, target.folderId, target.name, c);
+      if (target.area === 'calendars') checkCalendarType(header(req, 'content-type'));
+      else checkVcardType(header(req, 'content-type'));
+      return putObject(s.store, user, target, await readBody(req, s.body), c);
+    case 'DELETE': return deleteObject(s.store, user, target, c);
     default:
       req.resume();
       throw new DavError(405, `${method} is not served`, undefined, { Allow: ALLOW });

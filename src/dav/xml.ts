@@ -2,7 +2,7 @@
 // answers written as text. A DOCTYPE is refused outright: no entity is ever expanded (RFC 4918 20.6
 // warns of entity attacks), and saxes itself knows only the five predefined entities.
 import { SaxesParser } from 'saxes';
-import { CALDAV_NS, CS_NS, DAV_NS, DavError } from './errors.js';
+import { CALDAV_NS, CARDDAV_NS, CS_NS, DAV_NS, DavError } from './errors.js';
 
 export interface XmlNode {
   ns: string;
@@ -57,7 +57,7 @@ export function esc(s: string): string {
 }
 
 /** Prefixes of the namespaces Convene answers in; an unknown one is written with its own xmlns. */
-const PREFIX: Record<string, string> = { [DAV_NS]: 'd', [CALDAV_NS]: 'c', [CS_NS]: 'cs' };
+const PREFIX: Record<string, string> = { [DAV_NS]: 'd', [CALDAV_NS]: 'c', [CARDDAV_NS]: 'card', [CS_NS]: 'cs' };
 
 export function qname(ns: string, local: string): { open: string; close: string; empty: string } {
   const p = PREFIX[ns];
@@ -67,7 +67,7 @@ export function qname(ns: string, local: string): { open: string; close: string;
 }
 
 export const XML_HEADER = '<?xml version="1.0" encoding="utf-8"?>\n';
-const ROOT_NS = `xmlns:d="${DAV_NS}" xmlns:c="${CALDAV_NS}" xmlns:cs="${CS_NS}"`;
+const ROOT_NS = `xmlns:d="${DAV_NS}" xmlns:c="${CALDAV_NS}" xmlns:card="${CARDDAV_NS}" xmlns:cs="${CS_NS}"`;
 
 export function multistatus(responses: string[], extra = ''): string {
   return `${XML_HEADER}<d:multistatus ${ROOT_NS}>${responses.join('')}${extra}</d:multistatus>`;

@@ -55,7 +55,7 @@ for (const makeBackend of BACKENDS) {
       const calendar = Number(await folderId(t, ALICE, FolderType.Calendar));
       const copy = (await t.store.getItems(calendar, await t.store.liveItemIds(calendar))).find(i => i.event?.subject === 'Across protocols')!;
       assert.ok(copy, 'the CalDAV attendee has its copy');
-      const href = objectHref(ALICE, calendar, resourceName(copy));
+      const href = objectHref('calendars', ALICE, calendar, resourceName(copy));
       const got = await fetch(new URL(href, t.url), { headers: { Authorization: basic(ALICE) } });
       assert.equal(got.status, 200);
       const put = await fetch(new URL(href, t.url), {
