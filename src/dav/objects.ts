@@ -8,7 +8,7 @@ import { eventFilterTime } from '../calendar/window.js';
 import type { VCardVersion } from '../contacts/vcard.js';
 import type { Store } from '../store/Store.js';
 import type { Item, User } from '../store/types.js';
-import { answerByPut } from './attendeeAnswer.js';
+import { scheduleByDelete, scheduleByPut } from './implicitScheduling.js';
 import { parseVcard, renderVcard, VCARD_TYPE } from './addressbook.js';
 import { parseObject, renderObject } from './calendar.js';
 import { davFolder, etagOf, findObject } from './collections.js';
@@ -82,11 +82,12 @@ export async function putObject(store: Store, user: User, at: Place, body: Buffe
     const filterTime = eventFilterTime(event);
     if (existing) {
       const edited = { ...event, clientUid: existing.event?.clientUid, easTimeZone: sameZone(existing.event, event) };
-      const kept = await answerByPut(tx, user, existing.event, edited);
+      const kept = await scheduleByPut(tx, user, existing.event, edited, body);
       await tx.updateItem(user.id, existing.id, { props: [], event: kept, filterTime });
       return false;
     }
-    const added = await tx.addItem(user.id, at.folderId, { class: 'Calendar', props: [], event, filterTime, davName: at.name });
+    const scheduled = await scheduleByPut(tx, user, undefined, event, body);
+    const added = await tx.addItem(user.id, at.folderId, { class: 'Calendar', props: [], event: scheduled, filterTime, davName: at.name });
     if (!added) throw new DavError(404, `no calendar ${at.folderId}`);
     return true;
   });
@@ -101,6 +102,7 @@ export async function deleteObject(store: Store, user: User, at: Place, c: Condi
     check(c, existing);
     if (!existing) throw new DavError(404, `no resource ${at.name}`);
     await tx.deleteItem(user.id, existing.id);
+    if (existing.event) await scheduleByDelete(tx, user, existing.event);
   });
   return { status: 204, headers: {}, body: '' };
 }

@@ -17,7 +17,8 @@ import { errorBody, parseXml } from './xml.js';
 
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
 /** RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). */
-const DAV_CLASSES = '1, 3, calendar-access, addressbook';
+// RFC 6638 5.1 calendar-auto-schedule: the server schedules (implicitScheduling.ts), so clients send no iTIP mail.
+const DAV_CLASSES = '1, 3, calendar-access, calendar-auto-schedule, addressbook';
 /** PROPFIND and REPORT bodies are small; a calendar object may be as large as the listener allows. */
 const MAX_XML_BODY = 1024 * 1024;
 const XML_TYPE = 'application/xml; charset=utf-8';

@@ -64,7 +64,7 @@ export async function answerByEdit(store: Store, user: User, before: CalendarEve
 }
 
 /** ResponseType 3/2/4 of the item, or the user's own AttendeeStatus in it. */
-function answerOf(e: CalendarEvent, email: string): PartStat | undefined {
+export function answerOf(e: CalendarEvent, email: string): PartStat | undefined {
   const own = e.attendees?.find(a => a.email.toLowerCase() === email)?.status;
   const code = e.responseType === 2 || e.responseType === 3 || e.responseType === 4 ? e.responseType : own;
   return code === 3 ? 'ACCEPTED' : code === 2 ? 'TENTATIVE' : code === 4 ? 'DECLINED' : undefined;
