@@ -27,8 +27,8 @@ export async function getObject(store: Store, user: User, folderId: number, name
   const item = await findObject(store, folderId, name);
   if (!item) throw new DavError(404, `no event ${name}`);
   const etag = etagOf(item);
-  check(c, item);
-  // RFC 7232 3.2: If-None-Match on GET answers 304 rather than 412.
+  // RFC 7232 3.2: If-None-Match on GET answers 304 rather than 412 (`*` included: it matches any).
+  check({ ifMatch: c.ifMatch }, item);
   if (c.ifNoneMatch !== undefined && matches(c.ifNoneMatch, etag)) return { status: 304, headers: { ETag: etag }, body: '' };
   return { status: 200, headers: { ETag: etag, 'Content-Type': CALENDAR_TYPE }, body: renderObject(item) };
 }
