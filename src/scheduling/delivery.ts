@@ -41,7 +41,8 @@ export async function deliverToAttendee(store: Store, attendee: User, msg: Outgo
     const inbox = folders.find(f => f.type === FolderType.Inbox)!;
     const calendar = folders.find(f => f.type === FolderType.Calendar)!;
     const mine = await tx.findItemsByUid(attendee.id, msg.event.uid);
-    if (mine.some(i => i.folderId === calendar.id && otherOrganizer(i.event, msg.event))) return false;
+    // The copy, or a request of it still in the Inbox (which a newer request would outdate).
+    if (mine.some(i => (i.folderId === calendar.id || i.folderId === inbox.id) && otherOrganizer(i.event, msg.event))) return false;
     const requests = mine.filter(i => i.folderId === inbox.id);
     const message = forAttendee(messageEvent(msg), attendee.email);
     // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
