@@ -48,8 +48,8 @@ export async function getObject(store: Store, user: User, at: Place, c: Conditio
   const item = await findObject(store, at.area, at.folderId, at.name);
   if (!item) throw new DavError(404, `no resource ${at.name}`);
   const etag = etagOf(item);
-  check(c, item);
-  // RFC 7232 3.2: If-None-Match on GET answers 304 rather than 412.
+  // RFC 7232 3.2: If-None-Match on GET answers 304 rather than 412 (`*` included: it matches any).
+  check({ ifMatch: c.ifMatch }, item);
   if (c.ifNoneMatch !== undefined && matches(c.ifNoneMatch, etag)) return { status: 304, headers: { ETag: etag }, body: '' };
   const type = item.class === 'Contacts' ? `text/vcard; version=${vcard}; charset=utf-8` : CALENDAR_TYPE;
   return { status: 200, headers: { ETag: etag, 'Content-Type': type }, body: renderItem(item, vcard) };

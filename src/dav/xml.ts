@@ -62,6 +62,8 @@ const PREFIX: Record<string, string> = { [DAV_NS]: 'd', [CALDAV_NS]: 'c', [CARDD
 export function qname(ns: string, local: string): { open: string; close: string; empty: string } {
   const p = PREFIX[ns];
   if (p) return { open: `<${p}:${local}>`, close: `</${p}:${local}>`, empty: `<${p}:${local}/>` };
+  // No namespace: a prefix cannot be bound to "" (Namespaces in XML 1.0, 3), the default one can.
+  if (ns === '') return { open: `<${local} xmlns="">`, close: `</${local}>`, empty: `<${local} xmlns=""/>` };
   const decl = ` xmlns:x="${esc(ns)}"`;
   return { open: `<x:${local}${decl}>`, close: `</x:${local}>`, empty: `<x:${local}${decl}/>` };
 }

@@ -59,11 +59,11 @@ export async function forwardMeeting(tx: Store, forwarder: User, meeting: Meetin
     const attendee = await tx.findUserByEmail(f.email);
     if (!attendee) continue;
     const known = (await tx.findItemsByUid(attendee.id, event.uid)).length > 0;
-    await deliverToAttendee(tx, attendee, {
+    const delivered = await deliverToAttendee(tx, attendee, {
       method: 'REQUEST', event, recurrenceId,
       messageType: known ? MeetingMessageType.InformationalUpdate : MeetingMessageType.InitialRequest, resetResponses: !known,
     });
-    handled.add(f.email);
+    if (delivered) handled.add(f.email);
   }
     // The organizer's revision passed on: its DTSTAMP is the organizer's, not the forward's (RFC 5546 2.1.5).
   return { handled, ics: organizerIcs('REQUEST', event, { recurrenceId, now: event.dtStamp }) };

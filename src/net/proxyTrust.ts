@@ -17,9 +17,10 @@ export function proxyTrust(entries: readonly string[] = PRIVATE_NETWORKS): Block
   for (const entry of entries) {
     const [address = '', bits, ...rest] = entry.trim().split('/');
     const family = isIP(address);
-    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
     const max = family === 6 ? 128 : 32;
-    if (!family || rest.length > 0 || !/^\d+$/.test(String(prefix)) || prefix > max) {
+    // The digits themselves are checked: Number('') is 0, and "10.0.0.0/" must not trust everyone.
+    const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+    if (!family || rest.length > 0 || !(prefix <= max)) {
       throw new RangeError(`"${entry}" is no address or CIDR range`);
     }
     list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');

@@ -133,13 +133,18 @@ async function announce(store: Store, r: Routing, method: 'REQUEST' | 'CANCEL', 
       if (method === 'CANCEL') continue;
       await fileOutdated(store, attendee, event);
     } else {
-      await deliverToAttendee(store, attendee, {
+      const delivered = await deliverToAttendee(store, attendee, {
         method, event: asSeries(event), recurrenceId: event.recurrenceId,
         messageType: method === 'CANCEL' || mine.length > 0 ? MeetingMessageType.FullUpdate : MeetingMessageType.InitialRequest,
         // The same SEQUENCE again is an informational update: the attendee's answer stands (unless
         // the time moved anyway: not every organizer counts up as RFC 5546 2.1.4 asks).
         resetResponses: held === undefined || sequence > held || timeMoved(mine, event),
       });
+      // The attendee holds this UID as another organizer's meeting: plain mail, nothing applied.
+      if (!delivered) {
+        log(`iMIP ${method} for ${event.uid} to ${attendee.email}: the meeting held has another ORGANIZER; delivered as mail`);
+        continue;
+      }
     }
     handled.add(attendee.email);
   }

@@ -50,12 +50,13 @@ async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL'
     const attendee = await store.findUserByEmail(recipient);
     if (!attendee || attendee.id === sender.id) continue;
     const known = (await store.findItemsByUid(attendee.id, event.uid)).length > 0;
-    await deliverToAttendee(store, attendee, {
+    const delivered = await deliverToAttendee(store, attendee, {
       method, event: seriesOf(organized), recurrenceId: event.recurrenceId,
       messageType: method === 'CANCEL' || known ? MeetingMessageType.FullUpdate : MeetingMessageType.InitialRequest,
       resetResponses: true,
     });
-    handled.add(recipient);
+    // Refused (another organizer's meeting): the message arrives as the plain mail it is.
+    if (delivered) handled.add(recipient);
   }
 }
 

@@ -129,6 +129,18 @@ describe('convene backup and restore (SQLite)', () => {
     assert.match((await runCli(['restore', '--help'])).out, /convene restore FILE/);
   });
 
+  it('backup refuses to write over the store it copies or its journal files, even with --force', async () => {
+    const dir = fresh('self');
+    await addUser(dir, 'sam@example.com');
+    const store = join(dir, 'convene.db');
+    const before = readFileSync(store);
+    for (const target of [store, `${store}-wal`, `${store}-shm`, join(dir, '.', 'convene.db')]) {
+      assertOneLine(await runCli(['backup', target, '--data', dir, '--force']), 1, /cannot back up .*: .* is the store itself or one of its files/);
+    }
+    assert.deepEqual(readFileSync(store), before, 'the store is untouched');
+    assert.equal(count(store, 'users'), 1);
+  });
+
   it('restore refusals: a missing file, not SQLite, SQLite but not Convene, a kept store (unless --force)', async () => {
     const dir = fresh('r');
     await addUser(dir, 'cy@example.com');

@@ -45,6 +45,8 @@ describe('convene serve: a bad option is one line and exit 2, before anything is
     [['--smtp-port', 'abc'], /--smtp-port takes a port number/],
     [['--drain-seconds', 'soon'], /--drain-seconds takes a whole number/],
     [['--behind-proxy', '--trusted-proxies', '10.0.0.0/33'], /--trusted-proxies: "10.0.0.0\/33" is no address or CIDR range/],
+    // An empty prefix is no /0: a typo must not make every peer a trusted proxy.
+    [['--behind-proxy', '--trusted-proxies', '10.0.0.0/'], /--trusted-proxies: "10.0.0.0\/" is no address or CIDR range/],
     [['--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
   ] as const) {
     it(args.join(' '), async () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DAVClient, type DAVCalendar } from 'tsdav';
 import { davMount } from '../../src/dav/server.js';
+import { parseXml } from '../../src/dav/xml.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
 import { event } from '../helpers/items.js';
@@ -206,6 +207,25 @@ for (const makeBackend of BACKENDS) {
       assert.equal((await raw(home, { method: 'MKCALENDAR' })).status, 405);
       assert.equal((await raw('/dav/calendars/carol%40example.com/', { method: 'PROPFIND', headers: { Depth: '0' } })).status, 404);
       assert.equal(await modseq(), before);
+    });
+
+    it('a property in no namespace is answered in well-formed XML (no prefix bound to "")', async () => {
+      const home = new URL(calendar.url).pathname;
+      const res = await raw(home, { method: 'PROPFIND', headers: { Depth: '0' },
+        body: '<d:propfind xmlns:d="DAV:"><d:prop><d:displayname/><plain/></d:prop></d:propfind>' });
+      assert.equal(res.status, 207);
+      const text = await res.text();
+      assert.doesNotThrow(() => parseXml(Buffer.from(text)), text);
+      assert.match(text, /<plain xmlns=""\/>/);
+    });
+
+    it('RFC 7232 3.2: GET with If-None-Match: * on an event that exists is 304, not 412', async () => {
+      assert.equal((await dav.createCalendarObject({ calendar, filename: 'inm.ics', iCalString: ics('inm-1', 'INM') })).status, 201);
+      const path = `${new URL(calendar.url).pathname}inm.ics`;
+      const res = await raw(path, { headers: { 'If-None-Match': '*' } });
+      assert.equal(res.status, 304);
+      assert.match(res.headers.get('etag') ?? '', /^"\d+-\d+"$/);
+      assert.equal((await raw(path, { method: 'PUT', body: ics('inm-1', 'INM 2'), headers: { 'If-None-Match': '*', 'Content-Type': 'text/calendar' } })).status, 412);
     });
 
     it('Basic auth with the same accounts and the same logon throttle as EAS', async () => {

@@ -1,7 +1,8 @@
 // Backup and restore of a SQLite store (docs/backup.md). A backup is SQLite's online backup of the
 // live file — safe beside a running `convene serve`, which keeps writing (WAL) — made under a temp
 // name, checked, then given its name: a backup file either is whole or is not there.
-import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, realpathSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION } from '../sql/schema.js';
 
@@ -57,6 +58,8 @@ export interface BackupResult { version: number }
 /** Copies the store `source` to `file` (0600); an existing `file` is replaced only with `force`. */
 export async function backupSqlite(source: string, file: string, o: { force?: boolean } = {}): Promise<BackupResult> {
   if (!existsSync(source)) throw new BackupError(`no SQLite store at ${source} (--data DIR or --db sqlite:PATH names it)`);
+  // --force renames over FILE: were it the live store or its WAL, a running server would lose its writes.
+  if (sameStoreFile(source, file)) throw new BackupError(`${file} is the store itself or one of its files: choose another name`);
   if (!o.force && existsSync(file)) throw new BackupError(`${file} exists already: choose another name, or --force to replace it`);
   const version = conveneFileVersion(source, { quick: true });
   const temp = `${file}.${process.pid}.tmp`;
@@ -97,6 +100,25 @@ export async function backupSqlite(source: string, file: string, o: { force?: bo
   } finally {
     rmSync(temp, { force: true });
   }
+}
+
+/** Whether `file` is the store `source` or one of SQLite's files beside it (links resolved). */
+function sameStoreFile(source: string, file: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      // Not there (yet): its directory resolved, so a symlinked data directory still compares.
+      try {
+        return join(realpathSync(dirname(p)), basename(p));
+      } catch {
+        return resolve(p);
+      }
+    }
+  };
+  const store = real(source);
+  const target = real(file);
+  return ['', '-wal', '-shm', '-journal'].some(suffix => target === `${store}${suffix}`);
 }
 
 export interface RestoreResult { version: number; setAside: string | undefined }
