@@ -25,10 +25,17 @@ export type Report = { props: PropRequest; vcard: VCardVersion } & (
 
 /** Changes one sync-collection answer carries at most; the rest follow with the next token (RFC 6578 3.6). */
 export const SYNC_PAGE = 1000;
+/** hrefs one multiget may name (RFC 4791 7.9 sets no bound; the body limit alone allows ~25,000). */
+export const MULTIGET_MAX = 1000;
 
 export function readReport(body: XmlNode): Report {
   const props = propsOf(body);
-  const hrefs = (): string[] => children(body, DAV_NS, 'href').map(h => h.text.trim());
+  const hrefs = (): string[] => {
+    const list = children(body, DAV_NS, 'href').map(h => h.text.trim());
+    // Each href is a store lookup: a multiget is bounded like a sync-collection page.
+    if (list.length > MULTIGET_MAX) throw new DavError(403, `more than ${MULTIGET_MAX} hrefs in one multiget`, { ns: DAV_NS, name: 'number-of-matches-within-limits' });
+    return list;
+  };
   // RFC 6352 10.4: the vCard version a client asks for in address-data.
   const vcard = vcardVersion(child(child(body, DAV_NS, 'prop') ?? body, CARDDAV_NS, 'address-data')?.attrs.version);
   if (body.ns === CALDAV_NS && body.local === 'calendar-multiget') return { kind: 'multiget', area: 'calendars', props, vcard, hrefs: hrefs() };
@@ -126,11 +133,17 @@ export async function runReport(store: Store, user: User, area: DavArea, folderI
 
 interface On { store: Store; user: User; area: DavArea; folder: DavFolder }
 
+/** One resource's answer; one that cannot be rendered is a 500 for its href alone, never the whole report. */
 function objectResponse(on: On, item: Item, r: Report): string {
   const { props } = r;
-  const wantsData = props.kind === 'prop' && props.names.some(n => (n.ns === CALDAV_NS && n.local === 'calendar-data') || (n.ns === CARDDAV_NS && n.local === 'address-data'));
-  const data = wantsData ? renderItem(item, r.vcard) : undefined;
-  return propResponse(objectHref(on.area, on.user.email, on.folder.id, resourceName(item)), { kind: 'object', user: on.user, folderId: on.folder.id, item, data }, props);
+  const href = objectHref(on.area, on.user.email, on.folder.id, resourceName(item));
+  try {
+    const wantsData = props.kind === 'prop' && props.names.some(n => (n.ns === CALDAV_NS && n.local === 'calendar-data') || (n.ns === CARDDAV_NS && n.local === 'address-data'));
+    const data = wantsData ? renderItem(item, r.vcard) : undefined;
+    return propResponse(href, { kind: 'object', user: on.user, folderId: on.folder.id, item, data }, props);
+  } catch {
+    return statusResponse(href, '500 Internal Server Error');
+  }
 }
 
 async function multiget(on: On, r: Extract<Report, { kind: 'multiget' }>): Promise<string> {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DAVClient, type DAVCalendar } from 'tsdav';
+import { MULTIGET_MAX } from '../../src/dav/reports.js';
 import { davMount } from '../../src/dav/server.js';
 import { parseXml } from '../../src/dav/xml.js';
 import { FolderType } from '../../src/store/types.js';
@@ -164,6 +165,15 @@ for (const makeBackend of BACKENDS) {
       assert.deepEqual(hits.map(r => r.href?.split('/').pop()), ['kept.ics']);
       assert.match(String(hits[0].props?.calendarData), /SUMMARY:Kept \(phone\)/);
       assert.match(String(hits[0].props?.calendarData), /X-TEST-KEPT:yes/);
+    });
+
+    it('a multiget naming more hrefs than MULTIGET_MAX is refused before any lookup', async () => {
+      const home = new URL(calendar.url).pathname;
+      const hrefs = Array.from({ length: MULTIGET_MAX + 1 }, (_, i) => `<d:href>${home}n${i}.ics</d:href>`).join('');
+      const res = await raw(home, { method: 'REPORT', headers: { Depth: '1' }, body: '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        + `<d:prop><d:getetag/></d:prop>${hrefs}</c:calendar-multiget>` });
+      assert.equal(res.status, 403);
+      assert.match(await res.text(), /number-of-matches-within-limits/);
     });
 
     it('RFC 4791 7.8, 7.9: calendar-query by time-range and calendar-multiget', async () => {

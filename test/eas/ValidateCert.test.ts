@@ -111,6 +111,9 @@ describe('ValidateCert (MS-ASCMD 2.2.1.22)', () => {
       request([good], ['@@']),
       request([good], [], '7'),
       vc('ValidateCert', [vc('Certificates', [vc('Certificate', good)]), vc('Status', '1')]),
+      // Bounded before anything is parsed: 33 certificates, or one of 30,000 base64 characters.
+      request(Array.from({ length: 33 }, () => good)),
+      request([good], [Buffer.alloc(22_500, 0x30).toString('base64')]),
     ]) assert.deepEqual(await statuses(body), { top: '2', each: [] });
     const res = await t.client('alice@example.com').send('ValidateCert');
     assert.ok(res.status < 500, `no body: HTTP ${res.status}`);

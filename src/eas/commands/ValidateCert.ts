@@ -42,6 +42,8 @@ const STATUS: Record<CertVerdict, number> = {
 
 /** At most this many certificates in one request (each costs signature checks against every anchor). */
 const MAX_CERTIFICATES = 32;
+/** A certificate's base64 text at most (16 KiB of DER: RSA 16384-bit keys and long chains fit). */
+const MAX_CERTIFICATE_BASE64 = 22_000;
 
 let defaultAnchors: TrustAnchors | undefined;
 
@@ -68,10 +70,12 @@ function parse(body: Element | undefined): Request | undefined {
   const chains = body.all('CertificateChain', 'ValidateCert');
   const checks = body.all('CheckCRL', 'ValidateCert');
   if (lists.length !== 1 || chains.length > 1 || checks.length > 1) return undefined;
+  // Counted and sized before any is parsed or verified: each verification is synchronous work.
+  const elements = [...lists[0]!.children, ...(chains[0]?.children ?? [])];
+  if (elements.length > MAX_CERTIFICATES || elements.some(c => (c.text?.length ?? 0) > MAX_CERTIFICATE_BASE64)) return undefined;
   const certificates = certificatesOf(lists[0]!);
   const chain = chains[0] ? certificatesOf(chains[0]) : [];
   if (!certificates || certificates.length === 0 || !chain) return undefined;
-  if (certificates.length + chain.length > MAX_CERTIFICATES) return undefined;
   const crl = checks[0]?.text?.trim();
   if (crl !== undefined && crl !== '0' && crl !== '1') return undefined;
   return { certificates, chain, checkCrl: crl === '1' };
