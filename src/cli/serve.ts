@@ -220,7 +220,7 @@ function sleep(ms: number): Promise<void> {
 function welcome(o: { url: string; tls: boolean; certNote: string | undefined; users: number; port: number }): string {
   const lanAddress = Object.values(networkInterfaces()).flat().find(i => i && i.family === 'IPv4' && !i.internal)?.address ?? 'this-machine';
   const lines = [`Convene is serving Exchange ActiveSync at ${o.url}/Microsoft-Server-ActiveSync`,
-    `  and CalDAV at ${o.url}/dav/ (calendar apps find it from ${o.url}; docs/dav.md)`];
+    `  and CalDAV/CardDAV at ${o.url}/dav/ (calendar and contacts apps find it from ${o.url}; docs/dav.md)`];
   if (o.certNote) lines.push(`  ${o.certNote}`);
   else lines.push('  Plain HTTP: devices on this machine only. For phones, restart with --tls self-signed (or your own --tls-cert/--tls-key).');
   if (o.users === 0) {

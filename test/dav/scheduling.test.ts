@@ -1,7 +1,8 @@
-// Meetings across protocols (issue 15): an EAS (16.1) organizer invites a CalDAV attendee and an
-// EAS attendee; the CalDAV attendee accepts by PUT of its own copy with PARTSTAT=ACCEPTED (RFC 6638
-// 3.2.2.1); the organizer's device shows AttendeeStatus 3 and a Resp.Pos message, and the
-// attendee's copy says ResponseType 3 to its phones. SQLite and PostgreSQL.
+// Meetings across protocols (issue 15, RFC 6638 implicit scheduling): an EAS (16.1) organizer
+// invites a CalDAV and an EAS attendee, the CalDAV attendee accepts by PUT of its own copy (3.2.2.1);
+// a CalDAV organizer invites an EAS attendee by PUT, moves one occurrence (exactly one update, for
+// that date) and cancels by DELETE; SCHEDULE-AGENT=CLIENT (7.1); an attendee's DELETE declines
+// (3.2.2.3). SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeTimeZoneBlob, formatCompact, formatExtended, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
