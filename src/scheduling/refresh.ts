@@ -3,8 +3,7 @@
 // occurrence asked for — sent to that attendee only, with the SEQUENCE it has now: nothing about the
 // meeting changes, so nobody else hears of it and no answer is reset.
 import { exceptionAt } from '../calendar/exceptions.js';
-import { occurrenceStarts } from '../calendar/recurrence/occurrences.js';
-import { zoneLookup } from '../calendar/window.js';
+import { isOriginalStart } from '../calendar/window.js';
 import type { CalendarEvent } from '../calendar/model.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
@@ -22,7 +21,7 @@ export async function answerRefresh(store: Store, organizer: User, r: { uid: str
   if (!event) return 'NO_SUCH_MEETING';
   // Only an attendee may have the meeting again: a UID alone does not open the organizer's calendar.
   if (!invited(event, r.attendee, r.recurrenceId)) return 'NOT_AN_ATTENDEE';
-  if (r.recurrenceId !== undefined && !isOccurrence(event, r.recurrenceId)) return 'NO_SUCH_OCCURRENCE';
+  if (r.recurrenceId !== undefined && !isOriginalStart(event, r.recurrenceId)) return 'NO_SUCH_OCCURRENCE';
   const x = r.recurrenceId === undefined ? undefined : exceptionAt(event, r.recurrenceId);
   if (CANCELLED.has(event.meetingStatus ?? 0) || x?.deleted || CANCELLED.has(x?.overrides.meetingStatus ?? 0)) return 'CANCELLED';
   await sendOrganizerMessage(store, organizer, [r.attendee], 'REQUEST', event, r.recurrenceId);
@@ -34,11 +33,4 @@ function invited(event: CalendarEvent, email: string, recurrenceId: number | und
   // Someone invited to one occurrence only gets that occurrence, never the series.
   const list = (recurrenceId === undefined ? event.attendees : x?.overrides.attendees ?? event.attendees) ?? [];
   return list.some(a => a.email.toLowerCase() === email);
-}
-
-/** A RECURRENCE-ID names an occurrence only of a series, and only one it has (RFC 5545 3.8.4.4). */
-function isOccurrence(event: CalendarEvent, at: number): boolean {
-  if (!event.recurrence) return false;
-  if (event.exceptions?.some(x => x.originalStart === at)) return true;
-  return occurrenceStarts({ ...event, exceptions: undefined }, { from: at - 1, to: at + 1 }, zoneLookup).includes(at);
 }

@@ -5,8 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { easToEvent, eventToEas, instanceStart } from '../calendar/eas.js';
 import { withException } from '../calendar/exceptions.js';
 import type { CalendarEvent, Exception } from '../calendar/model.js';
-import { occurrenceStarts } from '../calendar/recurrence.js';
-import { eventFilterTime, zoneLookup } from '../calendar/window.js';
+import { eventFilterTime, isOriginalStart } from '../calendar/window.js';
 import { contactFromDevice, contactToDevice, mergeContact } from '../contacts/eas.js';
 import type { BodyRequest } from '../mail/bodyRender.js';
 import { withBodyCut } from '../eas/body.js';
@@ -126,10 +125,8 @@ export function occurrenceOf(event: CalendarEvent, instanceId: string): number |
   } catch {
     return 'NO_SUCH_OCCURRENCE';
   }
-  if (event.exceptions?.some(x => x.originalStart === at && !x.deleted)) return at;
-  const master = { ...event, exceptions: undefined };
-  const starts = occurrenceStarts(master, { from: at - 1, to: at + 1 }, zoneLookup);
-  return starts.includes(at) && !event.exceptions?.some(x => x.originalStart === at && x.deleted) ? at : 'NO_SUCH_OCCURRENCE';
+  // A removed occurrence is no longer one to act on.
+  return isOriginalStart(event, at) && !event.exceptions?.some(x => x.originalStart === at && x.deleted) ? at : 'NO_SUCH_OCCURRENCE';
 }
 
 /** A Change with InstanceId: the occurrence's own values become (or update) its exception. */
