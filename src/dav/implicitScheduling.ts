@@ -2,13 +2,13 @@
 // An organizer's PUT or DELETE of a meeting goes through the same planner as a 16.x device's edit
 // (scheduling/organizer.ts scheduleOrganizerEdit: only what changed, never the past). An attendee's
 // PUT that changes its own PARTSTAT is its reply (3.2.2.1), and its DELETE a decline (3.2.2.3): a
-// local organizer hears it at once as an EAS device's edit of its own copy would make it
-// (answerByEdit), one elsewhere by iMIP. A resource whose ORGANIZER or ATTENDEE carries
+// local organizer hears it at once (applyReply, as for an EAS device's edit of its own copy), one
+// elsewhere by iMIP. A resource whose ORGANIZER or ATTENDEE carries
 // SCHEDULE-AGENT=CLIENT is the client's to schedule (7.1): stored, nothing sent.
 import type { CalendarEvent } from '../calendar/model.js';
-import { answerByEdit, answerOf, scheduleOrganizerEdit } from '../scheduling/organizer.js';
+import { answerOf, scheduleOrganizerEdit } from '../scheduling/organizer.js';
 import { sendReply } from '../scheduling/remote.js';
-import type { PartStat } from '../scheduling/replies.js';
+import { applyReply, type PartStat } from '../scheduling/replies.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 
@@ -34,26 +34,24 @@ export async function scheduleByDelete(store: Store, user: User, before: Calenda
     return;
   }
   if (before.responseRequested === false || answerOf(before, user.email) === 'DECLINED') return;
-  await reply(store, user, { ...before, responseType: 4 }, 'DECLINED', before);
+  await reply(store, user, before, 'DECLINED');
 }
-
-/** MS-ASCAL ResponseType for an attendee's own AttendeeStatus 2/3/4 (tentative/accepted/declined). */
-const RESPONSE_TYPE = { 2: 2, 3: 3, 4: 4 } as const;
 
 async function answerByPut(store: Store, user: User, before: CalendarEvent | undefined, after: CalendarEvent): Promise<CalendarEvent> {
   if (!before?.organizer || before.organizer.email.toLowerCase() === user.email) return after;
   const own = after.attendees?.find(a => a.email.toLowerCase() === user.email)?.status;
-  const responseType = own === 2 || own === 3 || own === 4 ? RESPONSE_TYPE[own] : before.responseType;
-  // The copy keeps MS-ASCAL ResponseType in step, so the attendee's phones show the same answer.
+  // The copy keeps MS-ASCAL ResponseType in step (its 2/3/4 are AttendeeStatus' tentative/accepted/
+  // declined), so the attendee's phones show the same answer.
+  const responseType = own === 2 || own === 3 || own === 4 ? own : before.responseType;
   const stored: CalendarEvent = { ...after, responseType, meetingStatus: after.meetingStatus ?? before.meetingStatus };
   const was = answerOf(before, user.email);
   const now = answerOf(stored, user.email);
-  if (now && now !== was && stored.responseRequested !== false) await reply(store, user, stored, now, before);
+  if (now && now !== was && stored.responseRequested !== false) await reply(store, user, stored, now);
   return stored;
 }
 
-async function reply(store: Store, user: User, event: CalendarEvent, partstat: PartStat, before: CalendarEvent): Promise<void> {
+async function reply(store: Store, user: User, event: CalendarEvent, partstat: PartStat): Promise<void> {
   const organizer = await store.findUserByEmail(event.organizer!.email);
-  if (organizer) await answerByEdit(store, user, { ...before, responseType: undefined, attendees: [] }, event);
+  if (organizer) await applyReply(store, organizer, { uid: event.uid, from: user.email, fromName: user.displayName, partstat });
   else await sendReply(store, user, event, partstat, {});
 }
