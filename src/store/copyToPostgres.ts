@@ -4,7 +4,7 @@
 // tables themselves, not a list: a table a later migration adds is copied without a change here.
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlValue } from './sql/driver.js';
-import { migrate, SCHEMA_VERSION } from './sql/schema.js';
+import { migrate, MIGRATION_LOCK, SCHEMA_VERSION } from './sql/schema.js';
 
 /** A refusal with its reason in one line (the CLI prints it as is). */
 export class MigrateError extends Error {}
@@ -36,7 +36,7 @@ export async function copySqliteToPostgres(source: string, target: SqlDriver): P
     const tables = tablesInForeignKeyOrder(db);
     return await target.transaction(async tx => {
       // The lock `migrate` takes: a `convene serve` starting on this database waits for the copy.
-      await tx.run('SELECT pg_advisory_xact_lock(7405321)');
+      await tx.run('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
       const present = (await tx.all<{ table_name: string }>(
         'SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()')).map(r => r.table_name);
       const clash = present.filter(t => t === 'schema_version' || tables.includes(t));

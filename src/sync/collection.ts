@@ -125,7 +125,7 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
 }
 
 /** Option sets that store the same: equal values, whatever the order of their keys. */
-export function sameOptions(a: CollectionOptions, b: CollectionOptions): boolean {
+function sameOptions(a: CollectionOptions, b: CollectionOptions): boolean {
   return canonical(a) === canonical(b);
 }
 

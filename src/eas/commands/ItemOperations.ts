@@ -94,8 +94,8 @@ async function run(ctx: OperationsContext, op: Operation, parts: Buffer[] | unde
 
 /**
  * MS-ASCMD 2.2.3.117.1 Move (14.0+): the conversation's messages go to DstFldId (R201, R3465).
- * MoveAlways must be set (2.2.3.113, else 155); the messages there now are moved, later ones are not
- * followed yet (docs/search.md). Unknown destination or conversation: 6.
+ * MoveAlways must be set (2.2.3.113, else 155): the messages there now are moved and later ones
+ * follow (a conversation rule, docs/sync.md). Unknown destination or conversation: 6.
  */
 async function move(ctx: OperationsContext, op: MoveRequest): Promise<Element> {
   const answer = (status: number): Element => io('Move', [io('Status', status), op.conversationId]);

@@ -1,9 +1,9 @@
 // S/MIME certificate validation for MS-ASCMD 2.2.1.22 ValidateCert: is this signer's certificate
-// trustworthy now? Each certificate is judged on its own: validity dates, fitness for mail
-// (extended key usage), an email address, then a path through the device's CertificateChain to a
-// trust anchor (Node's bundled roots plus the operator's, docs/smime.md). Revocation is never
-// fetched over the network: a CRL/OCSP fetch from the server is an SSRF and stall risk, so a
-// CheckCRL request gets "revocation status unknown" instead (docs/smime.md).
+// trustworthy now? Each certificate is judged on its own: validity dates, fitness for signing mail
+// (key usage, extended key usage), an email address, then a path through the device's
+// CertificateChain to a trust anchor (Node's bundled roots plus the operator's, docs/smime.md).
+// Revocation is never fetched over the network: a CRL/OCSP fetch from the server is an SSRF and
+// stall risk, so a CheckCRL request gets "revocation status unknown" instead (docs/smime.md).
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { KeyUsageFlags, KeyUsagesExtension, X509Certificate as ParsedCertificate } from '@peculiar/x509';

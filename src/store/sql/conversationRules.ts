@@ -13,10 +13,8 @@ export async function setRule(db: SqlDriver, userId: number, conversationId: str
 /** The rule's folder; a rule found is marked used now, so an active conversation keeps its rule. */
 export async function useRule(db: SqlDriver, userId: number, conversationId: string, now: number): Promise<number | undefined> {
   const row = await db.get<{ folder_id: number | string }>(
-    'SELECT folder_id FROM conversation_rules WHERE user_id = ? AND conversation_id = ?', [userId, conversationId]);
-  if (!row) return undefined;
-  await db.run('UPDATE conversation_rules SET used_at = ? WHERE user_id = ? AND conversation_id = ?', [now, userId, conversationId]);
-  return Number(row.folder_id);
+    'UPDATE conversation_rules SET used_at = ? WHERE user_id = ? AND conversation_id = ? RETURNING folder_id', [now, userId, conversationId]);
+  return row && Number(row.folder_id);
 }
 
 export async function forgetRules(db: SqlDriver, before: number): Promise<number> {

@@ -193,10 +193,13 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** The PostgreSQL advisory lock migrations (and `convene migrate`'s copy) hold: one-bigint key space. */
+export const MIGRATION_LOCK = 7405321;
+
 export async function migrate(db: SqlDriver): Promise<void> {
   await db.transaction(async tx => {
     // Several nodes may start at once against one PostgreSQL: one migrates, the others wait.
-    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7405321)');
+    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
     await tx.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
     const row = await tx.get<{ version: number }>('SELECT MAX(version) AS version FROM schema_version');
     const current = row?.version ?? 0;
