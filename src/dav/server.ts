@@ -1,6 +1,7 @@
 // The CalDAV and CardDAV mount on the EAS listener (docs/dav.md): /.well-known/caldav,
-// /.well-known/carddav and everything under /dav/. One gate before every method: the listener's password check (same accounts, same logon
-// throttle), the path resolved against the account, then the method. DavError answers carry their
+// /.well-known/carddav and everything under /dav/. One gate before every method: the listener's
+// password check (same accounts, same logon throttle), the path resolved against the account, then
+// the method. DavError answers carry their
 // status and, for a failed precondition, the DAV:error body; anything else is a logged 500.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,8 +17,10 @@ import { readReport, runReport } from './reports.js';
 import { errorBody, parseXml } from './xml.js';
 
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
-/** RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). */
-// RFC 6638 5.1 calendar-auto-schedule: the server schedules (implicitScheduling.ts), so clients send no iTIP mail.
+/**
+ * RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). RFC 6638
+ * 5.1 calendar-auto-schedule: the server schedules (implicitScheduling.ts), clients send no iTIP mail.
+ */
 const DAV_CLASSES = '1, 3, calendar-access, calendar-auto-schedule, addressbook';
 /** PROPFIND and REPORT bodies are small; a calendar object may be as large as the listener allows. */
 const MAX_XML_BODY = 1024 * 1024;
