@@ -3,8 +3,6 @@
 // provisioning and the body. Commands see a decoded request and return a tree; nothing here knows a
 // command's rules. Autodiscover (plain XML) has its own path; other transports (CalDAV under /dav/,
 // src/net/mount.ts) are mounts that get this listener's password check and body limits.
-// command's rules. Autodiscover (plain XML) has its own path.
-import type { TrustAnchors } from '../../mail/smime/validateCert.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +21,7 @@ import { provisioningSettings, type ProvisioningSettings } from '../provisioning
 import type { DevicePolicy } from '../provisioning/policy.js';
 import { Spooler, type SpoolGauge } from '../../net/spool.js';
 import type { HttpMount, HttpServices } from '../../net/mount.js';
+import type { TrustAnchors } from '../../mail/smime/validateCert.js';
 import { AUTODISCOVER_PATH, autodiscover } from './autodiscover.js';
 import { BodyAborted, type BodyLimits } from './body.js';
 import { applyLimits, resolveLimits, type HttpLimitOptions } from './limits.js';
