@@ -10,7 +10,7 @@ import type { Store } from '../store/Store.js';
 import type { Item, User } from '../store/types.js';
 import type { VCardVersion } from '../contacts/vcard.js';
 import { vcardVersion } from './addressbook.js';
-import { davFolder, findObject, ITEM_CLASS, readSyncToken, syncTokenOf, type DavFolder } from './collections.js';
+import { davFolder, findObjects, ITEM_CLASS, readSyncToken, syncTokenOf, type DavFolder } from './collections.js';
 import { CALDAV_NS, CARDDAV_NS, DAV_NS, DavError } from './errors.js';
 import { propNames, propResponse, statusResponse, type PropRequest } from './multistatus.js';
 import { renderItem } from './objects.js';
@@ -142,19 +142,20 @@ function objectResponse(on: On, item: Item, r: Report): string {
 }
 
 async function multiget(on: On, r: Extract<Report, { kind: 'multiget' }>): Promise<string> {
-  const out: string[] = [];
-  for (const href of r.hrefs) {
-    const item = await itemAt(on, href);
-    out.push(item ? objectResponse(on, item, r) : statusResponse(href, '404 Not Found'));
-  }
-  return multistatus(out);
+  const names = r.hrefs.map(href => nameAt(on, href));
+  const items = await findObjects(on.store, on.area, on.folder.id, names.filter((n): n is string => n !== undefined));
+  return multistatus(r.hrefs.map((href, i) => {
+    const item = names[i] === undefined ? undefined : items.get(names[i]!);
+    return item ? objectResponse(on, item, r) : statusResponse(href, '404 Not Found');
+  }));
 }
 
-async function itemAt({ store, user, area, folder }: On, href: string): Promise<Item | undefined> {
+/** The member name an href gives in this collection, or undefined for an href elsewhere. */
+function nameAt({ user, area, folder }: On, href: string): string | undefined {
   try {
     const path = parseDavPath(new URL(href, 'http://convene').pathname);
     if (path.kind !== 'object' || path.area !== area || !names(path.segment, folder) || path.account.toLowerCase() !== user.email.toLowerCase()) return undefined;
-    return await findObject(store, area, folder.id, path.name);
+    return path.name;
   } catch (e) {
     if (e instanceof DavError || e instanceof TypeError) return undefined;
     throw e;

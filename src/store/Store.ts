@@ -136,6 +136,8 @@ export interface Store {
   moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined>;
   /** The live item of this folder a CalDAV client created under `davName` (docs/dav.md). */
   findItemByDavName(folderId: number, davName: string): Promise<Item | undefined>;
+  /** The live items of this folder named by any of `davNames` (one statement for a whole multiget). */
+  findItemsByDavNames(folderId: number, davNames: string[]): Promise<Item[]>;
   /** Live calendar items of the user whose event has this UID. */
   findItemsByUid(userId: number, uid: string): Promise<Item[]>;
   /** Live items of one folder whose UID is this: an event's, or a contact's vCard UID. */

@@ -283,6 +283,10 @@ class SqlStore implements Store {
     return items.findByDavName(this.db, folderId, davName);
   }
 
+  findItemsByDavNames(folderId: number, davNames: string[]): Promise<Item[]> {
+    return items.findByDavNames(this.db, folderId, davNames);
+  }
+
   findItemsByUid(userId: number, uid: string): Promise<Item[]> {
     return items.findByUid(this.db, userId, uid);
   }

@@ -98,6 +98,14 @@ export async function findByDavName(db: SqlDriver, folderId: number, davName: st
   return row && toItem(row);
 }
 
+/** The live items of a folder DAV clients named with any of `davNames` (a multiget's lookups, in one statement). */
+export async function findByDavNames(db: SqlDriver, folderId: number, davNames: string[]): Promise<Item[]> {
+  if (davNames.length === 0) return [];
+  const rows = await db.all<ItemRow>(
+    `SELECT ${COLUMNS} FROM items WHERE folder_id = ? AND deleted = 0 AND dav_name IN (${davNames.map(() => '?').join(',')})`, [folderId, ...davNames]);
+  return rows.map(toItem);
+}
+
 /** Live items of this user with this iCalendar UID (an event, or its copies in several folders). */
 export async function findByUid(db: SqlDriver, userId: number, uid: string): Promise<Item[]> {
   const rows = await db.all<ItemRow>(
