@@ -12,7 +12,7 @@ import type { EasClient } from '../../src/client/EasClient.js';
 import { davMount } from '../../src/dav/server.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags, type Element } from '../../src/wbxml/index.js';
-import { PASSWORD, startServer, type TestServer } from '../helpers/server.js';
+import { PASSWORD, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 const ALICE = 'alice@example.com';
@@ -134,6 +134,32 @@ for (const makeBackend of BACKENDS) {
       phone.syncKey = book.body!.childText('SyncKey')!;
       assert.ok((await cards.fetchAddressBooks()).some(b => b.url.endsWith(`/${bookId}/`) && b.displayName === 'Clients'));
       assert.deepEqual(await phone.sync(), []);
+      // The device renames and deletes: tsdav sees the new name, then no collection.
+      const device = t.client(ALICE, { deviceId: 'COLLPHONE', version: '16.1' });
+      const renamed = await device.send('FolderUpdate', fh('FolderUpdate', [fh('SyncKey', phone.syncKey), fh('ServerId', bookId!), fh('ParentId', '0'), fh('DisplayName', 'Customers')]));
+      assert.equal(renamed.body?.childText('Status'), '1');
+      assert.ok((await cards.fetchAddressBooks()).some(b => b.url.endsWith(`/${bookId}/`) && b.displayName === 'Customers'));
+      const gone = await device.send('FolderDelete', fh('FolderDelete', [fh('SyncKey', renamed.body!.childText('SyncKey')!), fh('ServerId', bookId!)]));
+      assert.equal(gone.body?.childText('Status'), '1');
+      phone.syncKey = gone.body!.childText('SyncKey')!;
+      assert.equal((await raw(`${BOOKS}${bookId}/`, { method: 'PROPFIND', headers: { Depth: '0' } })).status, 404);
+      assert.deepEqual(await phone.sync(), []);
+    });
+
+    it('a held Ping answers Status 7 (FolderSync needed) when a MKCALENDAR makes a calendar', async () => {
+      const main = (await folders()).find(f => f.type === FolderType.Calendar)!;
+      const p = tags('Ping');
+      // A device with the hierarchy and the calendar synced, as before it pings.
+      const { client: device } = await syncedDevice(t, ALICE, String(main.id), { deviceId: 'PINGER', version: '16.1' });
+      const ping = device.send('Ping', p('Ping', [p('HeartbeatInterval', 300), p('Folders', [p('Folder', [p('Id', String(main.id)), p('Class', 'Calendar')])])]));
+      await new Promise(r => setTimeout(r, 200));
+      assert.equal((await raw(`${HOME}pinged/`, { method: 'MKCALENDAR' })).status, 201);
+      assert.equal((await ping).body?.childText('Status'), '7');
+      const made = (await folders()).find(f => f.davName === 'pinged')!;
+      assert.equal(made.displayName, 'pinged', 'no displayname: the URL segment names it');
+      assert.deepEqual(await phone.sync(), [{ kind: 'Add', serverId: String(made.id), displayName: 'pinged', type: FolderType.UserCalendar }]);
+      assert.equal((await raw(`${HOME}pinged/`, { method: 'DELETE' })).status, 204);
+      assert.equal((await phone.sync())[0]?.kind, 'Delete');
     });
 
     it('RFC 4918 9.2: PROPPATCH renames (a FolderUpdate the device sees), sets and removes colour and dead properties', async () => {
