@@ -59,16 +59,15 @@ export async function patchCollection(store: Store, user: User, target: Extract<
     await tx.lockAccounts([user.id]);
     const folder = await davFolder(tx, user.id, target.area, target.folderId);
     const stored = await tx.getFolderDavProps(user.id, folder.id);
-    const made = planUpdates(target.area, folder, await tx.listFolders(user.id), stored, updates);
+    const made = { ...planUpdates(target.area, folder, await tx.listFolders(user.id), stored, updates), href: collectionHref(target.area, user.email, folder) };
     if (!made.ok) return made;
     if (made.displayName !== undefined && made.displayName !== folder.displayName) {
       await tx.updateFolder(user.id, folder.id, { parentId: folder.parentId, displayName: made.displayName });
     }
     await tx.setFolderDavProps(user.id, folder.id, made.props);
-    return { ...made, href: collectionHref(target.area, user.email, folder) };
+    return made;
   });
-  const href = 'href' in plan ? plan.href : collectionHref(target.area, user.email, target.folderId);
-  const xml = xmlRoot(qname(DAV_NS, 'multistatus'), `<d:response><d:href>${esc(href)}</d:href>${propstats(plan)}</d:response>`);
+  const xml = xmlRoot(qname(DAV_NS, 'multistatus'), `<d:response><d:href>${esc(plan.href)}</d:href>${propstats(plan)}</d:response>`);
   return { status: 207, headers: { 'Content-Type': XML_TYPE }, body: `${XML_HEADER}${xml}` };
 }
 
@@ -102,12 +101,13 @@ function defaultName(area: DavArea, segment: string): string {
   return name === '' ? (area === 'calendars' ? 'Calendar' : 'Contacts') : [...name].slice(0, 200).join('');
 }
 
-/** The name, or the name with " (2)", " (3)"… when a root folder has it already. */
+/** The name, or the name with " (2)", " (3)"… when a root folder has it already (within 256 characters, MS-ASCMD DisplayName). */
 function uniqueName(name: string, roots: Folder[]): string {
   const taken = new Set(roots.map(f => f.displayName.toLowerCase()));
   if (!taken.has(name.toLowerCase())) return name;
   for (let n = 2; n <= MAX_SUFFIX; n++) {
-    const candidate = `${name} (${n})`;
+    const suffix = ` (${n})`;
+    const candidate = `${[...name].slice(0, 256 - suffix.length).join('')}${suffix}`;
     if (!taken.has(candidate.toLowerCase())) return candidate;
   }
   throw new DavError(409, `too many collections named ${name}`);
