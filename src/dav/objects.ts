@@ -10,7 +10,7 @@ import type { Store } from '../store/Store.js';
 import type { Folder, Item, User } from '../store/types.js';
 import { scheduleByDelete, scheduleByPut } from './implicitScheduling.js';
 import { parseVcard, renderVcard, VCARD_TYPE, vcardUid } from './addressbook.js';
-import { parseObject, renderObject } from './calendar.js';
+import { parseObject, renderObject, zoneOfCalendarTimezone } from './calendar.js';
 import { davFolder, etagOf, findObject } from './collections.js';
 import { CALDAV_NS, CARDDAV_NS, DavError } from './errors.js';
 import { objectHref, resourceName, type DavArea } from './paths.js';
@@ -64,7 +64,7 @@ export async function getObject(store: Store, user: User, at: Place, c: Conditio
  * object is re-rendered from the model, not the octets sent (RFC 4791 5.3.4), so the client fetches it.
  */
 export async function putObject(store: Store, user: User, at: Place, body: Buffer, c: Conditions): Promise<DavResponse> {
-  const event = at.area === 'calendars' ? parseObject(body) : undefined;
+  const event = at.area === 'calendars' ? parseObject(body, await floatingZoneOf(store, user, at)) : undefined;
   if (!event) parseVcard(body, undefined);
   const created = await store.transaction(async tx => {
     await tx.lockAccounts([user.id]);
@@ -108,6 +108,12 @@ export async function deleteObject(store: Store, user: User, at: Place, c: Condi
     if (existing.event) await scheduleByDelete(tx, user, existing.event);
   });
   return { status: 204, headers: {}, body: '' };
+}
+
+/** RFC 4791 5.2.2: the collection's calendar-timezone as an IANA zone, for floating times in a PUT. */
+async function floatingZoneOf(store: Store, user: User, at: Place): Promise<string | undefined> {
+  const stored = await store.getFolderDavProps(user.id, at.folderId);
+  return zoneOfCalendarTimezone(stored[`${CALDAV_NS}|calendar-timezone`]);
 }
 
 /** RFC 7232 3.1, 3.2: If-Match needs the current version; If-None-Match: * needs no resource. */

@@ -108,6 +108,22 @@ for (const makeBackend of BACKENDS) {
       assert.deepEqual([...collection.items.values()].map(props => props.find(p => p[0] === 'Calendar:Subject')?.[1]), ['Kick-off']);
     });
 
+    it('RFC 4791 5.2.2: floating times PUT into a calendar with a calendar-timezone are in that zone', async () => {
+      const folder = (await folders()).find(f => f.davName === 'work-cal')!;
+      const body = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:floating-1', 'DTSTAMP:20261101T000000Z',
+        'DTSTART:20261211T100000', 'DTEND:20261211T110000', 'SUMMARY:Floating', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+      assert.equal((await raw(`${HOME}work-cal/floating.ics`, { method: 'PUT', headers: { 'Content-Type': 'text/calendar' }, body })).status, 201);
+      const item = (await t.store.findItemsByUidInFolder(alice, folder.id, 'floating-1'))[0]!;
+      assert.equal(item.event?.timeZone, 'Europe/Berlin');
+      assert.equal(new Date(item.event!.start).toISOString(), '2026-12-11T09:00:00.000Z', '10:00 in Berlin (UTC+1 in December)');
+      // The same object in the default calendar (no calendar-timezone) stays in UTC.
+      const main = (await folders()).find(f => f.type === FolderType.Calendar)!;
+      assert.equal((await raw(`${HOME}${main.id}/floating.ics`, { method: 'PUT', headers: { 'Content-Type': 'text/calendar' }, body })).status, 201);
+      const utc = (await t.store.findItemsByUidInFolder(alice, main.id, 'floating-1'))[0]!;
+      assert.equal(new Date(utc.event!.start).toISOString(), '2026-12-11T10:00:00.000Z');
+      await raw(`${HOME}${main.id}/floating.ics`, { method: 'DELETE' });
+    });
+
     it('RFC 5689: an extended MKCOL makes an address book (type 14); tsdav lists it and the device gets it', async () => {
       const res = await raw(`${BOOKS}friends/`, { method: 'MKCOL', body: `<d:mkcol ${NS}><d:set><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype>`
         + '<d:displayname>Friends</d:displayname><card:addressbook-description>People I know</card:addressbook-description></d:prop></d:set></d:mkcol>' });
