@@ -154,7 +154,7 @@ async function multiget(on: On, r: Extract<Report, { kind: 'multiget' }>): Promi
 function nameAt({ user, area, folder }: On, href: string): string | undefined {
   try {
     const path = parseDavPath(new URL(href, 'http://convene').pathname);
-    if (path.kind !== 'object' || path.area !== area || !names(path.segment, folder) || path.account.toLowerCase() !== user.email.toLowerCase()) return undefined;
+    if (path.kind !== 'object' || path.area !== area || !segmentNames(path.segment, folder) || path.account.toLowerCase() !== user.email.toLowerCase()) return undefined;
     return path.name;
   } catch (e) {
     if (e instanceof DavError || e instanceof TypeError) return undefined;
@@ -163,7 +163,7 @@ function nameAt({ user, area, folder }: On, href: string): string | undefined {
 }
 
 /** Whether a URL segment names this folder: by its id, or the name its DAV client gave it. */
-function names(segment: string, folder: DavFolder): boolean {
+function segmentNames(segment: string, folder: DavFolder): boolean {
   return folderIdOf(segment) === folder.id || segment === folder.davName;
 }
 
