@@ -268,6 +268,9 @@ export interface IcsReading {
    *  REFRESH or DECLINECOUNTER may omit DTSTART and DTEND (it needs no times), so one is read with
    *  its RECURRENCE-ID, or else its DTSTAMP, as a start that lasts no time. */
   method?: string | undefined;
+  /** The IANA zone of floating times when the object names none (X-WR-TIMEZONE): a CalDAV
+   *  collection's calendar-timezone (RFC 4791 5.2.2). UTC when absent. */
+  floatingZone?: string | undefined;
 }
 
 export function icsToEvents(text: string, reading: IcsReading = {}): CalendarEvent[] {
@@ -291,7 +294,7 @@ export function icsToEvents(text: string, reading: IcsReading = {}): CalendarEve
     const rawOf = new Map(vevents.map((v, i) => [v, raw.length === vevents.length ? raw[i] : undefined] as const));
     const zones = zoneTable(cal);
     const wr = cal.getFirstPropertyValue('x-wr-timezone');
-    const calendarZone = (wr && canonicalZone(String(wr).trim())) || 'UTC';
+    const calendarZone = (wr && canonicalZone(String(wr).trim())) || reading.floatingZone || 'UTC';
     const timesOptional = ['REPLY', 'REFRESH', 'DECLINECOUNTER'].includes(reading.method?.toUpperCase() ?? '');
     const byUid = new Map<string, ICAL.Component[]>();
     for (const v of vevents) {

@@ -3,7 +3,7 @@
 // rendered as vCard 3.0 unless the client asks for 4.0 (Accept, or address-data version, 10.4).
 import { ContactError, contactFromDevice, mergeContact } from '../contacts/eas.js';
 import { NOTES } from '../contacts/elements.js';
-import { contactToVcard, notesText, VCARD_ELEMENTS, VCardError, vcardToContact, type VCardVersion } from '../contacts/vcard.js';
+import { contactToVcard, notesText, VCARD_ELEMENTS, VCARD_EXTRA, VCardError, vcardToContact, type VCardVersion } from '../contacts/vcard.js';
 import { propText } from '../store/props.js';
 import type { Item, ItemProps } from '../store/types.js';
 import { CARDDAV_NS, DavError, invalidAddressData } from './errors.js';
@@ -42,6 +42,13 @@ function keepRicherNotes(checked: ItemProps, sent: ItemProps, stored: ItemProps 
   const rest = checked.filter(p => p[0] !== NOTES);
   if (unchanged) return [...rest, before];
   return sent.some(p => p[0] === NOTES) ? checked : rest;
+}
+
+/** The UID line a vCard came with (kept in VCARD_EXTRA), if any. */
+export function vcardUid(props: ItemProps): string | undefined {
+  const extra = props.find(p => p[0] === VCARD_EXTRA)?.[1];
+  const line = typeof extra === 'string' ? /^UID(?:;[^:\r\n]*)?:([^\r\n]*)$/im.exec(extra) : null;
+  return line ? line[1].trim() : undefined;
 }
 
 export function renderVcard(item: Item, version: VCardVersion): string {

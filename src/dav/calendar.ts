@@ -4,6 +4,7 @@ import { CalendarError } from '../calendar/errors.js';
 import { eventsToIcs, icsToEvents } from '../calendar/ical.js';
 import { eventOfItem } from '../calendar/importExport.js';
 import type { CalendarEvent } from '../calendar/model.js';
+import { canonicalZone } from '../calendar/timezone/zones.js';
 import type { Item } from '../store/types.js';
 import { CALDAV_NS, DavError, invalidCalendarData } from './errors.js';
 
@@ -15,12 +16,15 @@ export function renderObject(item: Item): string {
   return eventsToIcs([{ ...event, dtStamp: event.dtStamp ?? event.start }]);
 }
 
-/** RFC 4791 4.1, 5.3.2.1: exactly one event (with its overrides) per resource, VEVENT only. */
-export function parseObject(body: Buffer): CalendarEvent {
+/**
+ * RFC 4791 4.1, 5.3.2.1: exactly one event (with its overrides) per resource, VEVENT only.
+ * `floatingZone`: the collection's calendar-timezone, the zone of floating times (5.2.2).
+ */
+export function parseObject(body: Buffer, floatingZone?: string): CalendarEvent {
   const text = body.toString('utf8');
   let events: CalendarEvent[];
   try {
-    events = icsToEvents(text);
+    events = icsToEvents(text, { floatingZone });
   } catch (e) {
     if (e instanceof CalendarError) throw invalidCalendarData(e.message);
     throw e;
@@ -30,4 +34,15 @@ export function parseObject(body: Buffer): CalendarEvent {
   }
   if (events.length !== 1) throw invalidCalendarData(`a calendar object holds one event, this one has ${events.length}`);
   return events[0];
+}
+
+/**
+ * RFC 4791 5.2.2: the IANA zone a stored calendar-timezone names (its VTIMEZONE's TZID), if it is
+ * one Convene knows; a made-up TZID leaves floating times in UTC, as before.
+ */
+export function zoneOfCalendarTimezone(stored: string | undefined): string | undefined {
+  if (stored === undefined) return undefined;
+  const text = stored.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const tzid = /^TZID(?:;[^:\r\n]*)?:([^\r\n]+)$/im.exec(text)?.[1]?.trim();
+  return tzid ? canonicalZone(tzid) : undefined;
 }

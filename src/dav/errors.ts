@@ -8,6 +8,8 @@ export const CS_NS = 'http://calendarserver.org/ns/';
 export interface Precondition {
   ns: typeof DAV_NS | typeof CALDAV_NS | typeof CARDDAV_NS;
   name: string;
+  /** The resource the precondition names (RFC 4791 5.3.2.1 / RFC 6352 6.3.2.1 no-uid-conflict). */
+  href?: string | undefined;
 }
 
 export class DavError extends Error {

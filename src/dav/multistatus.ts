@@ -1,17 +1,17 @@
 // One DAV:response of a multistatus (RFC 4918 14.16, 14.24): the properties asked for, found ones
 // under 200 and unknown ones under 404, or a bare status for a member that is not there.
-import { ALLPROP, PROPERTIES, type DavResource } from './props.js';
+import { ALLPROP, PROPERTIES, storedKeys, storedProp, type DavResource } from './props.js';
 import { esc, qname, type XmlNode } from './xml.js';
 
 export type PropRequest = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; names: { ns: string; local: string }[] };
 
 export function propResponse(href: string, resource: DavResource, request: PropRequest): string {
-  const names = request.kind === 'prop' ? request.names : ALLPROP.map(splitKey);
+  const names = request.kind === 'prop' ? request.names : [...ALLPROP, ...storedKeys(resource)].map(splitKey);
   const found: string[] = [];
   const missing: string[] = [];
   for (const { ns, local } of names) {
     const getter = PROPERTIES[`${ns}|${local}`];
-    const value = getter?.(resource);
+    const value = getter?.(resource) ?? storedProp(resource, `${ns}|${local}`);
     const q = qname(ns, local);
     if (value === undefined) {
       // propname lists what the resource has; allprop and prop report the rest as 404.

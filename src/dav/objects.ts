@@ -7,13 +7,13 @@ import type { CalendarEvent } from '../calendar/model.js';
 import { eventFilterTime } from '../calendar/window.js';
 import type { VCardVersion } from '../contacts/vcard.js';
 import type { Store } from '../store/Store.js';
-import type { Item, User } from '../store/types.js';
+import type { Folder, Item, User } from '../store/types.js';
 import { scheduleByDelete, scheduleByPut } from './implicitScheduling.js';
-import { parseVcard, renderVcard, VCARD_TYPE } from './addressbook.js';
-import { parseObject, renderObject } from './calendar.js';
+import { parseVcard, renderVcard, VCARD_TYPE, vcardUid } from './addressbook.js';
+import { parseObject, renderObject, zoneOfCalendarTimezone } from './calendar.js';
 import { davFolder, etagOf, findObject } from './collections.js';
-import { CALDAV_NS, DavError } from './errors.js';
-import type { DavArea } from './paths.js';
+import { CALDAV_NS, CARDDAV_NS, DavError } from './errors.js';
+import { objectHref, resourceName, type DavArea } from './paths.js';
 
 export interface DavResponse {
   status: number;
@@ -32,6 +32,8 @@ export interface Place {
   area: DavArea;
   folderId: number;
   name: string;
+  /** The folder, when known, so hrefs use the name its DAV client gave it. */
+  folderRef?: Pick<Folder, 'id' | 'davName'> | undefined;
 }
 
 /** A member's body as its area writes it. */
@@ -62,11 +64,11 @@ export async function getObject(store: Store, user: User, at: Place, c: Conditio
  * object is re-rendered from the model, not the octets sent (RFC 4791 5.3.4), so the client fetches it.
  */
 export async function putObject(store: Store, user: User, at: Place, body: Buffer, c: Conditions): Promise<DavResponse> {
-  const event = at.area === 'calendars' ? parseObject(body) : undefined;
+  const event = at.area === 'calendars' ? parseObject(body, await floatingZoneOf(store, user, at)) : undefined;
   if (!event) parseVcard(body, undefined);
   const created = await store.transaction(async tx => {
     await tx.lockAccounts([user.id]);
-    await davFolder(tx, user.id, at.area, at.folderId);
+    at = { ...at, folderRef: await davFolder(tx, user.id, at.area, at.folderId) };
     const existing = await findObject(tx, at.area, at.folderId, at.name);
     check(c, existing);
     if (c.ifNoneMatch !== undefined && existing && matches(c.ifNoneMatch, etagOf(existing))) {
@@ -74,11 +76,12 @@ export async function putObject(store: Store, user: User, at: Place, body: Buffe
     }
     if (!event) {
       const props = parseVcard(body, existing?.props);
+      await checkCardUid(tx, user, at, vcardUid(props), existing);
       if (existing) await tx.updateItem(user.id, existing.id, { props, filterTime: null });
       else if (!await tx.addItem(user.id, at.folderId, { class: 'Contacts', props, filterTime: null, davName: at.name })) throw new DavError(404, `no address book ${at.folderId}`);
       return !existing;
     }
-    await checkUid(tx, user, at.folderId, event, existing);
+    await checkUid(tx, user, at, event, existing);
     const filterTime = eventFilterTime(event);
     if (existing) {
       const edited = { ...event, clientUid: existing.event?.clientUid, easTimeZone: sameZone(existing.event, event) };
@@ -107,6 +110,12 @@ export async function deleteObject(store: Store, user: User, at: Place, c: Condi
   return { status: 204, headers: {}, body: '' };
 }
 
+/** RFC 4791 5.2.2: the collection's calendar-timezone as an IANA zone, for floating times in a PUT. */
+async function floatingZoneOf(store: Store, user: User, at: Place): Promise<string | undefined> {
+  const stored = await store.getFolderDavProps(user.id, at.folderId);
+  return zoneOfCalendarTimezone(stored[`${CALDAV_NS}|calendar-timezone`]);
+}
+
 /** RFC 7232 3.1, 3.2: If-Match needs the current version; If-None-Match: * needs no resource. */
 function check(c: Conditions, item: Item | undefined): void {
   if (c.ifMatch !== undefined && (!item || !matches(c.ifMatch, etagOf(item)))) {
@@ -121,12 +130,36 @@ function matches(header: string, etag: string): boolean {
   return header.split(',').map(t => t.trim()).includes(etag);
 }
 
-/** RFC 4791 5.3.2.1 no-uid-conflict: one UID per collection, and a resource keeps its UID. */
-async function checkUid(store: Store, user: User, folderId: number, event: CalendarEvent, existing: Item | undefined): Promise<void> {
+/**
+ * RFC 4791 5.3.2.1 no-uid-conflict: one UID per collection, and a resource keeps its UID. 409 (RFC
+ * 4918 16: a conflict the client can resolve), naming the resource that has the UID.
+ */
+async function checkUid(store: Store, user: User, at: Place, event: CalendarEvent, existing: Item | undefined): Promise<void> {
   const conflict = existing?.event && existing.event.uid !== event.uid
     ? existing
-    : (await store.findItemsByUid(user.id, event.uid)).find(i => i.folderId === folderId && i.id !== existing?.id);
-  if (conflict) throw new DavError(403, `UID ${event.uid} belongs to another resource`, { ns: CALDAV_NS, name: 'no-uid-conflict' });
+    : (await store.findItemsByUidInFolder(user.id, at.folderId, event.uid)).find(i => i.id !== existing?.id && i.class === 'Calendar');
+  if (conflict) throw uidConflict(user, at, conflict, CALDAV_NS, event.uid);
+}
+
+/**
+ * RFC 6352 6.3.2.1 no-uid-conflict: one UID per address book, through the same UID index as events
+ * (a contact's vCard UID). A device's contact has no stored UID and is served as `convene-<id>`
+ * (addressbook.ts), so that name is its UID too.
+ */
+async function checkCardUid(store: Store, user: User, at: Place, uid: string | undefined, existing: Item | undefined): Promise<void> {
+  if (uid === undefined) return;
+  let conflict = (await store.findItemsByUidInFolder(user.id, at.folderId, uid)).find(i => i.id !== existing?.id && i.class === 'Contacts');
+  const made = /^convene-([1-9][0-9]{0,15})$/.exec(uid);
+  if (!conflict && made && Number(made[1]) !== existing?.id) {
+    const [item] = await store.getItems(at.folderId, [Number(made[1])]);
+    if (item && !item.deleted && item.class === 'Contacts' && vcardUid(item.props) === undefined) conflict = item;
+  }
+  if (conflict) throw uidConflict(user, at, conflict, CARDDAV_NS, uid);
+}
+
+function uidConflict(user: User, at: Place, holder: Item, ns: typeof CALDAV_NS | typeof CARDDAV_NS, uid: string): DavError {
+  const href = objectHref(at.area, user.email, at.folderRef ?? at.folderId, resourceName(holder));
+  return new DavError(409, `UID ${uid} belongs to another resource`, { ns, name: 'no-uid-conflict', href });
 }
 
 /** The EAS Timezone blob a device sent stays while the event keeps its zone. */

@@ -29,9 +29,14 @@ export function readDepth(header: string | undefined): '0' | '1' {
   throw new DavError(403, 'Depth: infinity is not served', { ns: DAV_NS, name: 'propfind-finite-depth' });
 }
 
-export async function propfind(store: Store, user: User, path: DavPath, depth: '0' | '1', request: PropRequest): Promise<string> {
+/** `maxSize`: the largest body a PUT may send, answered as max-resource-size. */
+export async function propfind(store: Store, user: User, path: DavPath, depth: '0' | '1', request: PropRequest, maxSize?: number): Promise<string> {
   const out: string[] = [];
   const add = (href: string, r: DavResource): void => { out.push(propResponse(href, r, request)); };
+  const collection = async (area: DavArea, folderId: number): Promise<DavResource & { kind: 'collection' }> => {
+    const folder = await davFolder(store, user.id, area, folderId);
+    return { kind: 'collection', user, folder, stored: await store.getFolderDavProps(user.id, folder.id), maxSize };
+  };
   switch (path.kind) {
     case 'root':
       add('/dav/', { kind: 'root', user });
@@ -46,26 +51,25 @@ export async function propfind(store: Store, user: User, path: DavPath, depth: '
     case 'home':
       add(homeHref(path.area, user.email), { kind: 'home', user, area: path.area });
       if (depth === '1') {
-        for (const f of await davFolders(store, user.id, path.area)) {
-          add(collectionHref(path.area, user.email, f.id), { kind: 'collection', user, folder: await davFolder(store, user.id, path.area, f.id) });
-        }
+        for (const f of await davFolders(store, user.id, path.area)) add(collectionHref(path.area, user.email, f), await collection(path.area, f.id));
       }
       break;
     case 'collection': {
-      const folder = await davFolder(store, user.id, path.area, path.folderId);
-      add(collectionHref(path.area, user.email, folder.id), { kind: 'collection', user, folder });
+      const resource = await collection(path.area, path.folderId);
+      const { folder } = resource;
+      add(collectionHref(path.area, user.email, folder), resource);
       if (depth === '1') {
         for (const item of await store.getItems(folder.id, await store.liveItemIds(folder.id))) {
-          if (item.class === ITEM_CLASS[path.area]) add(objectHref(path.area, user.email, folder.id, resourceName(item)), { kind: 'object', user, folderId: folder.id, item });
+          if (item.class === ITEM_CLASS[path.area]) add(objectHref(path.area, user.email, folder, resourceName(item)), { kind: 'object', user, folderId: folder.id, item });
         }
       }
       break;
     }
     case 'object': {
-      await davFolder(store, user.id, path.area, path.folderId);
+      const folder = await davFolder(store, user.id, path.area, path.folderId);
       const item = await findObject(store, path.area, path.folderId, path.name);
       if (!item) throw new DavError(404, `no resource ${path.name}`);
-      add(objectHref(path.area, user.email, path.folderId, resourceName(item)), { kind: 'object', user, folderId: path.folderId, item });
+      add(objectHref(path.area, user.email, folder, resourceName(item)), { kind: 'object', user, folderId: path.folderId, item });
       break;
     }
   }

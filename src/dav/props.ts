@@ -1,6 +1,8 @@
 // The properties each resource answers (RFC 4918 15, RFC 5397, RFC 3744 5.4, RFC 4791 6.2.1 and
 // 5.2, RFC 6578 4, and the calendarserver.org getctag), as one table: a property a resource does
-// not have gets undefined and lands in the 404 propstat. Keys are `namespace|local-name`.
+// not have gets undefined and lands in the 404 propstat. Keys are `namespace|local-name`. A
+// collection's stored properties (collectionProps.ts: description, colour, time zone, dead ones)
+// are answered after the table (storedProp).
 import type { Item, User } from '../store/types.js';
 import { areaOf, etagOf, syncTokenOf, type DavFolder } from './collections.js';
 import { CALDAV_NS, CARDDAV_NS, CS_NS, DAV_NS } from './errors.js';
@@ -11,7 +13,7 @@ import { esc } from './xml.js';
 export type DavResource =
   | { kind: 'root' | 'principal'; user: User }
   | { kind: 'home'; user: User; area: 'calendars' | 'addressbooks' }
-  | { kind: 'collection'; user: User; folder: DavFolder }
+  | { kind: 'collection'; user: User; folder: DavFolder; stored?: Record<string, string> | undefined; maxSize?: number | undefined }
   | { kind: 'object'; user: User; folderId: number; item: Item; data?: string | undefined };
 
 type Getter = (r: DavResource) => string | undefined;
@@ -51,6 +53,9 @@ export const PROPERTIES: Record<string, Getter> = {
   [`${CALDAV_NS}|calendar-user-address-set`]: r => (r.kind === 'principal' ? href(`mailto:${r.user.email}`) : undefined),
   [`${CALDAV_NS}|supported-calendar-component-set`]: r => (isCalendar(r) ? '<c:comp name="VEVENT"/>' : undefined),
   [`${CALDAV_NS}|supported-calendar-data`]: r => (isCalendar(r) ? '<c:calendar-data content-type="text/calendar" version="2.0"/>' : undefined),
+  // RFC 4791 5.2.5, RFC 6352 6.2.3: the largest body a PUT may send (the listener's --max-body).
+  [`${CALDAV_NS}|max-resource-size`]: r => (isCalendar(r) && r.kind === 'collection' && r.maxSize !== undefined ? String(r.maxSize) : undefined),
+  [`${CARDDAV_NS}|max-resource-size`]: r => (isBook(r) && r.kind === 'collection' && r.maxSize !== undefined ? String(r.maxSize) : undefined),
   [`${CALDAV_NS}|calendar-data`]: r => (r.kind === 'object' && r.item.class === 'Calendar' && r.data !== undefined ? esc(r.data) : undefined),
   // RFC 6352 7.1.1, 6.2.2: the address book home on the principal; vCard 3.0 and 4.0 served.
   [`${CARDDAV_NS}|addressbook-home-set`]: r => (r.kind === 'principal' ? href(addressbookHomeFor(r.user)) : undefined),
@@ -63,3 +68,13 @@ export const PROPERTIES: Record<string, Getter> = {
 /** RFC 4918 9.1 allprop: the live properties above but calendar-data (RFC 4791 9.6: only when asked). */
 export const ALLPROP = Object.keys(PROPERTIES)
   .filter(k => k !== `${CALDAV_NS}|calendar-data` && k !== `${CARDDAV_NS}|address-data` && k !== `${DAV_NS}|current-user-privilege-set`);
+
+/** A collection's stored property (collectionProps.ts), as inner XML. */
+export function storedProp(r: DavResource, key: string): string | undefined {
+  return r.kind === 'collection' ? r.stored?.[key] : undefined;
+}
+
+/** The stored properties allprop and propname list (RFC 4918 9.1: dead properties are in allprop). */
+export function storedKeys(r: DavResource): string[] {
+  return r.kind === 'collection' ? Object.keys(r.stored ?? {}) : [];
+}

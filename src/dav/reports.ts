@@ -1,7 +1,7 @@
 // REPORTs on a collection, each parsed into plain data before anything is read: calendar-multiget
 // (RFC 4791 7.9) and addressbook-multiget (RFC 6352 8.7), calendar-query (RFC 4791 7.8; VEVENT
-// comp-filter with time-range, no expansion yet), addressbook-query (RFC 6352 8.6; prop-filters
-// testing that a property is there) and sync-collection (RFC 6578 3) on the folder's change log,
+// comp-filter with time-range and prop-filters, no expansion yet), addressbook-query (RFC 6352 8.6;
+// prop-filters with text-match, filters.ts) and sync-collection (RFC 6578 3) on the folder's change log,
 // the same modseq EAS Sync reads, so a change through either protocol shows once.
 import { meetsTimeRange, type TimeRange } from '../calendar/timeRange.js';
 import { zoneLookup } from '../calendar/window.js';
@@ -10,17 +10,18 @@ import type { Store } from '../store/Store.js';
 import type { Item, User } from '../store/types.js';
 import type { VCardVersion } from '../contacts/vcard.js';
 import { vcardVersion } from './addressbook.js';
-import { davFolder, findObject, ITEM_CLASS, readSyncToken, syncTokenOf, type DavFolder } from './collections.js';
+import { davFolder, findObjects, ITEM_CLASS, readSyncToken, syncTokenOf, type DavFolder } from './collections.js';
 import { CALDAV_NS, CARDDAV_NS, DAV_NS, DavError } from './errors.js';
 import { propNames, propResponse, statusResponse, type PropRequest } from './multistatus.js';
 import { renderItem } from './objects.js';
-import { collectionHref, objectHref, parseDavPath, resourceName, type DavArea } from './paths.js';
+import { collectionHref, folderIdOf, objectHref, parseDavPath, resourceName, type DavArea } from './paths.js';
 import { child, children, esc, multistatus, type XmlNode } from './xml.js';
+import { CALDAV_FILTERS, CARDDAV_FILTERS, componentsOf, MAX_FILTERS, parseComponent, propertiesOf, propFilterMatches, readPropFilters, type PropFilter } from './filters.js';
 
 export type Report = { props: PropRequest; vcard: VCardVersion } & (
   | { kind: 'multiget'; area: DavArea; hrefs: string[] }
-  | { kind: 'calendar-query'; range: TimeRange | undefined; matchesNothing: boolean }
-  | { kind: 'addressbook-query'; defined: string[]; anyOf: boolean }
+  | { kind: 'calendar-query'; range: TimeRange | undefined; matchesNothing: boolean; calendarProps: PropFilter[]; eventProps: PropFilter[] }
+  | { kind: 'addressbook-query'; filters: PropFilter[]; anyOf: boolean }
   | { kind: 'sync-collection'; token: string; limit: number | undefined });
 
 /** Changes one sync-collection answer carries at most; the rest follow with the next token (RFC 6578 3.6). */
@@ -60,30 +61,29 @@ function propsOf(body: XmlNode): PropRequest {
 }
 
 /**
- * RFC 4791 9.7: VCALENDAR > VEVENT with an optional time-range. A comp-filter for another component
- * matches nothing here (these collections hold events only); prop-filter and param-filter are not
- * evaluated yet and are refused with supported-filter (RFC 4791 7.7) rather than ignored.
+ * RFC 4791 9.7: VCALENDAR > VEVENT with an optional time-range and prop-filters (9.7.2, with
+ * text-match 9.7.5 and param-filter 9.7.3), and prop-filters on the VCALENDAR itself. A comp-filter
+ * for another component matches nothing here (these collections hold events only); nested
+ * comp-filters (VALARM) are refused with supported-filter (RFC 4791 7.7) rather than ignored.
  */
-function readFilter(body: XmlNode): { range: TimeRange | undefined; matchesNothing: boolean } {
+function readFilter(body: XmlNode): { range: TimeRange | undefined; matchesNothing: boolean; calendarProps: PropFilter[]; eventProps: PropFilter[] } {
   const calendar = child(child(body, CALDAV_NS, 'filter') ?? body, CALDAV_NS, 'comp-filter');
   if (!calendar || calendar.attrs.name?.toUpperCase() !== 'VCALENDAR') throw new DavError(400, 'calendar-query needs a VCALENDAR comp-filter', { ns: CALDAV_NS, name: 'valid-filter' });
-  unsupported(calendar);
+  const budget = { left: MAX_FILTERS };
+  const calendarProps = readPropFilters(CALDAV_FILTERS, calendar, budget);
+  const none = { range: undefined, calendarProps, eventProps: [] };
   const inner = children(calendar, CALDAV_NS, 'comp-filter');
-  if (inner.length === 0) return { range: undefined, matchesNothing: false };
+  if (inner.length === 0) return { ...none, matchesNothing: false };
   if (inner.length > 1) throw unsupportedFilter('several comp-filters');
   const component = inner[0];
-  unsupported(component);
   if (component.children.some(c => c.ns === CALDAV_NS && c.local === 'comp-filter')) throw unsupportedFilter('nested comp-filter');
   const negated = child(component, CALDAV_NS, 'is-not-defined') !== undefined;
   const isEvent = component.attrs.name?.toUpperCase() === 'VEVENT';
-  if (negated) return { range: undefined, matchesNothing: isEvent };
-  if (!isEvent) return { range: undefined, matchesNothing: true };
+  if (negated) return { ...none, matchesNothing: isEvent };
+  if (!isEvent) return { ...none, matchesNothing: true };
+  const eventProps = readPropFilters(CALDAV_FILTERS, component, budget);
   const timeRange = child(component, CALDAV_NS, 'time-range');
-  return { range: timeRange ? readTimeRange(timeRange) : undefined, matchesNothing: false };
-}
-
-function unsupported(filter: XmlNode): void {
-  if (filter.children.some(c => c.ns === CALDAV_NS && (c.local === 'prop-filter' || c.local === 'param-filter'))) throw unsupportedFilter('prop-filter');
+  return { range: timeRange ? readTimeRange(timeRange) : undefined, matchesNothing: false, calendarProps, eventProps };
 }
 
 function unsupportedFilter(what: string): DavError {
@@ -91,18 +91,13 @@ function unsupportedFilter(what: string): DavError {
 }
 
 /**
- * RFC 6352 10.5: prop-filters that test a property is there (tsdav asks for FN that way), joined
- * by test="anyof" (the default) or "allof". text-match, param-filter and is-not-defined are refused
- * with supported-filter (RFC 6352 8.6) rather than ignored.
+ * RFC 6352 10.5: prop-filters joined by test="anyof" (the default) or "allof", each with
+ * is-not-defined, text-match (10.5.4: collation, match-type, negate-condition) and param-filter.
  */
-function readCardFilter(body: XmlNode): { defined: string[]; anyOf: boolean } {
+function readCardFilter(body: XmlNode): { filters: PropFilter[]; anyOf: boolean } {
   const filter = child(body, CARDDAV_NS, 'filter');
-  if (!filter) return { defined: [], anyOf: true };
-  const props = children(filter, CARDDAV_NS, 'prop-filter');
-  if (props.some(p => p.children.length > 0 || !p.attrs.name)) {
-    throw new DavError(403, 'addressbook-query: only prop-filters testing a property is there are supported', { ns: CARDDAV_NS, name: 'supported-filter' });
-  }
-  return { defined: props.map(p => p.attrs.name!.toUpperCase()), anyOf: filter.attrs.test !== 'allof' };
+  if (!filter) return { filters: [], anyOf: true };
+  return { filters: readPropFilters(CARDDAV_FILTERS, filter, { left: MAX_FILTERS }), anyOf: filter.attrs.test !== 'allof' };
 }
 
 /** RFC 4791 9.9: UTC date-times; a missing start or end is open. */
@@ -136,7 +131,7 @@ interface On { store: Store; user: User; area: DavArea; folder: DavFolder }
 /** One resource's answer; one that cannot be rendered is a 500 for its href alone, never the whole report. */
 function objectResponse(on: On, item: Item, r: Report): string {
   const { props } = r;
-  const href = objectHref(on.area, on.user.email, on.folder.id, resourceName(item));
+  const href = objectHref(on.area, on.user.email, on.folder, resourceName(item));
   try {
     const wantsData = props.kind === 'prop' && props.names.some(n => (n.ns === CALDAV_NS && n.local === 'calendar-data') || (n.ns === CARDDAV_NS && n.local === 'address-data'));
     const data = wantsData ? renderItem(item, r.vcard) : undefined;
@@ -147,23 +142,29 @@ function objectResponse(on: On, item: Item, r: Report): string {
 }
 
 async function multiget(on: On, r: Extract<Report, { kind: 'multiget' }>): Promise<string> {
-  const out: string[] = [];
-  for (const href of r.hrefs) {
-    const item = await itemAt(on, href);
-    out.push(item ? objectResponse(on, item, r) : statusResponse(href, '404 Not Found'));
-  }
-  return multistatus(out);
+  const names = r.hrefs.map(href => nameAt(on, href));
+  const items = await findObjects(on.store, on.area, on.folder.id, names.filter((n): n is string => n !== undefined));
+  return multistatus(r.hrefs.map((href, i) => {
+    const item = names[i] === undefined ? undefined : items.get(names[i]!);
+    return item ? objectResponse(on, item, r) : statusResponse(href, '404 Not Found');
+  }));
 }
 
-async function itemAt({ store, user, area, folder }: On, href: string): Promise<Item | undefined> {
+/** The member name an href gives in this collection, or undefined for an href elsewhere. */
+function nameAt({ user, area, folder }: On, href: string): string | undefined {
   try {
     const path = parseDavPath(new URL(href, 'http://convene').pathname);
-    if (path.kind !== 'object' || path.area !== area || path.folderId !== folder.id || path.account.toLowerCase() !== user.email.toLowerCase()) return undefined;
-    return await findObject(store, area, folder.id, path.name);
+    if (path.kind !== 'object' || path.area !== area || !segmentNames(path.segment, folder) || path.account.toLowerCase() !== user.email.toLowerCase()) return undefined;
+    return path.name;
   } catch (e) {
     if (e instanceof DavError || e instanceof TypeError) return undefined;
     throw e;
   }
+}
+
+/** Whether a URL segment names this folder: by its id, or the name its DAV client gave it. */
+function segmentNames(segment: string, folder: DavFolder): boolean {
+  return folderIdOf(segment) === folder.id || segment === folder.davName;
 }
 
 async function query(on: On, r: Extract<Report, { kind: 'calendar-query' }>): Promise<string> {
@@ -173,6 +174,7 @@ async function query(on: On, r: Extract<Report, { kind: 'calendar-query' }>): Pr
     if (item.class !== 'Calendar') continue;
     const event = eventOfItem(item);
     if (!event || (r.range && !meetsTimeRange(event, r.range, zoneLookup))) continue;
+    if ((r.calendarProps.length > 0 || r.eventProps.length > 0) && !calendarPropsMatch(item, r)) continue;
     out.push(objectResponse(on, item, r));
   }
   return multistatus(out);
@@ -182,14 +184,31 @@ async function cardQuery(on: On, r: Extract<Report, { kind: 'addressbook-query' 
   const out: string[] = [];
   for (const item of await on.store.getItems(on.folder.id, await on.store.liveItemIds(on.folder.id))) {
     if (item.class !== 'Contacts') continue;
-    if (r.defined.length > 0) {
-      const names = new Set(renderItem(item, r.vcard).split('\r\n').map(l => /^(?:[\w-]+\.)?([\w-]+)/.exec(l)?.[1]?.toUpperCase()));
-      const hits = r.defined.filter(n => names.has(n)).length;
-      if (r.anyOf ? hits === 0 : hits < r.defined.length) continue;
+    if (r.filters.length > 0) {
+      const props = propertiesOf(parseRendered(item, r.vcard));
+      const hits = r.filters.map(f => propFilterMatches(f, props));
+      if (r.anyOf ? !hits.some(Boolean) : !hits.every(Boolean)) continue;
     }
     out.push(objectResponse(on, item, r));
   }
   return multistatus(out);
+}
+
+/** RFC 4791 9.7.1: the VCALENDAR's prop-filters, and one VEVENT (the series or an override) meeting all the event's. */
+function calendarPropsMatch(item: Item, r: Extract<Report, { kind: 'calendar-query' }>): boolean {
+  const calendar = parseRendered(item, r.vcard);
+  if (!r.calendarProps.every(f => propFilterMatches(f, propertiesOf(calendar)))) return false;
+  if (r.eventProps.length === 0) return true;
+  return componentsOf(calendar, 'VEVENT').some(e => { const props = propertiesOf(e); return r.eventProps.every(f => propFilterMatches(f, props)); });
+}
+
+/** The resource as a client reads it, parsed; one that cannot be rendered or parsed matches nothing. */
+function parseRendered(item: Item, vcard: VCardVersion): unknown[] {
+  try {
+    return parseComponent(renderItem(item, vcard));
+  } catch {
+    return ['none', [], []];
+  }
 }
 
 /**
@@ -210,13 +229,13 @@ async function syncCollection(on: On, r: Extract<Report, { kind: 'sync-collectio
     const item = items.get(change.id);
     if (!item || item.class !== ITEM_CLASS[area]) continue;
     if (item.deleted) {
-      if (since > 0) out.push(statusResponse(objectHref(area, user.email, folder.id, resourceName(item)), '404 Not Found'));
+      if (since > 0) out.push(statusResponse(objectHref(area, user.email, folder, resourceName(item)), '404 Not Found'));
     } else {
       out.push(objectResponse(on, item, r));
     }
   }
   // Changes commit in modseq order (store/sql/items.ts), so the newest one shown covers all before it.
   const reached = shown.length > 0 ? shown[shown.length - 1].modseq : Math.max(since, folder.modseq);
-  if (truncated) out.push(statusResponse(collectionHref(area, user.email, folder.id), '507 Insufficient Storage'));
+  if (truncated) out.push(statusResponse(collectionHref(area, user.email, folder), '507 Insufficient Storage'));
   return multistatus(out, `<d:sync-token>${esc(syncTokenOf({ id: folder.id, modseq: reached }))}</d:sync-token>`);
 }

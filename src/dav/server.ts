@@ -11,17 +11,19 @@ import type { User } from '../store/types.js';
 import { checkVcardType, vcardVersion } from './addressbook.js';
 import { CALDAV_NS, DAV_NS, DavError } from './errors.js';
 import { deleteObject, getObject, putObject, type Conditions, type DavResponse } from './objects.js';
-import { DAV_ROOT, parseDavPath, WELL_KNOWN_CALDAV, WELL_KNOWN_CARDDAV, type DavPath } from './paths.js';
+import { deleteCollection, makeCollection, patchCollection } from './collectionMethods.js';
+import { DAV_ROOT, parseDavPath, resolveDavPath, WELL_KNOWN_CALDAV, WELL_KNOWN_CARDDAV, type DavPath } from './paths.js';
 import { propfind, readDepth, readPropfind } from './propfind.js';
 import { readReport, runReport } from './reports.js';
 import { errorBody, parseXml } from './xml.js';
 
-const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT';
+const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
 /**
  * RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). RFC 6638
  * 5.1 calendar-auto-schedule: the server schedules (implicitScheduling.ts), clients send no iTIP mail.
+ * RFC 5689 3: extended-mkcol.
  */
-const DAV_CLASSES = '1, 3, calendar-access, calendar-auto-schedule, addressbook';
+const DAV_CLASSES = '1, 3, extended-mkcol, calendar-access, calendar-auto-schedule, addressbook';
 /** PROPFIND and REPORT bodies are small; a calendar object may be as large as the listener allows. */
 const MAX_XML_BODY = 1024 * 1024;
 const XML_TYPE = 'application/xml; charset=utf-8';
@@ -49,19 +51,27 @@ async function handle(s: HttpServices, req: IncomingMessage, res: ServerResponse
     return send(res, { status: checked.http, headers: checked.headers, body: '' });
   }
   const user = checked.user;
-  const target = parseDavPath(url.pathname);
-  if ('account' in target && target.account.toLowerCase() !== user.email.toLowerCase()) {
+  const raw = parseDavPath(url.pathname);
+  if ('account' in raw && raw.account.toLowerCase() !== user.email.toLowerCase()) {
     throw new DavError(404, 'another account\'s resources are not served');
   }
-  send(res, await dispatch(s, req, user, target), req.method === 'HEAD');
+  if (req.method === 'MKCALENDAR' || req.method === 'MKCOL') {
+    return send(res, await makeCollection(s.store, user, req.method, raw, await xmlBody(s, req)));
+  }
+  send(res, await dispatch(s, req, user, await resolveDavPath(s.store, user, raw)), req.method === 'HEAD');
 }
 
 async function dispatch(s: HttpServices, req: IncomingMessage, user: User, target: DavPath): Promise<DavResponse> {
   const method = req.method ?? '';
   if (method === 'PROPFIND') {
     const body = await xmlBody(s, req);
-    const xml = await propfind(s.store, user, target, readDepth(header(req, 'depth')), readPropfind(body));
+    const xml = await propfind(s.store, user, target, readDepth(header(req, 'depth')), readPropfind(body), s.body.maxBytes);
     return { status: 207, headers: { 'Content-Type': XML_TYPE }, body: xml };
+  }
+  if (target.kind === 'collection' && method === 'PROPPATCH') return patchCollection(s.store, user, target, await xmlBody(s, req));
+  if (target.kind === 'collection' && method === 'DELETE') {
+    req.resume();
+    return deleteCollection(s.store, user, target);
   }
   if (method === 'REPORT') {
     const body = await xmlBody(s, req);
@@ -72,8 +82,9 @@ async function dispatch(s: HttpServices, req: IncomingMessage, user: User, targe
   }
   if (target.kind !== 'object') {
     req.resume();
-    // MKCALENDAR, MKCOL, PROPPATCH and writes on collections come later (docs/dav.md, "Not yet").
-    throw new DavError(405, `${method} is not served on ${target.kind}`, undefined, { Allow: 'OPTIONS, PROPFIND, REPORT' });
+    // PUT on a collection, PROPPATCH on a home or principal: nothing to write there.
+    const allow = target.kind === 'collection' ? 'OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE' : 'OPTIONS, PROPFIND';
+    throw new DavError(405, `${method} is not served on ${target.kind}`, undefined, { Allow: allow });
   }
   const c = conditions(req);
   switch (method) {
@@ -120,7 +131,7 @@ function send(res: ServerResponse, r: DavResponse, head = false): void {
 function fail(s: HttpServices, res: ServerResponse, e: unknown): void {
   if (e instanceof DavError) {
     s.log.info({ http: e.http }, `DAV: ${e.message}`);
-    const body = e.precondition ? errorBody(e.precondition.ns, e.precondition.name) : '';
+    const body = e.precondition ? errorBody(e.precondition.ns, e.precondition.name, e.precondition.href) : '';
     return send(res, { status: e.http, headers: { ...e.headers, ...(body ? { 'Content-Type': XML_TYPE } : {}) }, body });
   }
   if (e instanceof BodyRefused) return send(res, { status: e.http, headers: e.headers, body: '' });

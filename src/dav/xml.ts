@@ -75,7 +75,14 @@ export function multistatus(responses: string[], extra = ''): string {
   return `${XML_HEADER}<d:multistatus ${ROOT_NS}>${responses.join('')}${extra}</d:multistatus>`;
 }
 
-/** RFC 4918 16: the DAV:error body of a failed precondition. */
-export function errorBody(ns: string, name: string): string {
-  return `${XML_HEADER}<d:error ${ROOT_NS}>${qname(ns, name).empty}</d:error>`;
+/** A root element (of a namespace with a prefix above) declaring every prefix, around `inner`. */
+export function xmlRoot(q: { open: string; close: string }, inner: string): string {
+  return `${q.open.replace(/>$/, ` ${ROOT_NS}>`)}${inner}${q.close}`;
+}
+
+/** RFC 4918 16: the DAV:error body of a failed precondition, with the href it names if any (RFC 4791 5.3.2.1). */
+export function errorBody(ns: string, name: string, href?: string): string {
+  const q = qname(ns, name);
+  const inner = href === undefined ? q.empty : `${q.open}<d:href>${esc(href)}</d:href>${q.close}`;
+  return `${XML_HEADER}<d:error ${ROOT_NS}>${inner}</d:error>`;
 }

@@ -83,7 +83,14 @@ export interface Store {
   rememberAutoReply(userId: number, sender: string): Promise<boolean>;
 
   listFolders(userId: number): Promise<Folder[]>;
-  createFolder(userId: number, folder: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder>;
+  /** `davName`, `davProps`: the URL segment and properties a DAV client gave at MKCALENDAR / MKCOL (docs/dav.md). */
+  createFolder(userId: number, folder: { parentId: number; displayName: string; type: FolderTypeValue; davName?: string | undefined; davProps?: Record<string, string> | undefined }): Promise<Folder>;
+  /** The folder of this user a DAV client named `davName` at its creation. */
+  findFolderByDavName(userId: number, davName: string): Promise<Folder | undefined>;
+  /** A DAV collection's stored properties (`namespace|name` → XML content); empty when none. */
+  getFolderDavProps(userId: number, folderId: number): Promise<Record<string, string>>;
+  /** Replaces them; false when the user has no such folder. */
+  setFolderDavProps(userId: number, folderId: number, props: Record<string, string>): Promise<boolean>;
   /** Renames or moves a folder of this user; false when it has no such folder. */
   updateFolder(userId: number, folderId: number, change: { parentId: number; displayName: string }): Promise<boolean>;
   /** Deletes a folder of this user with the folders below it; false when it has no such folder. */
@@ -129,8 +136,12 @@ export interface Store {
   moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined>;
   /** The live item of this folder a CalDAV client created under `davName` (docs/dav.md). */
   findItemByDavName(folderId: number, davName: string): Promise<Item | undefined>;
+  /** The live items of this folder named by any of `davNames` (one statement for a whole multiget). */
+  findItemsByDavNames(folderId: number, davNames: string[]): Promise<Item[]>;
   /** Live calendar items of the user whose event has this UID. */
   findItemsByUid(userId: number, uid: string): Promise<Item[]>;
+  /** Live items of one folder whose UID is this: an event's, or a contact's vCard UID. */
+  findItemsByUidInFolder(userId: number, folderId: number, uid: string): Promise<Item[]>;
   /** Changes after `afterModseq`, oldest first. */
   listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]>;
   liveItemIds(folderId: number): Promise<number[]>;

@@ -105,6 +105,8 @@ export interface Folder {
   parentId: number;
   displayName: string;
   type: FolderTypeValue;
+  /** The URL segment a DAV client chose at MKCALENDAR / MKCOL; others are named by id (docs/dav.md). */
+  davName?: string | undefined;
 }
 
 /** What one FolderSync SyncKey told a device about the hierarchy. */

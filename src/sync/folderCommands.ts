@@ -19,7 +19,7 @@ export async function createFolder(store: Store, device: Device, syncKey: string
   req: { parentId: string; displayName: string; type: number }): Promise<FolderOutcome<{ serverId: string }>> {
   const state = await currentState(store, device, syncKey);
   if (!state) return { ok: false, reason: 'INVALID_SYNC_KEY' };
-  if (!CREATABLE.has(req.type) || !validName(req.displayName)) return { ok: false, reason: 'BAD_REQUEST' };
+  if (!CREATABLE.has(req.type) || !validFolderName(req.displayName)) return { ok: false, reason: 'BAD_REQUEST' };
   const folders = await store.listFolders(device.userId);
   const parentId = parentOf(req.parentId, folders);
   if (parentId === undefined) return { ok: false, reason: 'PARENT_NOT_FOUND' };
@@ -33,11 +33,11 @@ export async function updateFolder(store: Store, device: Device, syncKey: string
   req: { serverId: string; parentId: string; displayName: string }): Promise<FolderOutcome> {
   const state = await currentState(store, device, syncKey);
   if (!state) return { ok: false, reason: 'INVALID_SYNC_KEY' };
-  if (!validName(req.displayName)) return { ok: false, reason: 'BAD_REQUEST' };
+  if (!validFolderName(req.displayName)) return { ok: false, reason: 'BAD_REQUEST' };
   const folders = await store.listFolders(device.userId);
   const folder = folders.find(f => String(f.id) === req.serverId);
   if (!folder) return { ok: false, reason: 'NOT_FOUND' };
-  if (isSpecial(folder)) return { ok: false, reason: 'SPECIAL_FOLDER' };
+  if (isSpecialFolder(folder)) return { ok: false, reason: 'SPECIAL_FOLDER' };
   const parentId = parentOf(req.parentId, folders);
   if (parentId === undefined || parentId === folder.id || isBelow(folders, parentId, folder.id)) return { ok: false, reason: 'PARENT_NOT_FOUND' };
   if (nameTaken(folders.filter(f => f.id !== folder.id), parentId, req.displayName)) return { ok: false, reason: 'EXISTS' };
@@ -53,7 +53,7 @@ export async function deleteFolder(store: Store, device: Device, syncKey: string
   const folders = await store.listFolders(device.userId);
   const folder = folders.find(f => String(f.id) === serverId);
   if (!folder) return { ok: false, reason: 'NOT_FOUND' };
-  if (isSpecial(folder)) return { ok: false, reason: 'SPECIAL_FOLDER' };
+  if (isSpecialFolder(folder)) return { ok: false, reason: 'SPECIAL_FOLDER' };
   await store.deleteFolder(device.userId, folder.id);
   // The device drops the folder and everything below it; other differences stay for FolderSync.
   const remaining = new Set((await store.listFolders(device.userId)).map(f => String(f.id)));
@@ -80,7 +80,8 @@ function parentOf(parentId: string, folders: Folder[]): number | undefined {
   return folders.find(f => String(f.id) === parentId.trim())?.id;
 }
 
-function isSpecial(folder: Folder): boolean {
+/** The default folders (types 2-11): neither renamed nor deleted (MS-ASCMD 2.2.3.177.2-4). */
+export function isSpecialFolder(folder: Pick<Folder, 'type'>): boolean {
   return folder.type >= FolderType.Inbox && folder.type <= FolderType.Journal;
 }
 
@@ -97,7 +98,7 @@ function nameTaken(folders: Folder[], parentId: number, name: string): boolean {
 }
 
 /** MS-ASCMD DisplayName (FolderCreate, FolderUpdate): 1 to 256 characters — counted as characters, not UTF-16 units. */
-function validName(name: string): boolean {
+export function validFolderName(name: string): boolean {
   const n = name.trim();
   const length = [...n].length;
   return length > 0 && length <= 256 && !/[\u0000-\u001f]/.test(n);

@@ -197,16 +197,16 @@ for (const makeBackend of BACKENDS) {
       assert.equal((await raw(path)).status, 404);
     });
 
-    it('edge cases answer 4xx: calendar REPORTs on an address book, text-match, a calendar as an address book, writes on the collection', async () => {
+    it('edge cases answer 4xx: calendar REPORTs on an address book, an unknown collation, a calendar as an address book, writes on the collection', async () => {
       const path = new URL(book.url).pathname;
       const report = (body: string) => raw(path, { method: 'REPORT', headers: { Depth: '1' }, body });
       const multiget = await report('<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop></c:calendar-multiget>');
       assert.equal(multiget.status, 403);
       assert.match(await multiget.text(), /supported-report/);
       const textMatch = await report('<card:addressbook-query xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/></d:prop>'
-        + '<card:filter><card:prop-filter name="FN"><card:text-match>Jo</card:text-match></card:prop-filter></card:filter></card:addressbook-query>');
+        + '<card:filter><card:prop-filter name="FN"><card:text-match collation="i;bogus">Jo</card:text-match></card:prop-filter></card:filter></card:addressbook-query>');
       assert.equal(textMatch.status, 403);
-      assert.match(await textMatch.text(), /supported-filter/);
+      assert.match(await textMatch.text(), /supported-collation/);
       const calId = await folderId(t, ALICE, FolderType.Calendar);
       assert.equal((await raw(`/dav/addressbooks/alice%40example.com/${calId}/`, { method: 'PROPFIND', headers: { Depth: '0' } })).status, 404);
       assert.equal((await raw(path, { method: 'PUT', headers: { 'Content-Type': 'text/vcard' }, body: vcard('x', 'X') })).status, 405);

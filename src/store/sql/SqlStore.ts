@@ -32,7 +32,8 @@ interface Shared {
   listening?: Promise<unknown>;
 }
 
-interface FolderRow { id: number; user_id: number; parent_id: number; display_name: string; type: number; modseq?: number }
+interface FolderRow { id: number; user_id: number; parent_id: number; display_name: string; type: number; dav_name: string | null; modseq?: number }
+const FOLDER = 'id, user_id, parent_id, display_name, type, dav_name';
 
 export async function openSqlStore(db: SqlDriver): Promise<Store> {
   await migrate(db);
@@ -156,14 +157,14 @@ class SqlStore implements Store {
 
   async listFolders(userId: number): Promise<Folder[]> {
     const rows = await this.db.all<FolderRow>(
-      'SELECT id, user_id, parent_id, display_name, type FROM folders WHERE user_id = ? ORDER BY id', [userId]);
+      `SELECT ${FOLDER} FROM folders WHERE user_id = ? ORDER BY id`, [userId]);
     return rows.map(toFolder);
   }
 
-  async createFolder(userId: number, f: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder> {
+  async createFolder(userId: number, f: { parentId: number; displayName: string; type: FolderTypeValue; davName?: string | undefined; davProps?: Record<string, string> | undefined }): Promise<Folder> {
     const row = (await this.db.get<FolderRow>(
-      'INSERT INTO folders (user_id, parent_id, display_name, type) VALUES (?, ?, ?, ?) RETURNING id, user_id, parent_id, display_name, type',
-      [userId, f.parentId, f.displayName, f.type],
+      `INSERT INTO folders (user_id, parent_id, display_name, type, dav_name, dav_props) VALUES (?, ?, ?, ?, ?, ?) RETURNING ${FOLDER}`,
+      [userId, f.parentId, f.displayName, f.type, f.davName ?? null, f.davProps ? JSON.stringify(f.davProps) : null],
     )) as FolderRow;
     await this.announce({ userId, hierarchy: true });
     return toFolder(row);
@@ -195,8 +196,23 @@ class SqlStore implements Store {
 
   async getFolder(userId: number, folderId: number): Promise<(Folder & { modseq: number; purgedModseq: number }) | undefined> {
     const row = await this.db.get<FolderRow & { purged_modseq: number }>(
-      'SELECT id, user_id, parent_id, display_name, type, modseq, purged_modseq FROM folders WHERE id = ? AND user_id = ?', [folderId, userId]);
+      `SELECT ${FOLDER}, modseq, purged_modseq FROM folders WHERE id = ? AND user_id = ?`, [folderId, userId]);
     return row && { ...toFolder(row), modseq: row.modseq ?? 0, purgedModseq: Number(row.purged_modseq ?? 0) };
+  }
+
+  async findFolderByDavName(userId: number, davName: string): Promise<Folder | undefined> {
+    const row = await this.db.get<FolderRow>(`SELECT ${FOLDER} FROM folders WHERE user_id = ? AND dav_name = ?`, [userId, davName]);
+    return row && toFolder(row);
+  }
+
+  async getFolderDavProps(userId: number, folderId: number): Promise<Record<string, string>> {
+    const row = await this.db.get<{ dav_props: string | null }>('SELECT dav_props FROM folders WHERE id = ? AND user_id = ?', [folderId, userId]);
+    return row?.dav_props ? JSON.parse(row.dav_props) as Record<string, string> : {};
+  }
+
+  async setFolderDavProps(userId: number, folderId: number, props: Record<string, string>): Promise<boolean> {
+    const res = await this.db.run('UPDATE folders SET dav_props = ? WHERE id = ? AND user_id = ?', [JSON.stringify(props), folderId, userId]);
+    return res.changes > 0;
   }
 
   async purgeTombstones(before: number): Promise<number> {
@@ -267,8 +283,16 @@ class SqlStore implements Store {
     return items.findByDavName(this.db, folderId, davName);
   }
 
+  findItemsByDavNames(folderId: number, davNames: string[]): Promise<Item[]> {
+    return items.findByDavNames(this.db, folderId, davNames);
+  }
+
   findItemsByUid(userId: number, uid: string): Promise<Item[]> {
     return items.findByUid(this.db, userId, uid);
+  }
+
+  findItemsByUidInFolder(userId: number, folderId: number, uid: string): Promise<Item[]> {
+    return items.findInFolderByUid(this.db, userId, folderId, uid);
   }
 
   listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {
@@ -466,6 +490,7 @@ function dedupe(events: ChangeEvent[]): ChangeEvent[] {
 }
 
 function toFolder(r: FolderRow): Folder {
-  return { id: r.id, userId: r.user_id, parentId: r.parent_id, displayName: r.display_name, type: r.type as FolderTypeValue };
+  const folder: Folder = { id: r.id, userId: r.user_id, parentId: r.parent_id, displayName: r.display_name, type: r.type as FolderTypeValue };
+  return r.dav_name ? { ...folder, davName: r.dav_name } : folder;
 }
 

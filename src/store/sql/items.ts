@@ -32,7 +32,7 @@ export async function insertItem(tx: SqlDriver, userId: number, folderId: number
     `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, event, uid, created_at, dav_name)
      VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING ${HEAD}`,
     [userId, folderId, item.class, modseq, item.filterTime ?? null, JSON.stringify(item.props),
-      item.event ? JSON.stringify(item.event) : null, item.event?.uid ?? null, Date.now(), item.davName ?? null]);
+      item.event ? JSON.stringify(item.event) : null, indexedUid(item.class, item.props, item.event), Date.now(), item.davName ?? null]);
   if (item.mime) await tx.run('INSERT INTO item_content (item_id, mime) VALUES (?, ?)', [row!.id, item.mime]);
   return withBody(row as HeadRow, item.props, item.event);
 }
@@ -62,7 +62,7 @@ export async function updateItem(tx: SqlDriver, userId: number, itemId: number,
   const modseq = (await bumpFolder(tx, userId, item.folderId)) as number;
   const filterTime = change.filterTime === undefined ? item.filterTime : change.filterTime;
   await tx.run('UPDATE items SET props = ?, event = ?, uid = ?, filter_time = ?, modseq = ? WHERE id = ?',
-    [JSON.stringify(change.props), change.event ? JSON.stringify(change.event) : null, change.event?.uid ?? null, filterTime, modseq, itemId]);
+    [JSON.stringify(change.props), change.event ? JSON.stringify(change.event) : null, indexedUid(item.class, change.props, change.event), filterTime, modseq, itemId]);
   if (change.mime) {
     await tx.run('DELETE FROM item_content WHERE item_id = ?', [itemId]);
     await tx.run('INSERT INTO item_content (item_id, mime) VALUES (?, ?)', [itemId, change.mime]);
@@ -98,10 +98,38 @@ export async function findByDavName(db: SqlDriver, folderId: number, davName: st
   return row && toItem(row);
 }
 
+/** The live items of a folder DAV clients named with any of `davNames` (a multiget's lookups, in one statement). */
+export async function findByDavNames(db: SqlDriver, folderId: number, davNames: string[]): Promise<Item[]> {
+  if (davNames.length === 0) return [];
+  const rows = await db.all<ItemRow>(
+    `SELECT ${COLUMNS} FROM items WHERE folder_id = ? AND deleted = 0 AND dav_name IN (${davNames.map(() => '?').join(',')})`, [folderId, ...davNames]);
+  return rows.map(toItem);
+}
+
 /** Live items of this user with this iCalendar UID (an event, or its copies in several folders). */
 export async function findByUid(db: SqlDriver, userId: number, uid: string): Promise<Item[]> {
-  const rows = await db.all<ItemRow>(`SELECT ${COLUMNS} FROM items WHERE user_id = ? AND uid = ? AND deleted = 0 ORDER BY id`, [userId, uid]);
+  const rows = await db.all<ItemRow>(
+    `SELECT ${COLUMNS} FROM items WHERE user_id = ? AND uid = ? AND deleted = 0 AND class <> 'Contacts' ORDER BY id`, [userId, uid]);
   return rows.map(toItem);
+}
+
+/** Live items of one folder with this UID, contacts included (RFC 6352 6.3.2.1, RFC 4791 5.3.2.1). */
+export async function findInFolderByUid(db: SqlDriver, userId: number, folderId: number, uid: string): Promise<Item[]> {
+  const rows = await db.all<ItemRow>(
+    `SELECT ${COLUMNS} FROM items WHERE user_id = ? AND uid = ? AND folder_id = ? AND deleted = 0 ORDER BY id`, [userId, uid, folderId]);
+  return rows.map(toItem);
+}
+
+/** The vCard property lines a contact keeps verbatim (src/contacts/vcard.ts VCARD_EXTRA); its UID is one. */
+const VCARD_EXTRA = 'Convene:VCardExtra';
+
+/** The UID the items_uid index holds: an event's, or the UID line a contact's vCard came with. */
+function indexedUid(cls: string, props: ItemProps, event: CalendarEvent | undefined): string | null {
+  if (event) return event.uid;
+  if (cls !== 'Contacts') return null;
+  const extra = props.find(p => p[0] === VCARD_EXTRA)?.[1];
+  const line = typeof extra === 'string' ? /^UID(?:;[^:\r\n]*)?:([^\r\n]*)$/im.exec(extra) : null;
+  return line ? line[1].trim() : null;
 }
 
 export async function listChanges(db: SqlDriver, folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {

@@ -188,6 +188,14 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     used_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, conversation_id)
   )`],
+  // DAV collections (docs/dav.md): the URL segment a CalDAV/CardDAV client chose at MKCALENDAR /
+  // MKCOL (folders without one are named by their id), and the collection's properties (description,
+  // colour, time zone, a client's dead properties) as one JSON object.
+  () => [
+    `ALTER TABLE folders ADD COLUMN dav_name TEXT`,
+    `ALTER TABLE folders ADD COLUMN dav_props TEXT`,
+    `CREATE INDEX folders_dav_name ON folders (user_id, dav_name)`,
+  ],
 ];
 
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
