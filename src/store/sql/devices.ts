@@ -9,10 +9,14 @@ export interface DeviceRow {
   policy_key: number | null; policy_hash: string | null; pending_policy_key: number | null;
   wipe_kind: string | null; wipe_status: string | null; wipe_requested_at: number | null; wipe_updated_at: number | null;
   information: string | null;
+  ping?: string | null; sync_request?: string | null;
 }
 
 export const DEVICE_COLUMNS = `id, user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen,
   policy_key, policy_hash, pending_policy_key, wipe_kind, wipe_status, wipe_requested_at, wipe_updated_at, information`;
+
+/** DEVICE_COLUMNS and the device's caches (Device.cached), for the read of every request. */
+export const DEVICE_COLUMNS_CACHED = `${DEVICE_COLUMNS}, ping, sync_request`;
 
 export function toDevice(r: DeviceRow): Device {
   return {
@@ -24,6 +28,7 @@ export function toDevice(r: DeviceRow): Device {
       requestedAt: r.wipe_requested_at ?? 0, updatedAt: r.wipe_updated_at ?? 0,
     } : null,
     information: r.information ? (JSON.parse(r.information) as DeviceInformation) : null,
+    ...(r.sync_request !== undefined || r.ping !== undefined ? { cached: { ping: r.ping ?? null, syncRequest: r.sync_request ?? null } } : {}),
   };
 }
 
