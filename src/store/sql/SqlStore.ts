@@ -1,14 +1,14 @@
 // The Store on any SqlDriver. Every query here runs unchanged on SQLite and PostgreSQL.
 import { ChangeFeed, type ChangeEvent } from '../changes.js';
 import type {
-  DeviceSighting, ItemChangeInput, NewItem, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundQueueStats, OutboundRetry, Store,
+  DeviceSighting, ItemChangeInput, NewItem, NewItemIn, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundQueueStats, OutboundRetry, Store,
 } from '../Store.js';
 import {
-  type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderTypeValue,
+  type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderAndState, type FolderTypeValue,
   type HierarchySnapshot, type Item, type ItemChange, type OofSettings, type User,
 } from '../types.js';
 import * as autoReplies from './autoReplies.js';
-import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
+import { DEVICE_COLUMNS, DEVICE_COLUMNS_CACHED, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
 import * as rules from './conversationRules.js';
@@ -63,7 +63,8 @@ class SqlStore implements Store {
       pending.length = 0;
       return fn(new SqlStore(tx, this.shared, pending));
     });
-    for (const event of dedupe(pending)) await this.deliver(event);
+    const events = dedupe(pending);
+    if (events.length) await this.db.notifyAll(CHANNEL, events.map(e => JSON.stringify(e))).catch(() => undefined);
     return result;
   }
 
@@ -82,6 +83,7 @@ class SqlStore implements Store {
 
   createUser(user: NewUser): Promise<User> { return this.db.transaction(tx => users.create(tx, user)); }
   findUserByEmail(email: string): Promise<User | undefined> { return users.byEmail(this.db, email); }
+  findUsersByEmail(emails: readonly string[]): Promise<User[]> { return users.byEmails(this.db, emails); }
   findUsersByLocalPart(localPart: string): Promise<User[]> { return users.byLocalPart(this.db, localPart); }
   listUsers(): Promise<User[]> { return users.list(this.db); }
   countUsers(): Promise<number> { return users.count(this.db); }
@@ -91,7 +93,7 @@ class SqlStore implements Store {
 
   async recordDevice(s: DeviceSighting): Promise<Device> {
     const now = Date.now();
-    const known = await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
+    const known = await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS_CACHED} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
     if (known && known.device_type === s.deviceType && known.user_agent === s.userAgent && known.protocol_version === s.protocolVersion) {
       // Nothing it reports changed: only the sighting, which is written later in a batch (lastSeen.ts).
       this.shared.sightings.note(known.id, now);
@@ -102,7 +104,7 @@ class SqlStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (user_id, device_id) DO UPDATE SET device_type = excluded.device_type,
          user_agent = excluded.user_agent, protocol_version = excluded.protocol_version, last_seen = excluded.last_seen
-       RETURNING ${DEVICE_COLUMNS}`,
+       RETURNING ${DEVICE_COLUMNS_CACHED}`,
       [s.userId, s.deviceId, s.deviceType, s.userAgent, s.protocolVersion, now, now],
     )) as DeviceRow;
     return toDevice(row);
@@ -158,6 +160,18 @@ class SqlStore implements Store {
     const rows = await this.db.all<FolderRow>(
       'SELECT id, user_id, parent_id, display_name, type FROM folders WHERE user_id = ? ORDER BY id', [userId]);
     return rows.map(toFolder);
+  }
+
+  async listFoldersOfType(userIds: readonly number[], types: readonly FolderTypeValue[]): Promise<Folder[]> {
+    const out: Folder[] = [];
+    for (let i = 0; i < userIds.length && types.length; i += 500) {
+      const chunk = userIds.slice(i, i + 500);
+      const rows = await this.db.all<FolderRow>(
+        `SELECT id, user_id, parent_id, display_name, type FROM folders
+         WHERE user_id IN (${chunk.map(() => '?').join(', ')}) AND type IN (${types.map(() => '?').join(', ')}) ORDER BY id`, [...chunk, ...types]);
+      out.push(...rows.map(toFolder));
+    }
+    return out;
   }
 
   async createFolder(userId: number, f: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder> {
@@ -216,6 +230,15 @@ class SqlStore implements Store {
     return made;
   }
 
+  async addItems(entries: readonly NewItemIn[]): Promise<(Item | undefined)[]> {
+    const made = await this.db.transaction(async tx => {
+      await tx.lockAccounts(entries.map(e => e.userId));
+      return items.insertItems(tx, entries);
+    });
+    for (const m of dedupe(made.flatMap(m => (m ? [{ userId: m.userId, folderId: m.folderId }] : [])))) await this.announce(m);
+    return made;
+  }
+
   getItem(userId: number, itemId: number): Promise<Item | undefined> {
     return items.findItem(this.db, userId, itemId);
   }
@@ -245,13 +268,11 @@ class SqlStore implements Store {
   async moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined> {
     const moved = await this.db.transaction(async tx => {
       await tx.lockAccounts([userId]);
-      const item = await items.findItem(tx, userId, itemId);
-      if (!item || !(await this.ownsFolder(tx, userId, toFolderId))) return undefined;
-      const copy = await items.insertItem(tx, userId, toFolderId, { class: item.class, props: item.props, event: item.event, filterTime: item.filterTime });
+      const copy = await items.copyItem(tx, userId, itemId, toFolderId);
       if (!copy) return undefined;
       await items.handOverContent(tx, itemId, copy.id);
-      await items.tombstone(tx, userId, itemId);
-      return { from: item.folderId, copy };
+      const gone = (await items.tombstone(tx, userId, itemId)) as { folderId: number };
+      return { from: gone.folderId, copy };
     });
     if (!moved) return undefined;
     await this.announce({ userId, folderId: moved.from });
@@ -271,6 +292,10 @@ class SqlStore implements Store {
     return items.findByUid(this.db, userId, uid);
   }
 
+  findItemsByUidOf(userIds: readonly number[], uid: string): Promise<Item[]> {
+    return items.findByUidOf(this.db, userIds, uid);
+  }
+
   listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {
     return items.listChanges(this.db, folderId, afterModseq, limit);
   }
@@ -281,6 +306,10 @@ class SqlStore implements Store {
 
   getCollectionState(devicePk: number, folderId: number): Promise<CollectionState | undefined> {
     return state.getState(this.db, devicePk, folderId);
+  }
+
+  getFolderAndState(userId: number, devicePk: number, folderId: number): Promise<FolderAndState | undefined> {
+    return state.folderAndState(this.db, userId, devicePk, folderId);
   }
 
   saveCollectionState(s: CollectionState): Promise<void> {
@@ -342,10 +371,6 @@ class SqlStore implements Store {
       `INSERT INTO ${table} (user_id, ${column}, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, ${column}) DO NOTHING`,
       [userId, key, Date.now()]);
     return res.changes > 0;
-  }
-
-  private async ownsFolder(db: SqlDriver, userId: number, folderId: number): Promise<boolean> {
-    return (await db.get('SELECT id FROM folders WHERE id = ? AND user_id = ?', [folderId, userId])) !== undefined;
   }
 
   async getHierarchySnapshot(devicePk: number, syncKey: number): Promise<HierarchySnapshot | undefined> {
