@@ -50,6 +50,8 @@ export interface Store {
   /** Creates the account with its default folders in one step. Throws StoreError USER_EXISTS. */
   createUser(user: NewUser): Promise<User>;
   findUserByEmail(email: string): Promise<User | undefined>;
+  /** The account and its device of this DeviceId (with its caches), in one read: every EAS request's first. */
+  findUserWithDevice(email: string, deviceId: string): Promise<{ user: User; device: Device | null } | undefined>;
   /** The accounts of those addresses that have one, in one read per 500 (a meeting's attendees). */
   findUsersByEmail(emails: readonly string[]): Promise<User[]>;
   /** Accounts whose address starts with `localPart@` (for logons without a domain). */
@@ -62,7 +64,11 @@ export interface Store {
   removeUser(userId: number): Promise<boolean>;
 
   /** Registers the device on first sight and refreshes what it reports on every request. */
-  recordDevice(sighting: DeviceSighting): Promise<Device>;
+  /**
+   * `known`: the device as `findUserWithDevice` read it for this request (null: it found none), so
+   * that a known device reporting nothing new costs no statement here (docs/performance.md).
+   */
+  recordDevice(sighting: DeviceSighting, known?: Device | null): Promise<Device>;
   listDevices(userId: number): Promise<Device[]>;
   /** Forgets a device of this user with all its state (a wiped device that comes back starts over). */
   removeDevice(userId: number, deviceId: string): Promise<boolean>;

@@ -67,6 +67,25 @@ function toPg(sql: string): string {
   return out;
 }
 
+/**
+ * Statements with parameters are prepared once per connection and named by their text, so that the
+ * hot ones (a no-change Sync's reads) are not parsed and planned again on every use. Bounded: texts
+ * with many parameters (IN lists of every length) and texts past the first PREPARED_MAX go unnamed.
+ */
+const PREPARED_MAX = 2000;
+const PREPARED_MAX_PARAMS = 16;
+const prepared = new Map<string, string>();
+
+function statementName(sql: string, params: number): string | undefined {
+  if (params === 0 || params > PREPARED_MAX_PARAMS) return undefined;
+  let name = prepared.get(sql);
+  if (name === undefined && prepared.size < PREPARED_MAX) {
+    name = `convene_${prepared.size}`;
+    prepared.set(sql, name);
+  }
+  return name;
+}
+
 /** SQLSTATEs after which the whole transaction may simply run again: serialization_failure, deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
 /** Attempts per transaction (or lone statement) before a retryable failure reaches the caller. */
@@ -248,7 +267,8 @@ class PostgresDriver implements SqlDriver {
     for (let attempt = 1; ; attempt++) {
       try {
         this.counted.statements++;
-        const result = await this.db.query(toPg(sql), params as unknown[]);
+        const name = statementName(sql, params.length);
+        const result = await this.db.query(name ? { name, text: toPg(sql), values: params as unknown[] } : { text: toPg(sql), values: params as unknown[] });
         if (WRITES.has(result.command)) this.counted.rowsWritten += result.rowCount ?? 0;
         return result;
       } catch (e) {

@@ -84,6 +84,9 @@ class SqlStore implements Store {
   createUser(user: NewUser): Promise<User> { return this.db.transaction(tx => users.create(tx, user)); }
   findUserByEmail(email: string): Promise<User | undefined> { return users.byEmail(this.db, email); }
   findUsersByEmail(emails: readonly string[]): Promise<User[]> { return users.byEmails(this.db, emails); }
+  findUserWithDevice(email: string, deviceId: string): Promise<{ user: User; device: Device | null } | undefined> {
+    return devices.userWithDevice(this.db, email, deviceId);
+  }
   findUsersByLocalPart(localPart: string): Promise<User[]> { return users.byLocalPart(this.db, localPart); }
   listUsers(): Promise<User[]> { return users.list(this.db); }
   countUsers(): Promise<number> { return users.count(this.db); }
@@ -91,9 +94,16 @@ class SqlStore implements Store {
   setDisplayName(userId: number, displayName: string): Promise<void> { return users.setDisplayName(this.db, userId, displayName); }
   removeUser(userId: number): Promise<boolean> { return users.remove(this.db, userId); }
 
-  async recordDevice(s: DeviceSighting): Promise<Device> {
+  async recordDevice(s: DeviceSighting, read?: Device | null): Promise<Device> {
     const now = Date.now();
-    const known = await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS_CACHED} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
+    if (read && read.userId === s.userId && read.deviceId === s.deviceId) {
+      if (read.deviceType === s.deviceType && read.userAgent === s.userAgent && read.protocolVersion === s.protocolVersion) {
+        this.shared.sightings.note(read.id, now);
+        return { ...read, lastSeen: Math.max(read.lastSeen, now) };
+      }
+    }
+    const known = read !== undefined ? undefined
+      : await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS_CACHED} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
     if (known && known.device_type === s.deviceType && known.user_agent === s.userAgent && known.protocol_version === s.protocolVersion) {
       // Nothing it reports changed: only the sighting, which is written later in a batch (lastSeen.ts).
       this.shared.sightings.note(known.id, now);
