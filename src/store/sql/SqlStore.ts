@@ -11,6 +11,7 @@ import * as autoReplies from './autoReplies.js';
 import { DEVICE_COLUMNS, DEVICE_COLUMNS_CACHED, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
+import * as folders from './folders.js';
 import * as rules from './conversationRules.js';
 import type { SqlDriver, StatementCounts } from './driver.js';
 import * as items from './items.js';
@@ -96,11 +97,12 @@ class SqlStore implements Store {
 
   async recordDevice(s: DeviceSighting, read?: Device | null): Promise<Device> {
     const now = Date.now();
-    if (read && read.userId === s.userId && read.deviceId === s.deviceId) {
-      if (read.deviceType === s.deviceType && read.userAgent === s.userAgent && read.protocolVersion === s.protocolVersion) {
-        this.shared.sightings.note(read.id, now);
-        return { ...read, lastSeen: Math.max(read.lastSeen, now) };
-      }
+    // Read with the account for this request (findUserWithDevice): a known device that reports
+    // nothing new costs no statement; a changed or new one goes to the upsert below at once.
+    if (read && read.userId === s.userId && read.deviceId === s.deviceId
+      && read.deviceType === s.deviceType && read.userAgent === s.userAgent && read.protocolVersion === s.protocolVersion) {
+      this.shared.sightings.note(read.id, now);
+      return { ...read, lastSeen: Math.max(read.lastSeen, now) };
     }
     const known = read !== undefined ? undefined
       : await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS_CACHED} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
@@ -172,16 +174,8 @@ class SqlStore implements Store {
     return rows.map(toFolder);
   }
 
-  async listFoldersOfType(userIds: readonly number[], types: readonly FolderTypeValue[]): Promise<Folder[]> {
-    const out: Folder[] = [];
-    for (let i = 0; i < userIds.length && types.length; i += 500) {
-      const chunk = userIds.slice(i, i + 500);
-      const rows = await this.db.all<FolderRow>(
-        `SELECT id, user_id, parent_id, display_name, type FROM folders
-         WHERE user_id IN (${chunk.map(() => '?').join(', ')}) AND type IN (${types.map(() => '?').join(', ')}) ORDER BY id`, [...chunk, ...types]);
-      out.push(...rows.map(toFolder));
-    }
-    return out;
+  listFoldersOfType(userIds: readonly number[], types: readonly FolderTypeValue[]): Promise<Folder[]> {
+    return folders.ofType(this.db, userIds, types);
   }
 
   async createFolder(userId: number, f: { parentId: number; displayName: string; type: FolderTypeValue }): Promise<Folder> {
