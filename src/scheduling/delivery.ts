@@ -61,6 +61,19 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
     for (const i of await tx.findItemsByUidOf(ids, msg.event.uid)) held.set(i.userId, [...(held.get(i.userId) ?? []), i]);
     const delivered = new Set<number>();
     const fresh: NewItemIn[] = [];
+    // A new copy depends on the message alone, a request on the attendee's RSVP alone: shared
+    // objects, which the store serialises once each (a meeting's event holds every attendee).
+    const copy = nextCopy(undefined, msg);
+    const shown = messageEvent(msg);
+    const rsvp = new Map<string, boolean | undefined>();
+    for (const a of shown.attendees ?? []) if (!rsvp.has(a.email.toLowerCase())) rsvp.set(a.email.toLowerCase(), a.rsvp);
+    const requests = new Map<boolean | undefined, CalendarEvent>();
+    const requestFor = (email: string): CalendarEvent => {
+      const r = rsvp.get(email);
+      let event = requests.get(r);
+      if (!event) requests.set(r, event = forAttendee(shown, email));
+      return event;
+    };
     for (const attendee of unique) {
       const folders = { inbox: inboxes.get(attendee.id)!, calendar: calendars.get(attendee.id)! };
       const mine = held.get(attendee.id);
@@ -69,10 +82,9 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
         continue;
       }
       // Nothing of this meeting here yet: the request, and the copy a REQUEST brings (a CANCEL has none to follow).
-      const message = forAttendee(messageEvent(msg), attendee.email);
+      const message = requestFor(attendee.email);
       fresh.push({ userId: attendee.id, folderId: folders.inbox, item: { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() } });
-      const next = nextCopy(undefined, msg);
-      if (next) fresh.push({ userId: attendee.id, folderId: folders.calendar, item: { class: 'Calendar', props: [], event: next, filterTime: eventFilterTime(next) } });
+      if (copy) fresh.push({ userId: attendee.id, folderId: folders.calendar, item: { class: 'Calendar', props: [], event: copy, filterTime: eventFilterTime(copy) } });
       delivered.add(attendee.id);
     }
     await tx.addItems(fresh);

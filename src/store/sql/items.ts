@@ -69,12 +69,19 @@ export async function insertItems(tx: SqlDriver, entries: readonly { userId: num
     for (const r of rows) top.set(r.id, r.modseq);
   }
   const next = new Map([...perFolder].map(([id, f]) => [id, (top.get(id) ?? 0) - f.count]));
+  // Many entries share one event object (a meeting's copies): serialised once.
+  const serialised = new Map<object, string>();
+  const json = (v: object): string => {
+    let out = serialised.get(v);
+    if (out === undefined) serialised.set(v, out = JSON.stringify(v));
+    return out;
+  };
   const planned = entries.map(e => {
     const f = perFolder.get(e.folderId)!;
     if (!top.has(e.folderId) || f.userId !== e.userId) return undefined;
     const modseq = next.get(e.folderId)! + 1;
     next.set(e.folderId, modseq);
-    return { ...e, modseq, props: JSON.stringify(e.item.props), event: e.item.event ? JSON.stringify(e.item.event) : null };
+    return { ...e, modseq, props: json(e.item.props), event: e.item.event ? json(e.item.event) : null };
   });
   const made = new Map<string, HeadRow>();
   const now = Date.now();
