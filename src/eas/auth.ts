@@ -9,7 +9,7 @@ import { logonName, resolveLogon } from '../accounts/accounts.js';
 import { LogonThrottle, type Refusal, type ThrottleScope } from '../accounts/logonThrottle.js';
 import { verifyPassword } from '../accounts/password.js';
 import type { Store } from '../store/Store.js';
-import type { User } from '../store/types.js';
+import type { Device, User } from '../store/types.js';
 
 export interface Credentials {
   logon: string;
@@ -26,7 +26,8 @@ export function parseBasic(header: string | undefined): Credentials | undefined 
 }
 
 export type AuthOutcome =
-  | { kind: 'ok'; user: User }
+  /** `device`: the account's device of the DeviceId given, read with it (null: none), when one was given. */
+  | { kind: 'ok'; user: User; device?: Device | null | undefined }
   | { kind: 'refused' }
   /** Not checked: too many failures; try again in `retryAfter` seconds. */
   | { kind: 'throttled'; retryAfter: number; scope: ThrottleScope };
@@ -42,16 +43,18 @@ export class Authenticator {
   constructor(private readonly store: Store, private readonly throttle: LogonThrottle = new LogonThrottle()) {}
 
   /** `addr` is the client's address (behind a proxy, the forwarded one): failures are counted by it. */
-  async authenticate(creds: Credentials, addr: string): Promise<AuthOutcome> {
+  async authenticate(creds: Credentials, addr: string, deviceId?: string): Promise<AuthOutcome> {
     // A locked name or address is refused before any lookup: no work, and no guess evaluated.
     const early = this.throttle.check(creds.logon, addr);
     if (early) return { kind: 'throttled', ...early };
-    const user = await resolveLogon(this.store, creds.logon);
+    const found = await this.lookup(creds.logon, deviceId);
+    const user = found?.user;
+    const device = found && 'device' in found ? { device: found.device } : {};
     const key = user && createHash('sha256').update(`${user.id}\0${creds.password}`).digest('base64');
     const hit = key === undefined ? undefined : this.verified.get(key);
     if (user && hit && hit.passwordHash === user.passwordHash && hit.expires > Date.now()) {
       this.throttle.succeeded(creds.logon, addr);
-      return { kind: 'ok', user };
+      return { kind: 'ok', user, ...device };
     }
     const flight = this.verify(creds, addr, user);
     if ('retryAfter' in flight) return { kind: 'throttled', ...flight };
@@ -59,7 +62,15 @@ export class Authenticator {
     if (!ok || !user || key === undefined) return { kind: 'refused' };
     if (this.verified.size >= CACHE_MAX) this.verified.clear();
     this.verified.set(key, { userId: user.id, passwordHash: user.passwordHash, expires: Date.now() + CACHE_TTL_MS });
-    return { kind: 'ok', user };
+    return { kind: 'ok', user, ...device };
+  }
+
+  /** The account; with a DeviceId and a full address, its device too, in the same read (EAS requests). */
+  private async lookup(logon: string, deviceId: string | undefined): Promise<{ user: User; device?: Device | null } | undefined> {
+    const name = logonName(logon);
+    if (deviceId !== undefined && name.includes('@')) return this.store.findUserWithDevice(name, deviceId);
+    const user = await resolveLogon(this.store, logon);
+    return user && { user };
   }
 
   /**

@@ -5,12 +5,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Store } from '../store/Store.js';
-import type { User } from '../store/types.js';
+import type { Device, User } from '../store/types.js';
 import type { BodyLimits } from './body.js';
 
 /** The account behind a request's credentials, or the answer refusing it (401 challenge, 503 throttled). */
 export type CredentialCheck =
-  | { user: User }
+  /** `device`: read with the account when the check was given a DeviceId (EAS), null when it has none. */
+  | { user: User; device?: Device | null | undefined }
   | { user?: undefined; http: 401 | 503; headers: Record<string, string> };
 
 export interface HttpServices {

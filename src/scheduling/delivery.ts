@@ -8,7 +8,7 @@ import { formatExtended } from '../calendar/timezone.js';
 import { eventFilterTime } from '../calendar/window.js';
 import { mailbox, mailItemProps } from '../mail/item.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
-import type { Store } from '../store/Store.js';
+import type { NewItemIn, Store } from '../store/Store.js';
 import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
 
 export interface Outgoing {
@@ -35,27 +35,80 @@ const FREE = 0;
  * gave itself someone else's UID (a CalDAV PUT, an older device's Add) then changes nothing here.
  */
 export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<boolean> {
+  return (await deliverToAttendees(store, [attendee], msg)).has(attendee.id);
+}
+
+/**
+ * `deliverToAttendee` for many attendees in one transaction, set-wise (docs/performance.md): their
+ * locks in one call (ascending), their Inboxes and Calendars in one read, what they hold of the
+ * meeting in one read; those who hold nothing of it (a new invitation) get the request and their
+ * copy in multi-row inserts, the others go one by one as before. Answers who got it.
+ */
+export async function deliverToAttendees(store: Store, attendees: readonly User[], msg: Outgoing): Promise<Set<number>> {
+  const unique = [...new Map(attendees.map(a => [a.id, a])).values()];
+  if (unique.length === 0) return new Set();
   return store.transaction(async tx => {
-    await tx.lockAccounts([attendee.id]);
-    const folders = await tx.listFolders(attendee.id);
-    const inbox = folders.find(f => f.type === FolderType.Inbox)!;
-    const calendar = folders.find(f => f.type === FolderType.Calendar)!;
-    const mine = await tx.findItemsByUid(attendee.id, msg.event.uid);
-    // The copy, or a request of it still in the Inbox (which a newer request would outdate).
-    if (mine.some(i => (i.folderId === calendar.id || i.folderId === inbox.id) && otherOrganizer(i.event, msg.event))) return false;
-    const requests = mine.filter(i => i.folderId === inbox.id);
-    const message = forAttendee(messageEvent(msg), attendee.email);
-    // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
-    if (msg.method === 'REQUEST' && requests.some(i => sameScope(i, msg) && newerThan(i.event, msg.event))) {
-      const outdated = { ...msg, messageType: MeetingMessageType.Outdated };
-      await tx.addItem(attendee.id, inbox.id, { class: 'Email', props: envelope(attendee, outdated, message), event: message, filterTime: Date.now() });
-      return true;
+    const ids = unique.map(a => a.id);
+    await tx.lockAccounts(ids);
+    const inboxes = new Map<number, number>();
+    const calendars = new Map<number, number>();
+    // Ordered by id: an account's first folder of each type, as listFolders(...).find() chose.
+    for (const f of await tx.listFoldersOfType(ids, [FolderType.Inbox, FolderType.Calendar])) {
+      const into = f.type === FolderType.Inbox ? inboxes : calendars;
+      if (!into.has(f.userId)) into.set(f.userId, f.id);
     }
-    await outdateOlderRequests(tx, attendee, requests, msg);
-    await tx.addItem(attendee.id, inbox.id, { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() });
-    await followOnCalendar(tx, attendee, calendar.id, mine.find(i => i.folderId === calendar.id), msg);
-    return true;
+    const held = new Map<number, Item[]>();
+    for (const i of await tx.findItemsByUidOf(ids, msg.event.uid)) held.set(i.userId, [...(held.get(i.userId) ?? []), i]);
+    const delivered = new Set<number>();
+    const fresh: NewItemIn[] = [];
+    // A new copy depends on the message alone, a request on the attendee's RSVP alone: shared
+    // objects, which the store serialises once each (a meeting's event holds every attendee).
+    const copy = nextCopy(undefined, msg);
+    const shown = messageEvent(msg);
+    const rsvp = new Map<string, boolean | undefined>();
+    for (const a of shown.attendees ?? []) if (!rsvp.has(a.email.toLowerCase())) rsvp.set(a.email.toLowerCase(), a.rsvp);
+    const requests = new Map<boolean | undefined, CalendarEvent>();
+    const requestFor = (email: string): CalendarEvent => {
+      const r = rsvp.get(email);
+      let event = requests.get(r);
+      if (!event) requests.set(r, event = forAttendee(shown, email));
+      return event;
+    };
+    for (const attendee of unique) {
+      const folders = { inbox: inboxes.get(attendee.id)!, calendar: calendars.get(attendee.id)! };
+      const mine = held.get(attendee.id);
+      if (mine) {
+        if (await deliverBeside(tx, attendee, folders, mine, msg)) delivered.add(attendee.id);
+        continue;
+      }
+      // Nothing of this meeting here yet: the request, and the copy a REQUEST brings (a CANCEL has none to follow).
+      const message = requestFor(attendee.email);
+      fresh.push({ userId: attendee.id, folderId: folders.inbox, item: { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() } });
+      if (copy) fresh.push({ userId: attendee.id, folderId: folders.calendar, item: { class: 'Calendar', props: [], event: copy, filterTime: eventFilterTime(copy) } });
+      delivered.add(attendee.id);
+    }
+    await tx.addItems(fresh);
+    return delivered;
   });
+}
+
+/** Delivery to an attendee who holds something of the meeting already (`mine`): copies, requests. */
+async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number; calendar: number }, mine: Item[], msg: Outgoing): Promise<boolean> {
+  const { inbox, calendar } = folders;
+  // The copy, or a request of it still in the Inbox (which a newer request would outdate).
+  if (mine.some(i => (i.folderId === calendar || i.folderId === inbox) && otherOrganizer(i.event, msg.event))) return false;
+  const requests = mine.filter(i => i.folderId === inbox);
+  const message = forAttendee(messageEvent(msg), attendee.email);
+  // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
+  if (msg.method === 'REQUEST' && requests.some(i => sameScope(i, msg) && newerThan(i.event, msg.event))) {
+    const outdated = { ...msg, messageType: MeetingMessageType.Outdated };
+    await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, outdated, message), event: message, filterTime: Date.now() });
+    return true;
+  }
+  await outdateOlderRequests(tx, attendee, requests, msg);
+  await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() });
+  await followOnCalendar(tx, attendee, calendar, mine.find(i => i.folderId === calendar), msg);
+  return true;
 }
 
 /** The held copy names an organizer and the message another one. */
@@ -122,6 +175,15 @@ async function outdateOlderRequests(store: Store, attendee: User, inboxItems: It
 
 /** The attendee's own calendar item follows the organizer's (tentative until answered). */
 async function followOnCalendar(store: Store, attendee: User, calendarId: number, existing: Item | undefined, msg: Outgoing): Promise<void> {
+  const next = nextCopy(existing, msg);
+  if (!next) return;
+  const stored = { props: [], event: next, filterTime: eventFilterTime(next) };
+  if (existing) await store.updateItem(attendee.id, existing.id, stored);
+  else await store.addItem(attendee.id, calendarId, { class: 'Calendar', ...stored });
+}
+
+/** The attendee's copy after the message; undefined when there is none to have (a CANCEL of nothing held). */
+function nextCopy(existing: Item | undefined, msg: Outgoing): CalendarEvent | undefined {
   const own = existing?.event;
   let next: CalendarEvent | undefined;
   // The copy remembers the revision it follows (RFC 5546 2.1.5), so a late older message is recognised.
@@ -129,7 +191,7 @@ async function followOnCalendar(store: Store, attendee: User, calendarId: number
   // An attendee invited to one occurrence only holds that occurrence alone (recurrenceId set).
   const single = msg.recurrenceId !== undefined && !own?.recurrence;
   if (msg.method === 'CANCEL') {
-    if (!own) return;
+    if (!own) return undefined;
     next = msg.recurrenceId === undefined || own.recurrenceId === msg.recurrenceId ? { ...own, ...revision, meetingStatus: RECEIVED_CANCELLED }
       : withException(own, { originalStart: msg.recurrenceId, deleted: true, overrides: {}, sequence: msg.event.sequence, dtStamp: msg.event.dtStamp });
   } else if (!single && msg.recurrenceId !== undefined) {
@@ -144,7 +206,5 @@ async function followOnCalendar(store: Store, attendee: User, calendarId: number
       meetingStatus: RECEIVED, ...keep, reminder: own?.reminder ?? msg.event.reminder, easTimeZone: msg.event.easTimeZone,
     } as CalendarEvent;
   }
-  const stored = { props: [], event: next, filterTime: eventFilterTime(next) };
-  if (existing) await store.updateItem(attendee.id, existing.id, stored);
-  else await store.addItem(attendee.id, calendarId, { class: 'Calendar', ...stored });
+  return next;
 }

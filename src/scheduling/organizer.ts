@@ -4,7 +4,7 @@
 import type { CalendarEvent } from '../calendar/model.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
-import { deliverToAttendee } from './delivery.js';
+import { deliverToAttendees } from './delivery.js';
 import { sendOrganizerMessage } from './remote.js';
 import { planOrganizerMessages } from './organizerChanges.js';
 import { applyReply, type PartStat } from './replies.js';
@@ -31,17 +31,14 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
   for (const m of plan.messages) {
     const recurrenceId = m.scope.kind === 'occurrence' ? m.scope.recurrenceId : undefined;
     const sent = event ?? { ...source, sequence: plan.sequence };
-    const remote: string[] = [];
-    for (const recipient of m.recipients) {
-      const attendee = await edit.store.findUserByEmail(recipient);
-      if (!attendee) {
-        remote.push(recipient);
-        continue;
-      }
-      await deliverToAttendee(edit.store, attendee, {
-        method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses,
-      });
-    }
+    // Local attendees are found, locked and delivered to set-wise (docs/performance.md): a handful
+    // of statements for the whole list, not a handful per attendee.
+    const local = new Map((await edit.store.findUsersByEmail(m.recipients)).map(u => [u.email, u]));
+    const attendees = m.recipients.flatMap(r => local.get(r.toLowerCase()) ?? []);
+    const remote = m.recipients.filter(r => !local.has(r.toLowerCase()));
+    await deliverToAttendees(edit.store, attendees, {
+      method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses,
+    });
     // People elsewhere get one iMIP mail per message (RFC 6047), through the outbound queue.
     if (remote.length) await sendOrganizerMessage(edit.store, edit.user, remote, m.method, sent, recurrenceId);
   }

@@ -6,7 +6,7 @@ import type { StatementCounts } from './sql/driver.js';
 
 export type { StatementCounts };
 import type {
-  CollectionState, Device, DeviceInformation, DeviceWipe, Folder, FolderTypeValue, HierarchySnapshot, Item, ItemChange, ItemClass,
+  CollectionState, Device, DeviceInformation, FolderAndState, DeviceWipe, Folder, FolderTypeValue, HierarchySnapshot, Item, ItemChange, ItemClass,
   ItemProps, OofSettings, User,
 } from './types.js';
 
@@ -20,6 +20,9 @@ export interface NewItem {
   /** CalDAV: the resource name the client PUT it under (docs/dav.md). */
   davName?: string | undefined;
 }
+
+/** One item of `addItems`: where it goes, and what. */
+export interface NewItemIn { userId: number; folderId: number; item: NewItem }
 
 export interface ItemChangeInput {
   props: ItemProps;
@@ -47,6 +50,10 @@ export interface Store {
   /** Creates the account with its default folders in one step. Throws StoreError USER_EXISTS. */
   createUser(user: NewUser): Promise<User>;
   findUserByEmail(email: string): Promise<User | undefined>;
+  /** The account and its device of this DeviceId (with its caches), in one read: every EAS request's first. */
+  findUserWithDevice(email: string, deviceId: string): Promise<{ user: User; device: Device | null } | undefined>;
+  /** The accounts of those addresses that have one, in one read per 500 (a meeting's attendees). */
+  findUsersByEmail(emails: readonly string[]): Promise<User[]>;
   /** Accounts whose address starts with `localPart@` (for logons without a domain). */
   findUsersByLocalPart(localPart: string): Promise<User[]>;
   listUsers(): Promise<User[]>;
@@ -57,7 +64,11 @@ export interface Store {
   removeUser(userId: number): Promise<boolean>;
 
   /** Registers the device on first sight and refreshes what it reports on every request. */
-  recordDevice(sighting: DeviceSighting): Promise<Device>;
+  /**
+   * `known`: the device as `findUserWithDevice` read it for this request (null: it found none), so
+   * that a known device reporting nothing new costs no statement here (docs/performance.md).
+   */
+  recordDevice(sighting: DeviceSighting, known?: Device | null): Promise<Device>;
   listDevices(userId: number): Promise<Device[]>;
   /** Forgets a device of this user with all its state (a wiped device that comes back starts over). */
   removeDevice(userId: number, deviceId: string): Promise<boolean>;
@@ -83,6 +94,8 @@ export interface Store {
   rememberAutoReply(userId: number, sender: string): Promise<boolean>;
 
   listFolders(userId: number): Promise<Folder[]>;
+  /** The folders of these types of these accounts, in one read per 500 accounts. */
+  listFoldersOfType(userIds: readonly number[], types: readonly FolderTypeValue[]): Promise<Folder[]>;
   /** `davName`, `davProps`: the URL segment and properties a DAV client gave at MKCALENDAR / MKCOL (docs/dav.md). */
   createFolder(userId: number, folder: { parentId: number; displayName: string; type: FolderTypeValue; davName?: string | undefined; davProps?: Record<string, string> | undefined }): Promise<Folder>;
   /** The folder of this user a DAV client named `davName` at its creation. */
@@ -125,6 +138,12 @@ export interface Store {
   /** Drops tombstones of deletions before `before` (ms); returns how many (docs/sync.md, expiry). */
   purgeTombstones(before: number): Promise<number>;
   addItem(userId: number, folderId: number, item: NewItem): Promise<Item | undefined>;
+  /**
+   * `addItem` for each entry, in one transaction with multi-row statements (one folder update, one
+   * insert per chunk): a meeting delivered to many attendees. Callers hold the accounts' locks.
+   * Undefined where the folder is not the account's.
+   */
+  addItems(entries: readonly NewItemIn[]): Promise<(Item | undefined)[]>;
   getItem(userId: number, itemId: number): Promise<Item | undefined>;
   /** The message a live mail item of this user was made from (NewItem.mime), if it has one. */
   getItemContent(userId: number, itemId: number): Promise<Buffer | undefined>;
@@ -142,12 +161,19 @@ export interface Store {
   findItemsByUid(userId: number, uid: string): Promise<Item[]>;
   /** Live items of one folder whose UID is this: an event's, or a contact's vCard UID. */
   findItemsByUidInFolder(userId: number, folderId: number, uid: string): Promise<Item[]>;
+  /** `findItemsByUid` for several accounts at once. */
+  findItemsByUidOf(userIds: readonly number[], uid: string): Promise<Item[]>;
   /** Changes after `afterModseq`, oldest first. */
   listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]>;
   liveItemIds(folderId: number): Promise<number[]>;
 
   // Per-device sync state (docs/sync.md).
   getCollectionState(devicePk: number, folderId: number): Promise<CollectionState | undefined>;
+  /**
+   * The folder and the device's state for it in one read (one round trip: the no-change Sync path,
+   * docs/performance.md); the state without its kept answer, which can be a window of items.
+   */
+  getFolderAndState(userId: number, devicePk: number, folderId: number): Promise<FolderAndState | undefined>;
   saveCollectionState(state: CollectionState): Promise<void>;
   /** Forgets the collection for the device: its state and what it holds (SyncKey 0). */
   dropCollectionState(devicePk: number, folderId: number): Promise<void>;

@@ -62,6 +62,11 @@ export interface Device {
   wipe: DeviceWipe | null;
   /** What the device said about itself (settings:DeviceInformation), if it did. */
   information: DeviceInformation | null;
+  /**
+   * Its small caches as read with the row by `recordDevice` (so a Sync or Ping needs no read of its
+   * own, docs/performance.md); absent where the device was listed or read otherwise.
+   */
+  cached?: { ping: string | null; syncRequest: string | null } | undefined;
 }
 
 /** A remote wipe an administrator asked for (docs/provisioning.md). */
@@ -169,6 +174,13 @@ export interface CollectionOptions {
 }
 
 /** What the server told one device about one collection (MS-ASCMD 2.2.3.166.4 SyncKey). */
+/** A folder with the device's state for it, read together (Store.getFolderAndState). */
+export interface FolderAndState {
+  folder: Folder & { modseq: number; purgedModseq: number };
+  /** Absent when the device has no state for the folder; `replay` (the kept answer) is not read. */
+  state?: Omit<CollectionState, 'replay'> | undefined;
+}
+
 export interface CollectionState {
   devicePk: number;
   folderId: number;

@@ -58,7 +58,9 @@ export interface SyncContext {
 export async function syncCollection(ctx: SyncContext, req: CollectionRequest, budget: number): Promise<CollectionResult> {
   const failed = (outcome: Outcome): CollectionResult =>
     ({ collectionId: req.collectionId, outcome, commands: [], responses: [], moreAvailable: false, eventful: true });
-  const folder = /^\d{1,15}$/.test(req.collectionId) ? await ctx.store.getFolder(ctx.user.id, Number(req.collectionId)) : undefined;
+  const read = /^\d{1,15}$/.test(req.collectionId)
+    ? await ctx.store.getFolderAndState(ctx.user.id, ctx.device.id, Number(req.collectionId)) : undefined;
+  const folder = read?.folder;
   // MS-ASCMD 2.2.3.177.17: a collection the device names but the server does not have → Status 12.
   if (!folder) return failed('HIERARCHY_CHANGED');
   const cls = classOfFolder(folder.type);
@@ -66,6 +68,8 @@ export async function syncCollection(ctx: SyncContext, req: CollectionRequest, b
   if (!cls || (cls === 'Notes' && ctx.version < NOTES_SINCE)) return failed('NOT_SUPPORTED');
   if (cls === 'Notes' && req.options?.supported) return failed('PROTOCOL_ERROR');
   if (req.syncKey === '0') return start(ctx, folder, cls, req);
+  const quiet = read.state && unchanged(folder, read.state, req);
+  if (quiet) return quiet;
   return ctx.store.transaction(async tx => {
     // Commands read what they change (a Change's item before, for the scheduling engine): the
     // account is locked before those reads (docs/store.md, "Lock order").
@@ -77,6 +81,22 @@ export async function syncCollection(ctx: SyncContext, req: CollectionRequest, b
     if (!state || String(state.syncKey) !== req.syncKey) return { ...failed('INVALID_SYNC_KEY'), class: cls };
     return advance({ ...ctx, store: tx }, folder, state, req, budget);
   });
+}
+
+/**
+ * The idle poll, answered from the one read of folder and state with no transaction: the device
+ * sends nothing, holds the current key, keeps its options, and the folder has not changed since
+ * its watermark. This is what `advance` answers then (nothing to send, nothing to write: an
+ * empty response, MS-ASCMD 2.2.1.21.2), without its round trips (docs/performance.md).
+ */
+function unchanged(folder: Folder & { modseq: number }, state: Omit<CollectionState, 'replay'>, req: CollectionRequest): CollectionResult | undefined {
+  if (req.commands.length || String(state.syncKey) !== req.syncKey || folder.modseq > state.modseq) return undefined;
+  const options = { ...state.options, ...req.options, class: state.options.class };
+  if (req.options && !sameOptions(options, state.options)) return undefined;
+  return {
+    collectionId: req.collectionId, class: options.class, outcome: 'OK', syncKey: req.syncKey, commands: [], responses: [], options,
+    moreAvailable: false, eventful: false,
+  };
 }
 
 /** SyncKey 0: forget what the device had and start it over; no items travel in this answer. */
@@ -124,13 +144,12 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
   return result;
 }
 
-/** Option sets that store the same: equal values, whatever the order of their keys. */
+/** Option sets that store the same: equal values (an undefined one as none), whatever the order of their keys. */
 function sameOptions(a: CollectionOptions, b: CollectionOptions): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(o: CollectionOptions): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).sort(([x], [y]) => (x < y ? -1 : 1))));
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const same = (k: string): boolean => x[k] === y[k] || JSON.stringify(x[k]) === JSON.stringify(y[k]);
+  return Object.keys(x).every(same) && Object.keys(y).every(same);
 }
 
 /** What is kept to answer a repeated request: the answer, and the commands it answered. */

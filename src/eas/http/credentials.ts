@@ -16,11 +16,11 @@ export type { CredentialCheck } from '../../net/mount.js';
  * triggered throttling, and the client waits Retry-After seconds; a 401 would make the phone ask its
  * user for the password again, which is right only when the password was checked and wrong.
  */
-export async function checkCredentials(ctx: ServerContext, req: IncomingMessage, endpoint: string): Promise<CredentialCheck> {
+export async function checkCredentials(ctx: ServerContext, req: IncomingMessage, endpoint: string, deviceId?: string): Promise<CredentialCheck> {
   warnIfProxied(ctx, req);
   const creds = parseBasic(req.headers.authorization);
-  const outcome = creds ? await ctx.auth.authenticate(creds, clientAddress(req, ctx.behindProxy, ctx.trustedProxies)) : undefined;
-  if (outcome?.kind === 'ok') return { user: outcome.user };
+  const outcome = creds ? await ctx.auth.authenticate(creds, clientAddress(req, ctx.behindProxy, ctx.trustedProxies), deviceId) : undefined;
+  if (outcome?.kind === 'ok') return { user: outcome.user, ...(outcome.device !== undefined ? { device: outcome.device } : {}) };
   if (outcome?.kind === 'throttled') {
     ctx.metrics.authThrottle(endpoint, outcome.scope);
     return { http: 503, headers: { 'Retry-After': String(outcome.retryAfter), 'Cache-Control': 'no-store' } };

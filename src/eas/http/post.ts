@@ -54,10 +54,11 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string, see
     version = readVersion(line, req);
     // Own names only: a Cmd such as `constructor` or `__proto__` names no command.
     def = Object.hasOwn(COMMANDS, line.cmd) ? COMMANDS[line.cmd] : undefined;
-    user = await authenticate(ctx, req, line);
+    const account = await authenticate(ctx, req, line);
+    user = account.user;
     if (!def) throw new EasError(501, `unknown command ${line.cmd}`);
     checkCommand(def, line.cmd, version);
-    const device = await recordDevice(ctx, user, line, req, version);
+    const device = await recordDevice(ctx, user, line, req, version, account.device);
     deviceId = device.deviceId;
     checkProvisioning(ctx.provisioning, line.cmd, device, line, req.headers, version);
     requestBody = await readBody(req, ctx.body);
@@ -113,8 +114,9 @@ function readVersion(line: RequestLine, req: IncomingMessage): ProtocolVersion {
   return version;
 }
 
-async function authenticate(ctx: ServerContext, req: IncomingMessage, line: RequestLine): Promise<User> {
-  const checked = await checkCredentials(ctx, req, 'ActiveSync');
+/** The account, and its device of the request's DeviceId read in the same statement (docs/performance.md). */
+async function authenticate(ctx: ServerContext, req: IncomingMessage, line: RequestLine): Promise<{ user: User; device?: Device | null | undefined }> {
+  const checked = await checkCredentials(ctx, req, 'ActiveSync', line.deviceId);
   if (!checked.user) {
     throw new EasError(checked.http, checked.http === 503 ? 'wrong passwords: throttled' : 'credentials missing or refused', undefined, checked.headers);
   }
@@ -123,7 +125,7 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage, line: Requ
   if (line.user !== undefined && !logonMatches(user, line.user)) {
     throw new EasError(403, `User=${line.user} is not the authenticated account ${user.email}`, CommonStatus.AccessDenied);
   }
-  return user;
+  return checked;
 }
 
 function checkCommand(def: CommandDef, name: string, version: ProtocolVersion): void {
@@ -136,7 +138,8 @@ function checkCommand(def: CommandDef, name: string, version: ProtocolVersion): 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const DEVICE_TYPE = /^[\x21-\x7e]{1,64}$/;
 
-async function recordDevice(ctx: ServerContext, user: User, line: RequestLine, req: IncomingMessage, version: ProtocolVersion): Promise<Device> {
+async function recordDevice(ctx: ServerContext, user: User, line: RequestLine, req: IncomingMessage, version: ProtocolVersion,
+  known: Device | null | undefined): Promise<Device> {
   if (!line.deviceId || !DEVICE_ID.test(line.deviceId)) {
     throw new EasError(400, 'DeviceId missing or invalid', CommonStatus.DeviceIdMissingOrInvalid);
   }
@@ -146,7 +149,7 @@ async function recordDevice(ctx: ServerContext, user: User, line: RequestLine, r
   return ctx.store.recordDevice({
     userId: user.id, deviceId: line.deviceId, deviceType: line.deviceType,
     userAgent: String(req.headers['user-agent'] ?? '').slice(0, 256), protocolVersion: version,
-  });
+  }, known);
 }
 
 function decodeBody(bytes: Buffer, req: IncomingMessage, def: CommandDef): Element | undefined {

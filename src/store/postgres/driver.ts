@@ -67,12 +67,34 @@ function toPg(sql: string): string {
   return out;
 }
 
+/**
+ * Statements with parameters are prepared once per connection and named by their text, so that the
+ * hot ones (a no-change Sync's reads) are not parsed and planned again on every use. Bounded: texts
+ * with many parameters (IN lists of every length) and texts past the first PREPARED_MAX go unnamed.
+ */
+const PREPARED_MAX = 2000;
+const PREPARED_MAX_PARAMS = 16;
+const prepared = new Map<string, string>();
+
+function statementName(sql: string, params: number): string | undefined {
+  if (params === 0 || params > PREPARED_MAX_PARAMS) return undefined;
+  let name = prepared.get(sql);
+  if (name === undefined && prepared.size < PREPARED_MAX) {
+    name = `convene_${prepared.size}`;
+    prepared.set(sql, name);
+  }
+  return name;
+}
+
 /** SQLSTATEs after which the whole transaction may simply run again: serialization_failure, deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
 /** Attempts per transaction (or lone statement) before a retryable failure reaches the caller. */
 const MAX_ATTEMPTS = 8;
 /** Advisory-lock namespace of account locks (the two-int key space; migrations use the one-bigint space). */
 const ACCOUNT_LOCKS = 0x436f6e76; // "Conv"
+
+/** Announcements sent per statement by notifyAll. */
+const NOTIFY_CHUNK = 1000;
 
 /** The command tags of statements that write rows. */
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
@@ -200,22 +222,34 @@ class PostgresDriver implements SqlDriver {
     const highest = Math.max(-Infinity, ...run.held);
     // Below the highest held: taken only if free right now (waiting could deadlock). Restarting on
     // every such account would re-run the work once per recipient: quadratic for a long list.
-    for (const id of ids.filter(id => id < highest)) {
-      const got = await this.query('SELECT pg_try_advisory_xact_lock(?, ?) AS ok', [ACCOUNT_LOCKS, id]);
-      if (!(got.rows[0] as { ok: boolean } | undefined)?.ok) {
+    // One statement for all of them: a lock taken here that the restart does not need is released
+    // by its rollback.
+    const below = ids.filter(id => id < highest);
+    if (below.length) {
+      const got = await this.query('SELECT pg_try_advisory_xact_lock(?, k) AS ok FROM unnest(?::int[]) AS k', [ACCOUNT_LOCKS, below as unknown as SqlValue]);
+      if (got.rows.length !== below.length || !(got.rows as { ok: boolean }[]).every(r => r.ok)) {
         run.failure ??= new LockOrderRestart();
         throw run.failure;
       }
-      run.held.add(id);
+      for (const id of below) run.held.add(id);
     }
-    for (const id of ids.filter(id => id > highest)) {
-      await this.query('SELECT pg_advisory_xact_lock(?, ?)', [ACCOUNT_LOCKS, id]);
-      run.held.add(id);
-    }
+    const waited = ids.filter(id => id > highest);
+    if (waited.length === 1) await this.query('SELECT pg_advisory_xact_lock(?, ?)', [ACCOUNT_LOCKS, waited[0]]);
+    // Many (a meeting's local attendees): one statement, taken in the array's (ascending) order, as
+    // unnest yields its elements in order and each row's lock is taken as the row is produced.
+    else if (waited.length > 1) await this.query('SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int[]) AS k', [ACCOUNT_LOCKS, waited as unknown as SqlValue]);
+    for (const id of waited) run.held.add(id);
   }
 
   async notify(channel: string, payload: string): Promise<void> {
     await this.query('SELECT pg_notify(?, ?)', [channel, payload]);
+  }
+
+  async notifyAll(channel: string, payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 1) return this.notify(channel, payloads[0]);
+    for (let i = 0; i < payloads.length; i += NOTIFY_CHUNK) {
+      await this.query('SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p', [channel, payloads.slice(i, i + NOTIFY_CHUNK) as unknown as SqlValue]);
+    }
   }
 
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
@@ -233,7 +267,8 @@ class PostgresDriver implements SqlDriver {
     for (let attempt = 1; ; attempt++) {
       try {
         this.counted.statements++;
-        const result = await this.db.query(toPg(sql), params as unknown[]);
+        const name = statementName(sql, params.length);
+        const result = await this.db.query(name ? { name, text: toPg(sql), values: params as unknown[] } : { text: toPg(sql), values: params as unknown[] });
         if (WRITES.has(result.command)) this.counted.rowsWritten += result.rowCount ?? 0;
         return result;
       } catch (e) {

@@ -1,16 +1,17 @@
 // The Store on any SqlDriver. Every query here runs unchanged on SQLite and PostgreSQL.
 import { ChangeFeed, type ChangeEvent } from '../changes.js';
 import type {
-  DeviceSighting, ItemChangeInput, NewItem, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundQueueStats, OutboundRetry, Store,
+  DeviceSighting, ItemChangeInput, NewItem, NewItemIn, NewOutbound, NewUser, OutboundEntry, OutboundFailure, OutboundQueueStats, OutboundRetry, Store,
 } from '../Store.js';
 import {
-  type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderTypeValue,
+  type CollectionState, type Device, type DeviceInformation, type DeviceWipe, type Folder, type FolderAndState, type FolderTypeValue,
   type HierarchySnapshot, type Item, type ItemChange, type OofSettings, type User,
 } from '../types.js';
 import * as autoReplies from './autoReplies.js';
-import { DEVICE_COLUMNS, toDevice, type DeviceRow } from './devices.js';
+import { DEVICE_COLUMNS, DEVICE_COLUMNS_CACHED, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
+import * as folders from './folders.js';
 import * as rules from './conversationRules.js';
 import type { SqlDriver, StatementCounts } from './driver.js';
 import * as items from './items.js';
@@ -64,7 +65,8 @@ class SqlStore implements Store {
       pending.length = 0;
       return fn(new SqlStore(tx, this.shared, pending));
     });
-    for (const event of dedupe(pending)) await this.deliver(event);
+    const events = dedupe(pending);
+    if (events.length) await this.db.notifyAll(CHANNEL, events.map(e => JSON.stringify(e))).catch(() => undefined);
     return result;
   }
 
@@ -83,6 +85,10 @@ class SqlStore implements Store {
 
   createUser(user: NewUser): Promise<User> { return this.db.transaction(tx => users.create(tx, user)); }
   findUserByEmail(email: string): Promise<User | undefined> { return users.byEmail(this.db, email); }
+  findUsersByEmail(emails: readonly string[]): Promise<User[]> { return users.byEmails(this.db, emails); }
+  findUserWithDevice(email: string, deviceId: string): Promise<{ user: User; device: Device | null } | undefined> {
+    return devices.userWithDevice(this.db, email, deviceId);
+  }
   findUsersByLocalPart(localPart: string): Promise<User[]> { return users.byLocalPart(this.db, localPart); }
   listUsers(): Promise<User[]> { return users.list(this.db); }
   countUsers(): Promise<number> { return users.count(this.db); }
@@ -90,9 +96,17 @@ class SqlStore implements Store {
   setDisplayName(userId: number, displayName: string): Promise<void> { return users.setDisplayName(this.db, userId, displayName); }
   removeUser(userId: number): Promise<boolean> { return users.remove(this.db, userId); }
 
-  async recordDevice(s: DeviceSighting): Promise<Device> {
+  async recordDevice(s: DeviceSighting, read?: Device | null): Promise<Device> {
     const now = Date.now();
-    const known = await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
+    // Read with the account for this request (findUserWithDevice): a known device that reports
+    // nothing new costs no statement; a changed or new one goes to the upsert below at once.
+    if (read && read.userId === s.userId && read.deviceId === s.deviceId
+      && read.deviceType === s.deviceType && read.userAgent === s.userAgent && read.protocolVersion === s.protocolVersion) {
+      this.shared.sightings.note(read.id, now);
+      return { ...read, lastSeen: Math.max(read.lastSeen, now) };
+    }
+    const known = read !== undefined ? undefined
+      : await this.db.get<DeviceRow>(`SELECT ${DEVICE_COLUMNS_CACHED} FROM devices WHERE user_id = ? AND device_id = ?`, [s.userId, s.deviceId]);
     if (known && known.device_type === s.deviceType && known.user_agent === s.userAgent && known.protocol_version === s.protocolVersion) {
       // Nothing it reports changed: only the sighting, which is written later in a batch (lastSeen.ts).
       this.shared.sightings.note(known.id, now);
@@ -103,7 +117,7 @@ class SqlStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (user_id, device_id) DO UPDATE SET device_type = excluded.device_type,
          user_agent = excluded.user_agent, protocol_version = excluded.protocol_version, last_seen = excluded.last_seen
-       RETURNING ${DEVICE_COLUMNS}`,
+       RETURNING ${DEVICE_COLUMNS_CACHED}`,
       [s.userId, s.deviceId, s.deviceType, s.userAgent, s.protocolVersion, now, now],
     )) as DeviceRow;
     return toDevice(row);
@@ -159,6 +173,10 @@ class SqlStore implements Store {
     const rows = await this.db.all<FolderRow>(
       `SELECT ${FOLDER} FROM folders WHERE user_id = ? ORDER BY id`, [userId]);
     return rows.map(toFolder);
+  }
+
+  listFoldersOfType(userIds: readonly number[], types: readonly FolderTypeValue[]): Promise<Folder[]> {
+    return folders.ofType(this.db, userIds, types);
   }
 
   async createFolder(userId: number, f: { parentId: number; displayName: string; type: FolderTypeValue; davName?: string | undefined; davProps?: Record<string, string> | undefined }): Promise<Folder> {
@@ -232,6 +250,15 @@ class SqlStore implements Store {
     return made;
   }
 
+  async addItems(entries: readonly NewItemIn[]): Promise<(Item | undefined)[]> {
+    const made = await this.db.transaction(async tx => {
+      await tx.lockAccounts(entries.map(e => e.userId));
+      return items.insertItems(tx, entries);
+    });
+    for (const m of dedupe(made.flatMap(m => (m ? [{ userId: m.userId, folderId: m.folderId }] : [])))) await this.announce(m);
+    return made;
+  }
+
   getItem(userId: number, itemId: number): Promise<Item | undefined> {
     return items.findItem(this.db, userId, itemId);
   }
@@ -261,13 +288,11 @@ class SqlStore implements Store {
   async moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined> {
     const moved = await this.db.transaction(async tx => {
       await tx.lockAccounts([userId]);
-      const item = await items.findItem(tx, userId, itemId);
-      if (!item || !(await this.ownsFolder(tx, userId, toFolderId))) return undefined;
-      const copy = await items.insertItem(tx, userId, toFolderId, { class: item.class, props: item.props, event: item.event, filterTime: item.filterTime });
+      const copy = await items.copyItem(tx, userId, itemId, toFolderId);
       if (!copy) return undefined;
       await items.handOverContent(tx, itemId, copy.id);
-      await items.tombstone(tx, userId, itemId);
-      return { from: item.folderId, copy };
+      const gone = (await items.tombstone(tx, userId, itemId)) as { folderId: number };
+      return { from: gone.folderId, copy };
     });
     if (!moved) return undefined;
     await this.announce({ userId, folderId: moved.from });
@@ -295,6 +320,10 @@ class SqlStore implements Store {
     return items.findInFolderByUid(this.db, userId, folderId, uid);
   }
 
+  findItemsByUidOf(userIds: readonly number[], uid: string): Promise<Item[]> {
+    return items.findByUidOf(this.db, userIds, uid);
+  }
+
   listChanges(folderId: number, afterModseq: number, limit: number): Promise<ItemChange[]> {
     return items.listChanges(this.db, folderId, afterModseq, limit);
   }
@@ -305,6 +334,10 @@ class SqlStore implements Store {
 
   getCollectionState(devicePk: number, folderId: number): Promise<CollectionState | undefined> {
     return state.getState(this.db, devicePk, folderId);
+  }
+
+  getFolderAndState(userId: number, devicePk: number, folderId: number): Promise<FolderAndState | undefined> {
+    return state.folderAndState(this.db, userId, devicePk, folderId);
   }
 
   saveCollectionState(s: CollectionState): Promise<void> {
@@ -366,10 +399,6 @@ class SqlStore implements Store {
       `INSERT INTO ${table} (user_id, ${column}, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, ${column}) DO NOTHING`,
       [userId, key, Date.now()]);
     return res.changes > 0;
-  }
-
-  private async ownsFolder(db: SqlDriver, userId: number, folderId: number): Promise<boolean> {
-    return (await db.get('SELECT id FROM folders WHERE id = ? AND user_id = ?', [folderId, userId])) !== undefined;
   }
 
   async getHierarchySnapshot(devicePk: number, syncKey: number): Promise<HierarchySnapshot | undefined> {

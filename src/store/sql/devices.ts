@@ -1,6 +1,6 @@
 // Devices beyond their sighting: policy keys, remote wipes and what a device says about itself
 // (docs/provisioning.md); and each account's Out of Office settings.
-import type { Device, DeviceInformation, DeviceWipe, OofSettings } from '../types.js';
+import type { Device, DeviceInformation, DeviceWipe, OofSettings, User } from '../types.js';
 import type { SqlDriver } from './driver.js';
 
 export interface DeviceRow {
@@ -9,10 +9,31 @@ export interface DeviceRow {
   policy_key: number | null; policy_hash: string | null; pending_policy_key: number | null;
   wipe_kind: string | null; wipe_status: string | null; wipe_requested_at: number | null; wipe_updated_at: number | null;
   information: string | null;
+  ping?: string | null; sync_request?: string | null;
 }
 
 export const DEVICE_COLUMNS = `id, user_id, device_id, device_type, user_agent, protocol_version, first_seen, last_seen,
   policy_key, policy_hash, pending_policy_key, wipe_kind, wipe_status, wipe_requested_at, wipe_updated_at, information`;
+
+/** DEVICE_COLUMNS and the device's caches (Device.cached), for the read of every request. */
+export const DEVICE_COLUMNS_CACHED = `${DEVICE_COLUMNS}, ping, sync_request`;
+
+const PREFIXED = DEVICE_COLUMNS_CACHED.split(',').map(c => c.trim());
+const USER_WITH_DEVICE = `SELECT u.id, u.email, u.display_name, u.password_hash, u.created_at, ${PREFIXED.map(c => `d.${c} AS d_${c}`).join(', ')}
+  FROM users u LEFT JOIN devices d ON d.user_id = u.id AND d.device_id = ? WHERE u.email = ?`;
+
+/** The account and its device in one statement: the device's columns come prefixed `d_`. */
+export async function userWithDevice(db: SqlDriver, email: string, deviceId: string): Promise<{ user: User; device: Device | null } | undefined> {
+  const r = await db.get<Record<string, unknown>>(USER_WITH_DEVICE, [deviceId, email.toLowerCase()]);
+  if (!r) return undefined;
+  const user: User = {
+    id: r.id as number, email: r.email as string, displayName: r.display_name as string, passwordHash: r.password_hash as string, createdAt: r.created_at as number,
+  };
+  if (r.d_id === null || r.d_id === undefined) return { user, device: null };
+  const row: Record<string, unknown> = {};
+  for (const c of PREFIXED) row[c] = r[`d_${c}`];
+  return { user, device: toDevice(row as unknown as DeviceRow) };
+}
 
 export function toDevice(r: DeviceRow): Device {
   return {
@@ -24,6 +45,7 @@ export function toDevice(r: DeviceRow): Device {
       requestedAt: r.wipe_requested_at ?? 0, updatedAt: r.wipe_updated_at ?? 0,
     } : null,
     information: r.information ? (JSON.parse(r.information) as DeviceInformation) : null,
+    ...(r.sync_request !== undefined || r.ping !== undefined ? { cached: { ping: r.ping ?? null, syncRequest: r.sync_request ?? null } } : {}),
   };
 }
 

@@ -29,6 +29,8 @@ export interface SqlDriver {
   lockAccounts(userIds: readonly number[]): Promise<void>;
   /** Announces `payload` to every listener of `channel`, on this node and (PostgreSQL) every other. */
   notify(channel: string, payload: string): Promise<void>;
+  /** `notify` for each payload, in one statement (PostgreSQL) or one write (SQLite): a transaction's announcements. */
+  notifyAll(channel: string, payloads: readonly string[]): Promise<void>;
   /** Starts listening; returns the function that stops. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

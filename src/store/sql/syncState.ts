@@ -1,5 +1,5 @@
 // Per-device sync state: what each device was told about each collection, and which items it holds.
-import type { CollectionOptions, CollectionState } from '../types.js';
+import type { CollectionOptions, CollectionState, FolderAndState, FolderTypeValue } from '../types.js';
 import type { SqlDriver } from './driver.js';
 
 interface StateRow {
@@ -14,6 +14,34 @@ export async function getState(db: SqlDriver, devicePk: number, folderId: number
   return r && {
     devicePk: r.device_pk, folderId: r.folder_id, syncKey: r.sync_key, modseq: r.modseq,
     options: JSON.parse(r.options) as CollectionOptions, replayKey: r.replay_key, replay: r.replay,
+  };
+}
+
+interface FolderStateRow {
+  id: number; user_id: number; parent_id: number; display_name: string; type: number; modseq: number; purged_modseq: number;
+  sync_key: number | null; state_modseq: number; options: string; replay_key: number | null;
+}
+
+/** The folder and the device's state for it, in one statement; the kept answer stays unread. */
+export async function folderAndState(db: SqlDriver, userId: number, devicePk: number, folderId: number): Promise<FolderAndState | undefined> {
+  const r = await db.get<FolderStateRow>(
+    `SELECT f.id, f.user_id, f.parent_id, f.display_name, f.type, f.modseq, f.purged_modseq,
+       s.sync_key, s.modseq AS state_modseq, s.options, s.replay_key
+     FROM folders f LEFT JOIN collection_states s ON s.device_pk = ? AND s.folder_id = f.id
+     WHERE f.id = ? AND f.user_id = ?`,
+    [devicePk, folderId, userId]);
+  if (!r) return undefined;
+  const folder = {
+    id: r.id, userId: r.user_id, parentId: r.parent_id, displayName: r.display_name, type: r.type as FolderTypeValue,
+    modseq: r.modseq ?? 0, purgedModseq: Number(r.purged_modseq ?? 0),
+  };
+  if (r.sync_key === null) return { folder };
+  return {
+    folder,
+    state: {
+      devicePk, folderId: r.id, syncKey: r.sync_key, modseq: r.state_modseq,
+      options: JSON.parse(r.options) as CollectionOptions, replayKey: r.replay_key,
+    },
   };
 }
 

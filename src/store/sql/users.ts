@@ -33,6 +33,17 @@ export async function byEmail(db: SqlDriver, email: string): Promise<User | unde
   return row && toUser(row);
 }
 
+export async function byEmails(db: SqlDriver, emails: readonly string[]): Promise<User[]> {
+  const wanted = [...new Set(emails.map(e => e.toLowerCase()))];
+  const out: User[] = [];
+  for (let i = 0; i < wanted.length; i += 500) {
+    const chunk = wanted.slice(i, i + 500);
+    const rows = await db.all<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    out.push(...rows.map(toUser));
+  }
+  return out;
+}
+
 export async function byLocalPart(db: SqlDriver, localPart: string): Promise<User[]> {
   const rows = await db.all<UserRow>(
     `SELECT ${USER_COLUMNS} FROM users WHERE substr(email, 1, ?) = ? ORDER BY id`,

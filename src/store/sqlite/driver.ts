@@ -94,6 +94,13 @@ class SqliteDriver implements SqlDriver {
     this.shared.bus.emit(channel, payload);
   }
 
+  async notifyAll(channel: string, payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return;
+    // One write for all: as one transaction of their own when none is open (SAVEPOINT inside one).
+    await this.exclusive(() => this.db.transaction(() => { for (const p of payloads) this.shared.others.record(channel, p); })());
+    for (const p of payloads) this.shared.bus.emit(channel, p);
+  }
+
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     this.shared.others.start(fn => this.exclusive(fn), (ch, payload) => this.shared.bus.emit(ch, payload));
     this.shared.bus.on(channel, onPayload);

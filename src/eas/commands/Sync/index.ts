@@ -28,7 +28,8 @@ export async function sync(ctx: CommandContext): Promise<CommandResult> {
   }
   const limits = checkLimits(req);
   if (limits) return { body: limits };
-  const raw = await ctx.store.getDeviceCache(ctx.device.id, 'sync_request');
+  // Read with the device row when the gate recorded it (one round trip fewer, docs/performance.md).
+  const raw = ctx.device.cached ? (ctx.device.cached.syncRequest ?? undefined) : await ctx.store.getDeviceCache(ctx.device.id, 'sync_request');
   const cached = raw ? (JSON.parse(raw) as CachedRequest) : undefined;
   const collections = req.collections && !req.partial ? req.collections : merge(cached, req.collections);
   if (!collections) return { body: syncStatusOnly(SyncStatus.IncompleteRequest) };
