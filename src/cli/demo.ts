@@ -36,7 +36,7 @@ export async function demoCommand(args: string[]): Promise<void> {
     console.log(`A Convene server runs at ${url} on a temporary store, with the accounts ${alice} and ${bob}.`);
     let step = 0;
     const say = (sentence: string): void => { console.log(`${++step}. ${sentence}`); };
-    const write = (s: string): void => { process.stdout.write(s.replace(/^/gm, '     ')); };
+    const write = (s: string): void => { process.stdout.write(s.replace(/^(?=.)/gm, '     ')); };
     const outcome = await playWalkthrough({ url, password, alice, bob }, say,
       values.xml ? (who, x) => { process.stdout.write(`   [${who}]\n`); printExchange(x, write); } : undefined);
     console.log('\nSummary');
