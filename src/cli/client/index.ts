@@ -62,7 +62,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
     return;
   }
   if (!command) throw new UsageError(`unknown command "client ${name}" (convene client --help lists them)`);
-  const session = await openSession(values, name === 'autodiscover');
+  // Autodiscover logs on as the address it looks up unless --user says otherwise.
+  const session = await openSession(values, name === 'autodiscover' ? args[0] : undefined);
   const out = (s: string): void => { process.stdout.write(s); };
   if (values.xml) session.client.onExchange(x => printExchange(x, out));
   const ctx: ClientContext = {
@@ -78,14 +79,15 @@ export async function clientCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function openSession(values: ClientValues, urlOptional: boolean): Promise<EasSession> {
+async function openSession(values: ClientValues, autodiscoverAddress: string | undefined): Promise<EasSession> {
+  const urlOptional = autodiscoverAddress !== undefined;
   const password = values.password ?? (values['password-file'] !== undefined ? firstLine(values['password-file']) : env('PASSWORD'));
   if (password === undefined) throw new UsageError('client needs --password, --password-file or CONVENE_PASSWORD');
   let tls: EasClientOptions['tls'];
   if (values.ca !== undefined) tls = { ca: readFileSync(values.ca) };
   if (values.insecure) tls = { ...tls, rejectUnauthorized: false };
   const given: Partial<EasClientOptions> = {
-    baseUrl: values.url ?? env('URL'), user: values.user ?? env('USER'), deviceId: values['device-id'], deviceType: values['device-type'],
+    baseUrl: values.url ?? env('URL'), user: values.user ?? env('USER') ?? autodiscoverAddress, deviceId: values['device-id'], deviceType: values['device-type'],
     version: values.version, base64Query: values.base64 || undefined, tls, autoProvision: !values['no-provision'],
   };
   if (given.version !== undefined && !/^(2\.5|12\.0|12\.1|14\.0|14\.1|16\.0|16\.1)$/.test(given.version)) {
