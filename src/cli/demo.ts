@@ -23,6 +23,12 @@ export async function demoCommand(args: string[]): Promise<void> {
   const { values } = parse(args, { xml: { type: 'boolean' } });
   if (values.help) return console.log(DEMO_HELP);
   const dir = mkdtempSync(join(tmpdir(), 'convene-demo-'));
+  // `convene demo --xml | head`: a reader that went away ends the demo quietly, its store removed.
+  process.stdout.on('error', e => {
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') return;
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
   const store = await openStore({ dataDir: dir });
   const server = createEasServer({ store, log: pino({ level: 'silent' }) });
   try {

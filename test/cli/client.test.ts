@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encode, tags } from '../../src/wbxml/index.js';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../helpers/cli.js';
 import { PASSWORD, startServer, type TestServer } from '../helpers/server.js';
 
 describe('convene client', () => {
@@ -114,6 +115,12 @@ describe('convene client', () => {
     const r = await runCli(['client', '--url', t.url, '--password', PASSWORD, 'autodiscover', 'alice@example.com']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`^${t.url}/Microsoft-Server-ActiveSync`));
+    // With --state the server found is remembered: the next command needs no --url.
+    const state = join(dir, 'discovered.json');
+    assert.equal((await runCli(['client', '--url', t.url, '--password', PASSWORD, '--device-id', 'CLIAD', '--state', state, 'autodiscover', 'alice@example.com'])).code, 0);
+    const next = await runCli(['client', '--password', PASSWORD, '--state', state, 'options']);
+    assert.equal(next.code, 0, next.err);
+    assert.match((await runCli(['client', 'help', 'sync'])).out, /^convene client sync FOLDER/);
   });
 
   it('exit codes say what failed: usage 2, network 3, credentials 4', async () => {
@@ -139,6 +146,20 @@ describe('convene client', () => {
     const none = await runCli(['log', 'show', 'alice@example.com', 'NOPE', '--data', dir]);
     assert.equal(none.code, 1);
     assert.match(none.err, /^convene: no protocol log/);
+  });
+
+  it('convene log show --follow prints new exchanges as they are written', async () => {
+    const child = spawn(process.execPath, [BIN, 'log', 'show', 'alice@example.com', 'CLIFOLLOW', '--follow', '--cmd', 'FolderSync', '--data', dir]);
+    let out = '';
+    const seen = new Promise<void>(resolve => child.stdout.on('data', (c: Buffer) => { out += c; if (/Cmd=FolderSync/.test(out)) resolve(); }));
+    try {
+      assert.equal((await client(['folders'], 'CLIFOLLOW')).code, 0);
+      await seen;
+      assert.match(out, /<FolderSync xmlns="FolderHierarchy:">/);
+      assert.doesNotMatch(out, /Cmd=Provision/, '--cmd keeps one command');
+    } finally {
+      child.kill();
+    }
   });
 
   it('convene wbxml decode takes hex and base64 as well as files', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as lib from 'convene/client';
+import { selfSignedTls } from '../../src/eas/http/tls.js';
 import { FolderType } from '../../src/store/types.js';
 import { email } from '../helpers/items.js';
 import { PASSWORD, startServer, type TestServer } from '../helpers/server.js';
@@ -228,5 +229,19 @@ describe('the client library (convene/client)', () => {
     const r = await lib.autodiscover('alice@example.com', { password: PASSWORD, baseUrl: t.url });
     assert.equal(r.url, `${t.url}/Microsoft-Server-ActiveSync`);
     assert.equal(r.tried[0]?.outcome, 'answered');
+  });
+
+  it('TLS: a server certificate trusted by ca, refused without it, accepted with rejectUnauthorized false', async () => {
+    const tls = await selfSignedTls(dir);
+    const secure = await startServer({ server: { tls: { key: tls.key, cert: tls.cert } } });
+    try {
+      const url = secure.url.replace('http:', 'https:');
+      const at = (o: Partial<lib.EasClientOptions>) => new EasClient({ baseUrl: url, user: 'alice@example.com', password: PASSWORD, deviceId: 'TLS', ...o });
+      assert.ok((await at({ tls: { ca: tls.cert } }).serverVersions()).versions.includes('14.1'));
+      await assert.rejects(at({}).serverVersions(), (e: NodeJS.ErrnoException) => /SELF_SIGNED|CERT/.test(String(e.code)));
+      assert.equal((await at({ tls: { rejectUnauthorized: false } }).discover()).status, 200);
+    } finally {
+      await secure.close();
+    }
   });
 });

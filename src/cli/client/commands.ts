@@ -54,6 +54,8 @@ export const CLIENT_COMMANDS: Record<string, Sub> = {
       const r = await autodiscover(address!, { user: o.user || address, password: o.password, baseUrl: ctx.session.client.baseUrl || undefined, tls: o.tls });
       if (r.error) throw new CliError(`autodiscover: error ${r.error.code}${r.error.message ? ` (${r.error.message})` : ''}`, EXIT.status);
       if (!r.url) throw new CliError(`autodiscover found no server for ${address} (${r.tried.map(t => `${t.url}: ${t.outcome}`).join('; ')})`, EXIT.network);
+      // With --state, the device remembers the server found, so the next command needs no --url.
+      ctx.session.client.baseUrl = new URL(r.url).origin;
       ctx.show(r, `${r.url}${r.displayName ? `  (${r.displayName} <${r.email}>)` : ''}`);
     },
   },

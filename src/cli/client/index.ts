@@ -58,7 +58,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
   const [name, ...args] = positionals;
   const command = name === undefined ? undefined : CLIENT_COMMANDS[name];
   if (values.help || !name || name === 'help') {
-    console.log(command?.help ?? CLIENT_HELP);
+    // `convene client help sync` as well as `convene client sync --help`.
+    console.log((name === 'help' ? CLIENT_COMMANDS[args[0] ?? '']?.help : command?.help) ?? CLIENT_HELP);
     return;
   }
   if (!command) throw new UsageError(`unknown command "client ${name}" (convene client --help lists them)`);
