@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as lib from 'convene/client';
+// The sources directly, so a bare `tsc -p tsconfig.json` builds the tests; the package name is checked below.
+import * as lib from '../../src/client/index.js';
 import { selfSignedTls } from '../../src/eas/http/tls.js';
 import { FolderType } from '../../src/store/types.js';
 import { email } from '../helpers/items.js';
@@ -40,8 +41,12 @@ describe('the client library (convene/client)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is the package entry point convene/client, with the wbxml helpers', () => {
-    assert.equal(typeof lib.EasClient, 'function');
+  it('is the package entry point convene/client, with its types and the wbxml helpers', async () => {
+    const byName = await import('convene/client' as string) as typeof lib;
+    assert.equal(byName.EasClient, lib.EasClient, 'convene/client is dist/src/client/index.js');
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string }>; scripts: Record<string, string> };
+    assert.equal(pkg.exports['./client']?.types, './dist/src/client/index.d.ts');
+    assert.match(pkg.scripts.build!, /tsconfig\.client\.json/, 'npm run build emits the declarations');
     assert.equal(typeof lib.search, 'function');
     assert.ok(lib.decode(lib.encode(lib.tags('FolderHierarchy')('FolderSync', [lib.tags('FolderHierarchy')('SyncKey', '0')]))));
   });
