@@ -83,6 +83,14 @@ describe('convene client', () => {
     assert.match(fetched.out, /^Email:Subject: Second$/m);
     const json = JSON.parse((await runCli(['client', '--password', PASSWORD, '--state', state, '--json', 'sync', 'inbox'])).out) as { changes: unknown[]; items: number };
     assert.deepEqual([json.changes.length, json.items], [0, 2]);
+    // A SyncKey the server no longer knows (Status 3): the device starts over from 0, as a phone does.
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { collections: Record<string, { syncKey: string }> };
+    for (const c of Object.values(saved.collections)) c.syncKey = '987654';
+    writeFileSync(state, JSON.stringify(saved));
+    const again = await runCli(['client', '--password', PASSWORD, '--state', state, 'sync', 'Inbox']);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.err, /Status 3 for SyncKey 987654, starting over from SyncKey 0/);
+    assert.match(again.out, /2 item\(s\) in Inbox/);
   });
 
   it('send, search, ping and respond', async () => {

@@ -88,7 +88,14 @@ export const CLIENT_COMMANDS: Record<string, Sub> = {
       const mirror = ctx.session.collection(f.serverId);
       const windowSize = ctx.values.window === undefined ? undefined : wholeNumber(ctx.values.window, '--window', 1);
       const filter = ctx.values.filter === undefined ? undefined : wholeNumber(ctx.values.filter, '--filter');
-      const rounds = await mirror.syncAll({ windowSize, options: filter === undefined ? undefined : [airSync('FilterType', filter)] });
+      const options = { windowSize, options: filter === undefined ? undefined : [airSync('FilterType', filter)] };
+      let rounds = await mirror.syncAll(options);
+      // MS-ASCMD 2.2.3.177.17 Status 3: the server no longer knows this SyncKey; as a phone does, start over from 0.
+      if (rounds[rounds.length - 1]!.status === 3) {
+        process.stderr.write(`convene: Sync of ${f.displayName}: Status 3 for SyncKey ${mirror.syncKey}, starting over from SyncKey 0\n`);
+        mirror.restore({ syncKey: '0', items: {} });
+        rounds = await mirror.syncAll(options);
+      }
       const last = rounds[rounds.length - 1]!;
       checkHttp(last.response, 'Sync');
       checkStatus(last.status, `Sync of ${f.displayName}`);

@@ -29,7 +29,8 @@ export const CLIENT_HELP = `convene client [CONNECTION] COMMAND …   an EAS cli
   --base64                      the base64 form of the request line
   --ca FILE | --insecure        trust this certificate | any certificate (test servers only)
   --no-provision                do not provision by itself when the server asks for it
- OUTPUT: a table by default; --json for scripts; --xml also prints every request and response.
+ OUTPUT: a table by default; --json for scripts; --xml also prints every request and response
+  (to standard error with --json).
  Exit status: 0 done, 1 other failure, 2 usage, 3 network or TLS, 4 HTTP 401/403, 5 other HTTP
   error, 6 provisioning needed or refused, 7 an EAS Status other than success.`;
 
@@ -66,7 +67,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
   // Autodiscover logs on as the address it looks up unless --user says otherwise.
   const session = await openSession(values, name === 'autodiscover' ? args[0] : undefined);
   const out = (s: string): void => { process.stdout.write(s); };
-  if (values.xml) session.client.onExchange(x => printExchange(x, out));
+  // With --json the exchanges go to standard error, so standard output stays one JSON document.
+  if (values.xml) session.client.onExchange(x => printExchange(x, values.json ? s => { process.stderr.write(s); } : out));
   const ctx: ClientContext = {
     session, values, args, out,
     show: (json, text) => out(values.json ? `${JSON.stringify(json, null, 2)}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`),
