@@ -47,6 +47,45 @@ export class FolderHierarchyMirror {
     return status;
   }
 
+  /** FolderCreate (MS-ASCMD 2.2.1.3): the new folder's ServerId on Status 1; the hierarchy SyncKey moves on. */
+  async create(parentId: string, displayName: string, type = 12): Promise<{ status: number; serverId: string | undefined }> {
+    const res = await this.client.send('FolderCreate', fh('FolderCreate', [
+      fh('SyncKey', this.syncKey), fh('ParentId', parentId), fh('DisplayName', displayName), fh('Type', type),
+    ]));
+    const status = Number(res.body?.childText('Status') ?? 0);
+    const serverId = res.body?.childText('ServerId');
+    if (status === 1 && serverId) {
+      this.syncKey = res.body?.childText('SyncKey') ?? this.syncKey;
+      this.folders.set(serverId, { serverId, parentId, displayName, type });
+    }
+    return { status, serverId };
+  }
+
+  /** FolderUpdate (MS-ASCMD 2.2.1.5): rename or move a folder. */
+  async update(serverId: string, parentId: string, displayName: string): Promise<number> {
+    const res = await this.client.send('FolderUpdate', fh('FolderUpdate', [
+      fh('SyncKey', this.syncKey), fh('ServerId', serverId), fh('ParentId', parentId), fh('DisplayName', displayName),
+    ]));
+    const status = Number(res.body?.childText('Status') ?? 0);
+    const known = this.folders.get(serverId);
+    if (status === 1) {
+      this.syncKey = res.body?.childText('SyncKey') ?? this.syncKey;
+      if (known) this.folders.set(serverId, { ...known, parentId, displayName });
+    }
+    return status;
+  }
+
+  /** FolderDelete (MS-ASCMD 2.2.1.4). */
+  async delete(serverId: string): Promise<number> {
+    const res = await this.client.send('FolderDelete', fh('FolderDelete', [fh('SyncKey', this.syncKey), fh('ServerId', serverId)]));
+    const status = Number(res.body?.childText('Status') ?? 0);
+    if (status === 1) {
+      this.syncKey = res.body?.childText('SyncKey') ?? this.syncKey;
+      this.folders.delete(serverId);
+    }
+    return status;
+  }
+
   /** A folder by ServerId, by display name (case-insensitive), or by default-folder type name ("Inbox", "Calendar"). */
   find(nameOrId: string): ClientFolder | undefined {
     const all = [...this.folders.values()];

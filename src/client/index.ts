@@ -27,3 +27,4 @@ export { Element, tags, encode, decode, toXml, fromXml } from '../wbxml/index.js
 export { toElements, toProps } from '../eas/props.js';
 export { propChildren, propText } from '../store/props.js';
 export type { ItemProps, PropNode } from '../store/types.js';
+export { getAttachment, validateCert, type CertificateCheck } from './commands/attachments.js';

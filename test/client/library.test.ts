@@ -249,4 +249,42 @@ describe('the client library (convene/client)', () => {
       await secure.close();
     }
   });
+
+  it('FolderCreate, FolderUpdate and FolderDelete keep the hierarchy mirror and its SyncKey', async () => {
+    const s = await session();
+    const before = s.folders.syncKey;
+    const made = await s.folders.create('0', 'Projects');
+    assert.equal(made.status, 1);
+    assert.notEqual(s.folders.syncKey, before);
+    assert.equal(await s.folders.update(made.serverId!, '0', 'Projects 2027'), 1);
+    assert.equal(s.folders.find('projects 2027')?.serverId, made.serverId);
+    assert.equal(await s.folders.delete(made.serverId!), 1);
+    assert.equal(s.folders.folders.has(made.serverId!), false);
+    assert.equal(await s.folderSync(), 1, 'the kept SyncKey is the server\'s');
+  });
+
+  it('GetAttachment (14.0) and ItemOperations fetch the same attachment bytes; ValidateCert answers per certificate', async () => {
+    const s = await session({ version: '14.0' });
+    const pdf = Buffer.from('%PDF-1.4 convene library test');
+    await lib.sendMail(s.client, Buffer.from(['From: alice@example.com', 'To: alice@example.com', 'Subject: With attachment', 'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'See attached.', '--b',
+      'Content-Type: application/pdf; name="a.pdf"', 'Content-Disposition: attachment; filename="a.pdf"', 'Content-Transfer-Encoding: base64', '',
+      pdf.toString('base64'), '--b--', ''].join('\r\n')));
+    const inbox = s.collection(idOf(s, FolderType.Inbox));
+    await inbox.syncAll();
+    const item = [...inbox.items.values()].find(p => lib.propText(p, 'Email:Subject') === 'With attachment')!;
+    const attachment = lib.propChildren(lib.propChildren(item, 'AirSyncBase:Attachments')!, 'AirSyncBase:Attachment')!;
+    const ref = lib.propText(attachment, 'AirSyncBase:FileReference')!;
+    const got = await lib.getAttachment(s.client, ref);
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.data, pdf);
+    const fetched = await lib.fetchItem(s.client, { fileReference: ref });
+    assert.deepEqual([fetched.status, fetched.data], [1, pdf]);
+    const tls = await selfSignedTls(dir);
+    const der = Buffer.from(tls.cert.toString().replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('base64');
+    const checked = await lib.validateCert(s.client, [der]);
+    assert.equal(checked.status, 1);
+    assert.equal(checked.certificates.length, 1);
+    assert.notEqual(checked.certificates[0], 1, 'a self-signed certificate is not trusted');
+  });
 });
