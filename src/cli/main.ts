@@ -13,6 +13,9 @@ import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { USER_HELP, userCommand } from './user.js';
 import { WBXML_HELP, wbxmlCommand } from './wbxml.js';
+import { CLIENT_HELP, clientCommand } from './client/index.js';
+import { DEMO_HELP, demoCommand } from './demo.js';
+import { LOG_HELP, logCommand } from './log.js';
 
 const HELP = `Convene — an Exchange ActiveSync server with server-side scheduling
 
@@ -33,9 +36,16 @@ ${RESTORE_HELP}
 
 ${MIGRATE_HELP}
 
-${WBXML_HELP}`;
+${WBXML_HELP}
 
-const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
+${LOG_HELP}
+
+${CLIENT_HELP}
+
+${DEMO_HELP}`;
+
+/** ownHelp: the command answers --help itself, per subcommand (`convene client sync --help`). */
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string; ownHelp?: boolean }> = {
   serve: { run: serveCommand, help: SERVE_HELP },
   user: { run: userCommand, help: USER_HELP },
   device: { run: deviceCommand, help: DEVICE_HELP },
@@ -45,6 +55,9 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   restore: { run: restoreCommand, help: RESTORE_HELP },
   migrate: { run: migrateCommand, help: MIGRATE_HELP },
   wbxml: { run: wbxmlCommand, help: WBXML_HELP },
+  log: { run: logCommand, help: LOG_HELP },
+  client: { run: clientCommand, help: CLIENT_HELP, ownHelp: true },
+  demo: { run: demoCommand, help: DEMO_HELP },
 };
 
 const isHelp = (arg: string | undefined) => arg === 'help' || arg === '--help' || arg === '-h';
@@ -72,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Help at every level, before anything opens a store: `convene user --help`, `convene user add -h`,
   // `convene user help` (a bare "help" later on may be a value: a DeviceId, a name).
-  if (args[0] === 'help' || args.some(a => a === '--help' || a === '-h')) {
+  if (!entry.ownHelp && (args[0] === 'help' || args.some(a => a === '--help' || a === '-h'))) {
     console.log(entry.help);
     return 0;
   }

@@ -33,6 +33,14 @@ export interface SyncRoundOptions {
   extra?: Element[];
   deletesAsMoves?: boolean;
   supported?: Element[];
+  /** MS-ASProtocolVersion of this round only. */
+  version?: string | undefined;
+}
+
+/** What a saved device remembers of one collection (src/client/state.ts). */
+export interface CollectionState {
+  syncKey: string;
+  items: Record<string, ItemProps>;
 }
 
 export class CollectionMirror {
@@ -61,17 +69,33 @@ export class CollectionMirror {
 
   /** One round: send, then apply what the server said to the local copy. */
   async sync(commands: PendingCommand[] = [], o: SyncRoundOptions = {}): Promise<SyncRound> {
-    const response = await this.client.send('Sync', this.request(commands, o));
+    const response = await this.client.send('Sync', this.request(commands, o), { version: o.version });
     return this.apply(response, commands);
   }
 
-  /** Syncs until the server has nothing more (MoreAvailable), returning the rounds. */
+  toState(): CollectionState {
+    return { syncKey: this.syncKey, items: Object.fromEntries(this.items) };
+  }
+
+  /** Continues where a saved device stopped: same SyncKey, same items. */
+  restore(state: CollectionState): this {
+    this.syncKey = state.syncKey;
+    this.items.clear();
+    for (const [id, props] of Object.entries(state.items)) this.items.set(id, props);
+    return this;
+  }
+
+  /**
+   * Syncs until the server has nothing more (MoreAvailable), keeping each SyncKey, and returns the
+   * rounds. A first sync (SyncKey 0) is followed by the round that brings the items.
+   */
   async syncAll(o: SyncRoundOptions = {}): Promise<SyncRound[]> {
     const rounds: SyncRound[] = [];
     for (let i = 0; i < 10_000; i++) {
+      const first = this.syncKey === '0';
       const round = await this.sync([], o);
       rounds.push(round);
-      if (round.status !== 1 || !round.moreAvailable) break;
+      if (round.status !== 1 || (!round.moreAvailable && !first)) break;
     }
     return rounds;
   }
