@@ -29,12 +29,15 @@ const NOT_RESPONDED = 5;
 const TENTATIVE = 1;
 const FREE = 0;
 
+/** DELIVERED, or filed as an OUTDATED request (an older revision), or refused: OTHER_ORGANIZER. */
+export type DeliveryOutcome = 'DELIVERED' | 'OUTDATED' | 'OTHER_ORGANIZER';
+
 /**
- * Delivers the message; false when the attendee already holds this UID as another organizer's
+ * Delivers the message; OTHER_ORGANIZER when the attendee already holds this UID as another organizer's
  * meeting (RFC 5546 3.2.2: a meeting's REQUEST and CANCEL come from its ORGANIZER): an account that
  * gave itself someone else's UID (a CalDAV PUT, an older device's Add) then changes nothing here.
  */
-export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<boolean> {
+export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<DeliveryOutcome> {
   return store.transaction(async tx => {
     await tx.lockAccounts([attendee.id]);
     const folders = await tx.listFolders(attendee.id);
@@ -42,19 +45,19 @@ export async function deliverToAttendee(store: Store, attendee: User, msg: Outgo
     const calendar = folders.find(f => f.type === FolderType.Calendar)!;
     const mine = await tx.findItemsByUid(attendee.id, msg.event.uid);
     // The copy, or a request of it still in the Inbox (which a newer request would outdate).
-    if (mine.some(i => (i.folderId === calendar.id || i.folderId === inbox.id) && otherOrganizer(i.event, msg.event))) return false;
+    if (mine.some(i => (i.folderId === calendar.id || i.folderId === inbox.id) && otherOrganizer(i.event, msg.event))) return 'OTHER_ORGANIZER';
     const requests = mine.filter(i => i.folderId === inbox.id);
     const message = forAttendee(messageEvent(msg), attendee.email);
     // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
     if (msg.method === 'REQUEST' && requests.some(i => sameScope(i, msg) && newerThan(i.event, msg.event))) {
       const outdated = { ...msg, messageType: MeetingMessageType.Outdated };
       await tx.addItem(attendee.id, inbox.id, { class: 'Email', props: envelope(attendee, outdated, message), event: message, filterTime: Date.now() });
-      return true;
+      return 'OUTDATED';
     }
     await outdateOlderRequests(tx, attendee, requests, msg);
     await tx.addItem(attendee.id, inbox.id, { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() });
     await followOnCalendar(tx, attendee, calendar.id, mine.find(i => i.folderId === calendar.id), msg);
-    return true;
+    return 'DELIVERED';
   });
 }
 
