@@ -29,8 +29,10 @@ export function exchangeFragment(x: ProtocolExchange, o: { open?: boolean } = {}
 
 /** The XML escaped, with Status elements marked so the failing ones stand out. */
 function highlight(text: string): string {
-  return esc(text).replace(/&lt;Status&gt;(\d+)&lt;\/Status&gt;/g, (_, n: string) =>
-    `&lt;Status&gt;<mark class="status ${Number(n) === OK_STATUS ? 'ok' : 'bad'}">${n}</mark>&lt;/Status&gt;`);
+  // Split before escaping: the escaper's spelling of < and > does not matter.
+  const parts = text.split(/<Status>(\d{1,4})<\/Status>/);
+  return parts.map((p, i) => (i % 2 === 0 ? esc(p)
+    : `${esc('<Status>')}<mark class="status ${Number(p) === OK_STATUS ? 'ok' : 'bad'}">${p}</mark>${esc('</Status>')}`)).join('');
 }
 
 /** The exchanges as a text file, oldest first, as the per-device log files read. */
