@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { CollectionMirror } from '../../src/client/collection.js';
 import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
 import { receiveItip } from '../../src/scheduling/incoming.js';
+import { TraceRecorder } from '../../src/scheduling/trace.js';
 import type { TraceRow } from '../../src/store/traceTypes.js';
 import { FolderType, type ItemProps } from '../../src/store/types.js';
 import { startExpiry } from '../../src/store/expiry.js';
@@ -106,6 +107,18 @@ for (const backend of BACKENDS) describe(`scheduling: the decision trace (${back
     // Users see their own account's notes only: bob has none of this meeting.
     const bob = (await t.store.findUserByEmail('bob@example.com'))!;
     assert.deepEqual(await t.store.findTracedMeetings({ text: 'Outside', userId: bob.id, limit: 10 }), []);
+  });
+
+  it('cost: the notes of a run, however many, are one INSERT', async () => {
+    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
+    const trace = new TraceRecorder({ via: 'server', what: 'test' });
+    for (let i = 0; i < 40; i++) trace.note({ step: 'sent', userId: alice.id, uid: 'cost-test', text: `note ${i}` });
+    const before = t.store.statementCounts();
+    await trace.flush(t.store);
+    const after = t.store.statementCounts();
+    assert.equal(after.statements - before.statements, 1);
+    assert.equal(after.rowsWritten - before.rowsWritten, 40);
+    assert.equal((await t.store.schedulingTrace('cost-test', { limit: 100 })).length, 40);
   });
 
   it('retention: the expiry job keeps the newest notes per meeting and drops old ones', async () => {
