@@ -55,6 +55,9 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
         method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses,
       });
       sentNote(recipient, 'local', DELIVERED[delivered]);
+      // The attendee's own account keeps its side too: a user's trace shows what reached them.
+      trace?.note({ step: delivered === 'OTHER_ORGANIZER' ? 'refused' : 'applied', userId: attendee.id, uid: source.uid, subject: source.subject, recurrenceId,
+        text: `${m.method} from ${edit.user.email} for ${scopeLabel(recurrenceId)}: ${DELIVERED[delivered]}`, data: { method: m.method, outcome: delivered } });
     }
     // People elsewhere get one iMIP mail per message (RFC 6047), through the outbound queue.
     if (remote.length) await sendOrganizerMessage(edit.store, edit.user, remote, m.method, sent, recurrenceId);
