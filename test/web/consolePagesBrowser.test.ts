@@ -78,6 +78,22 @@ describe('console pages in headless Chromium: device inspector and meeting trace
     const href = await page.$eval('#exchanges li.exchange[data-cmd="Sync"] a.permalink', a => a.getAttribute('href')!);
     await page.goto(`${t.url}${href}`);
     assert.equal(await page.$$eval('li.exchange', l => l.length), 1);
+    // The download, filtered like the page.
+    const file = await fetch(`${t.url}/console/devices/${pk}/exchanges.txt?cmd=Sync`);
+    assert.match(file.headers.get('content-disposition') ?? '', /attachment; filename="ALICEPHONE-Sync.log"/);
+    const text = await file.text();
+    assert.match(text, /=== #\d+ .* Sync → HTTP 200 Status 1/);
+    assert.doesNotMatch(text, /FolderSync|alice@example\.com:[^*]/);
+  });
+
+  it('what a device calls itself is shown, never run', async () => {
+    const hostile = '<img/src=x/onerror=alert(1)>';
+    await new FolderHierarchyMirror(t.client('carol@example.com', { deviceId: 'HOSTILE', deviceType: hostile })).sync();
+    const carol = (await t.store.findUserByEmail('carol@example.com'))!;
+    const pk = (await t.store.listDevices(carol.id)).find(d => d.deviceId === 'HOSTILE')!.id;
+    await page.goto(`${t.url}/console/devices/${pk}/inspect`);
+    assert.equal(await page.$$eval('main img', i => i.length), 0);
+    assert.ok((await page.$eval('dl.device', d => d.textContent ?? '')).includes(hostile));
   });
 
   it('the trace of a recurring meeting after one occurrence was moved: exactly one update per attendee', async () => {
