@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { davMount } from '../dav/server.js';
+import { consoleMount } from '../web/console/mount.js';
 import { LISTEN_BACKLOG } from '../eas/http/limits.js';
 import { createEasServer, markStopping, serverMetrics } from '../eas/http/server.js';
 import { describeCertificate, loadCheckedTls, selfSignedTls, TlsMaterialError, type TlsMaterial } from '../eas/http/tls.js';
@@ -101,7 +102,7 @@ async function start(c: ServeConfig, log: Logger): Promise<Running> {
       protocolLogDir: c.logDevices ? join(dataDir, 'logs') : undefined,
       limits: { maxConnections: c.maxConnections, spool: { dir: spoolDir } },
       // CalDAV under /dav/ on the same listener (docs/dav.md).
-      mounts: [davMount()],
+      mounts: [davMount(), consoleMount()],
     });
     const inbound = c.smtpPort === undefined ? undefined : new InboundSmtp({
       store, hostname: c.mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth: c.mailAuth,
