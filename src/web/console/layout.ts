@@ -7,7 +7,8 @@ import { escapeHtml as esc } from '../html.js';
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: under no-referrer a browser posts forms with "Origin: null".
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 
