@@ -7,11 +7,12 @@ import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import { consoleMount } from '../../src/web/console/mount.js';
 import { post, session, signIn } from '../helpers/console.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { BACKENDS } from '../helpers/stores.js';
 
-describe('web console over HTTP', () => {
+for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name})`, () => {
   let t: TestServer;
   before(async () => {
-    t = await startServer({ users: ['ops@example.com', 'alice@example.com', 'bob@example.com'], server: { mounts: [consoleMount()] } });
+    t = await startServer({ backend, users: ['ops@example.com', 'alice@example.com', 'bob@example.com'], server: { mounts: [consoleMount()] } });
     await t.store.setAdmin((await t.store.findUserByEmail('ops@example.com'))!.id, true);
   });
   after(() => t?.close());
