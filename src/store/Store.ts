@@ -258,6 +258,10 @@ export interface Store {
   isAdmin(userId: number): Promise<boolean>;
   /** False when there is no such account. */
   setAdmin(userId: number, admin: boolean): Promise<boolean>;
+  /** The newest outbound entries, without their message, for the console's queue page. */
+  listOutbound(limit: number): Promise<OutboundListing[]>;
+  /** A queued entry's next attempt brought to now; false when it is not waiting. */
+  retryOutboundNow(id: number): Promise<boolean>;
 
   // Conversations moved with MoveAlways (MS-ASCMD 2.2.3.118); conversation ids are base64.
   setConversationRule(userId: number, conversationId: string, folderId: number): Promise<void>;
@@ -339,6 +343,9 @@ export interface OutboundRetry {
   dueAt: number;
   error: string;
 }
+
+/** An outbound entry as the console lists it (no MIME, no lease). */
+export type OutboundListing = Omit<OutboundEntry, 'mime' | 'leaseOwner'>;
 
 export interface OutboundEntry {
   id: number;

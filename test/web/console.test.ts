@@ -118,6 +118,22 @@ for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name}
     assert.equal((await fetch(`${t.url}/console`, { redirect: 'manual', headers: { cookie: ops.cookie } })).status, 303);
   });
 
+  it('outbound queue page lists entries per recipient; Retry now brings a queued one due', async () => {
+    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
+    const entry = await t.store.enqueueOutbound({ userId: alice.id, from: 'alice@example.com', recipients: ['"<script>"@remote.example', 'x@remote.example'], mime: Buffer.from('Subject: hi\r\n\r\nhi\r\n') });
+    const ops = await session(t.url, 'ops@example.com');
+    const page = await (await fetch(`${t.url}/console/queue`, { headers: { cookie: ops.cookie } })).text();
+    assert.match(page, new RegExp(`#${entry.id}`));
+    assert.doesNotMatch(page, /"<script>"@/);
+    assert.match(page, /x@remote\.example — pending/);
+    const res = await post(t.url, '/console/queue', ops, { id: String(entry.id), csrf: ops.csrf });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /tried again now/);
+    assert.ok((await t.store.getOutbound(entry.id))!.dueAt <= Date.now());
+    const user = await session(t.url, 'alice@example.com');
+    assert.equal((await fetch(`${t.url}/console/queue`, { headers: { cookie: user.cookie } })).status, 403);
+  });
+
   it('status page shows the metrics numbers', async () => {
     const ops = await session(t.url, 'ops@example.com');
     const page = await (await fetch(`${t.url}/console/status`, { headers: { cookie: ops.cookie } })).text();

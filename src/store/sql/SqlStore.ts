@@ -9,6 +9,7 @@ import {
 } from '../types.js';
 import * as autoReplies from './autoReplies.js';
 import * as consoleSessions from './consoleSessions.js';
+import * as outboundAdmin from './outboundAdmin.js';
 import { DEVICE_COLUMNS, DEVICE_COLUMNS_CACHED, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
@@ -21,7 +22,7 @@ import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as search from './search.js';
-import type { ConsoleSession, DkimKey, ItemRef, ItemSearch } from '../Store.js';
+import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing } from '../Store.js';
 import * as state from './syncState.js';
 import * as users from './users.js';
 
@@ -515,6 +516,8 @@ class SqlStore implements Store {
   removeConsoleSessions(userId: number): Promise<void> { return consoleSessions.removeForUser(this.db, userId); }
   isAdmin(userId: number): Promise<boolean> { return consoleSessions.isAdmin(this.db, userId); }
   setAdmin(userId: number, admin: boolean): Promise<boolean> { return consoleSessions.setAdmin(this.db, userId, admin); }
+  listOutbound(limit: number): Promise<OutboundListing[]> { return outboundAdmin.list(this.db, limit); }
+  retryOutboundNow(id: number): Promise<boolean> { return outboundAdmin.retryNow(this.db, id); }
   setConversationRule(userId: number, id: string, folderId: number): Promise<void> { return rules.setRule(this.db, userId, id, folderId, Date.now()); }
   useConversationRule(userId: number, id: string): Promise<number | undefined> { return rules.useRule(this.db, userId, id, Date.now()); }
   forgetConversationRules(before: number): Promise<number> { return rules.forgetRules(this.db, before); }

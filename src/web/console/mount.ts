@@ -9,6 +9,7 @@ import { escapeHtml as esc } from '../html.js';
 import type { ConsoleContext, Route } from './context.js';
 import { renderPage, sendHtml, sendStyle } from './layout.js';
 import { operatorRoutes } from './operatorPages.js';
+import { queueRoutes } from './queuePage.js';
 import { clearedCookie, cookieToken, csrfMatches, hashToken, sessionCookie, startSession } from './session.js';
 import { userRoutes } from './userPages.js';
 
@@ -19,7 +20,7 @@ const MAX_FORM_BYTES = 64 * 1024;
 export type ExtraRoute = { matches(path: string): boolean; handle(ctx: ConsoleContext): Promise<void> };
 
 export function consoleMount(extra: ExtraRoute[] = []): HttpMount {
-  const routes: Record<string, Route> = { ...userRoutes, ...operatorRoutes };
+  const routes: Record<string, Route> = { ...userRoutes, ...operatorRoutes, ...queueRoutes };
   return {
     name: 'Console',
     handles: path => path === '/console' || path.startsWith('/console/'),

@@ -16,7 +16,7 @@ const message = (text: string | null | undefined, ok = true) => (text ? `<p clas
 
 async function home(ctx: ConsoleContext): Promise<void> {
   const ops = ctx.viewer.admin
-    ? '<h2>Operator</h2><ul><li><a href="/console/accounts">Accounts</a></li><li><a href="/console/devices">Devices of all accounts</a></li><li><a href="/console/status">Server status</a></li></ul>'
+    ? '<h2>Operator</h2><ul><li><a href="/console/accounts">Accounts</a></li><li><a href="/console/devices">Devices of all accounts</a></li><li><a href="/console/queue">Outbound queue</a></li><li><a href="/console/status">Server status</a></li></ul>'
     : '';
   ctx.page('Console', `<h1>Hello, ${esc(ctx.viewer.user.displayName)}</h1><ul><li><a href="/console/me/password">Change password</a></li>`
     + '<li><a href="/console/me/oof">Out of Office</a></li><li><a href="/console/me/devices">My devices</a></li><li><a href="/console/trace">Meeting trace</a></li></ul>' + ops);
