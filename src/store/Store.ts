@@ -251,8 +251,8 @@ export interface Store {
 
   /** The web console (docs/console.md): sessions by the SHA-256 of their token, and the operator flag. */
   createConsoleSession(session: ConsoleSession): Promise<void>;
-  /** The session, unless absent or expired. */
-  findConsoleSession(tokenHash: string): Promise<ConsoleSession | undefined>;
+  /** The session with its account and operator flag, unless absent or expired. */
+  findConsoleSession(tokenHash: string): Promise<(ConsoleSession & { user: User; admin: boolean }) | undefined>;
   removeConsoleSession(tokenHash: string): Promise<void>;
   removeConsoleSessions(userId: number): Promise<void>;
   isAdmin(userId: number): Promise<boolean>;

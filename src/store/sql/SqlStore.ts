@@ -511,7 +511,7 @@ class SqlStore implements Store {
   removeDkimKey(domain: string): Promise<boolean> { return dkimKeys.removeKey(this.db, domain); }
 
   createConsoleSession(session: ConsoleSession): Promise<void> { return consoleSessions.create(this.db, session); }
-  findConsoleSession(tokenHash: string): Promise<ConsoleSession | undefined> { return consoleSessions.find(this.db, tokenHash); }
+  findConsoleSession(tokenHash: string): Promise<(ConsoleSession & { user: User; admin: boolean }) | undefined> { return consoleSessions.find(this.db, tokenHash); }
   removeConsoleSession(tokenHash: string): Promise<void> { return consoleSessions.remove(this.db, tokenHash); }
   removeConsoleSessions(userId: number): Promise<void> { return consoleSessions.removeForUser(this.db, userId); }
   isAdmin(userId: number): Promise<boolean> { return consoleSessions.isAdmin(this.db, userId); }

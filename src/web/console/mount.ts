@@ -48,8 +48,7 @@ async function dispatch(services: HttpServices, routes: Record<string, Route>, e
   if (path === '/console/signin') return signIn(services, req, res, url, form, secure);
   const token = cookieToken(req);
   const session = token ? await services.store.findConsoleSession(hashToken(token)) : undefined;
-  const user = session && (await services.store.listUsers()).find(u => u.id === session.userId);
-  if (!session || !user) {
+  if (!session) {
     if (method !== 'GET' && method !== 'HEAD') return sendHtml(res, 403, renderPage('Refused', '<p>Sign in first.</p>'));
     return redirect(res, `/console/signin?next=${encodeURIComponent(url.pathname + url.search)}`);
   }
@@ -61,7 +60,7 @@ async function dispatch(services: HttpServices, routes: Record<string, Route>, e
     await services.store.removeConsoleSession(session.tokenHash);
     return redirect(res, '/console/signin', { 'Set-Cookie': clearedCookie(secure) });
   }
-  const ctx = context(services, req, res, url, session, { user, admin: await services.store.isAdmin(user.id) }, form);
+  const ctx = context(services, req, res, url, session, { user: session.user, admin: session.admin }, form);
   const route = routes[path];
   if (route) {
     if (route.admin && !ctx.viewer.admin) return ctx.refuse(403, 'This page is for operators.');
