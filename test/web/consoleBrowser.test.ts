@@ -83,6 +83,17 @@ describe('web console in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     assert.equal(ping.body?.childText('Status'), '140');
   });
 
+  it('shows the server status and the outbound queue to the operator', async () => {
+    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
+    await t.store.enqueueOutbound({ userId: alice.id, from: 'alice@example.com', recipients: ['pat@remote.example'], mime: Buffer.from('Subject: x\r\n\r\nx\r\n') });
+    await open('/console/status');
+    assert.match(await page.$eval('main', e => e.textContent ?? ''), /HTTP requests answered\d+/);
+    await shot('status');
+    await open('/console/queue');
+    assert.match(await page.$eval('main', e => e.textContent ?? ''), /pat@remote\.example — pending/);
+    await shot('queue');
+  });
+
   it('sets Out of Office as a user; EAS Settings Oof answers it', async () => {
     const alice = t.client('alice@example.com', { deviceId: 'ALICEOOF' });
     assert.equal((await getOof(alice)).oofState, 0);
