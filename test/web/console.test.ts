@@ -114,6 +114,13 @@ for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name}
     const res = await post(t.url, '/console/devices', ops, { op: 'wipe', device: String(devices[0]!.id), csrf: ops.csrf });
     assert.equal(res.status, 200);
     assert.equal((await t.store.listDevices(alice.id)).find(d => d.deviceId === 'ALICE2')!.wipe?.status, 'requested');
+    // A user's device form reaches only their own devices: another account's device id is refused.
+    const erin = await t.store.createUser({ email: 'erin@example.com', displayName: 'Erin', passwordHash: alice.passwordHash });
+    const erinSession = await session(t.url, 'erin@example.com');
+    const other = await post(t.url, '/console/me/devices', erinSession, { op: 'remove', device: String(devices[0]!.id), csrf: erinSession.csrf });
+    assert.match(await other.text(), /No such device/);
+    assert.equal((await t.store.listDevices(alice.id)).filter(d => d.deviceId === 'ALICE2').length, 1);
+    assert.equal((await t.store.listDevices(erin.id)).length, 0);
     assert.equal((await post(t.url, '/console/signout', ops, { csrf: ops.csrf })).status, 303);
     assert.equal((await fetch(`${t.url}/console`, { redirect: 'manual', headers: { cookie: ops.cookie } })).status, 303);
   });
