@@ -31,7 +31,11 @@ describe('convene serve: the console on the EAS listener', () => {
     const ops = await session(s.url, 'ops@example.com');
     assert.equal((await fetch(`${s.url}/console/accounts`, { headers: { cookie: ops.cookie } })).status, 200);
     // EAS on the same port still answers as before.
-    assert.equal((await fetch(`${s.url}/Microsoft-Server-ActiveSync`, { method: 'OPTIONS' })).status, 401);
+    const eas = await fetch(`${s.url}/Microsoft-Server-ActiveSync`, {
+      method: 'OPTIONS', headers: { authorization: `Basic ${Buffer.from(`ops@example.com:${PASSWORD}`).toString('base64')}` },
+    });
+    assert.equal(eas.status, 200);
+    assert.ok(eas.headers.get('ms-asprotocolversions'));
     s.process.kill('SIGTERM');
     assert.equal((await s.exited).code, 0, s.output());
   });
