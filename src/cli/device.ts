@@ -9,12 +9,15 @@ import { parse, STORE_FLAGS, UsageError, withStore } from './options.js';
 export const DEVICE_HELP = `convene device list ADDRESS
 convene device wipe ADDRESS DEVICEID [--account-only]
 convene device remove ADDRESS DEVICEID
+convene device log ADDRESS DEVICEID on|off [--hours N]
   wipe: the device is told to erase itself on its next request and reports back (see "list");
   --account-only erases only this account's data (devices speaking EAS 16.1).
   remove: forgets the device and its sync state; after a wipe, this lets it connect again.
+  log: keeps the device's requests and responses (credentials redacted) for the console's device
+  inspector, from its next request, on every node, for N hours (default 24) or until "off".
   Each takes --data DIR / --db URL (CONVENE_DATA / CONVENE_DB) to choose the store.`;
 
-const FLAGS = { ...STORE_FLAGS, 'account-only': { type: 'boolean' } } as const;
+const FLAGS = { ...STORE_FLAGS, 'account-only': { type: 'boolean' }, hours: { type: 'string' } } as const;
 
 export async function deviceCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
@@ -30,6 +33,7 @@ export async function deviceCommand(args: string[]): Promise<void> {
       case 'list': return list(store, user);
       case 'wipe': return wipe(store, user, deviceId!, values['account-only'] ?? false);
       case 'remove': return remove(store, user, deviceId!);
+      case 'log': return log(store, user, deviceId!, positionals[2], values.hours);
       default: throw new UsageError(`unknown action "device ${action}"\n${DEVICE_HELP}`);
     }
   });
@@ -65,6 +69,16 @@ async function wipe(store: Store, user: User, deviceId: string, accountOnly: boo
   await store.requestWipe(device.id, accountOnly ? 'account' : 'full');
   console.log(`${accountOnly ? 'Account-only wipe' : 'Wipe'} of ${deviceId} (${user.email}) requested: the device is told on its `
     + `next request. Follow it with "convene device list ${user.email}".`);
+}
+
+async function log(store: Store, user: User, deviceId: string, onOff: string | undefined, hours: string | undefined): Promise<void> {
+  if (onOff !== 'on' && onOff !== 'off') throw new UsageError(`"device log" needs on or off\n${DEVICE_HELP}`);
+  const h = hours === undefined ? 24 : Number(hours);
+  if (!Number.isFinite(h) || h <= 0 || h > 24 * 30) throw new UsageError(`--hours must be a number of hours, above 0 and at most 720`);
+  const device = await findDevice(store, user, deviceId);
+  await store.setDeviceLogging(device.id, onOff === 'on' ? Date.now() + h * 3600_000 : null);
+  console.log(onOff === 'on' ? `Protocol log of ${device.deviceId} (${user.email}) on for ${h} hours, from its next request.`
+    : `Protocol log of ${device.deviceId} (${user.email}) off.`);
 }
 
 async function remove(store: Store, user: User, deviceId: string): Promise<void> {

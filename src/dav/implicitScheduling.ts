@@ -9,6 +9,7 @@ import type { CalendarEvent } from '../calendar/model.js';
 import { answerOf, scheduleOrganizerEdit } from '../scheduling/organizer.js';
 import { sendReply } from '../scheduling/remote.js';
 import { applyReply, type PartStat } from '../scheduling/replies.js';
+import { TraceRecorder } from '../scheduling/trace.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 
@@ -21,7 +22,7 @@ export function clientSchedules(body: Buffer): boolean {
 /** The event to store after a PUT, its messages sent. */
 export async function scheduleByPut(store: Store, user: User, before: CalendarEvent | undefined, after: CalendarEvent, body: Buffer): Promise<CalendarEvent> {
   if (clientSchedules(body)) return after;
-  const organized = (await scheduleOrganizerEdit({ store, user, before, after })) ?? after;
+  const organized = (await scheduleOrganizerEdit({ store, user, before, after, trace: { source: { via: 'caldav', account: user.email }, what: before ? 'CalDAV PUT (changed)' : 'CalDAV PUT (new)' } })) ?? after;
   return answerByPut(store, user, before, organized);
 }
 
@@ -30,7 +31,7 @@ export async function scheduleByDelete(store: Store, user: User, before: Calenda
   if (!before) return;
   const organizer = before.organizer?.email.toLowerCase();
   if (!organizer || organizer === user.email) {
-    await scheduleOrganizerEdit({ store, user, before, after: undefined });
+    await scheduleOrganizerEdit({ store, user, before, after: undefined, trace: { source: { via: 'caldav', account: user.email }, what: 'CalDAV DELETE' } });
     return;
   }
   if (before.responseRequested === false || answerOf(before, user.email) === 'DECLINED') return;
@@ -52,6 +53,9 @@ async function answerByPut(store: Store, user: User, before: CalendarEvent | und
 
 async function reply(store: Store, user: User, event: CalendarEvent, partstat: PartStat): Promise<void> {
   const organizer = await store.findUserByEmail(event.organizer!.email);
-  if (organizer) await applyReply(store, organizer, { uid: event.uid, from: user.email, fromName: user.displayName, partstat });
-  else await sendReply(store, user, event, partstat, {});
+  if (organizer) {
+    const trace = new TraceRecorder({ via: 'caldav', account: user.email });
+    await applyReply(store, organizer, { uid: event.uid, from: user.email, fromName: user.displayName, partstat }, trace);
+    await trace.flush(store);
+  } else await sendReply(store, user, event, partstat, {});
 }

@@ -7,7 +7,10 @@ import { appendFile, chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decode, toXml } from '../wbxml/index.js';
 
-const REDACT = new Set(['Password', 'Settings:Password', 'Search:Password', 'ItemOperations:Password']);
+/** Headers that carry credentials: Basic keeps its logon name, anything else is starred. */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+/** WBXML elements that carry secrets (Settings DevicePassword, Search and ItemOperations credentials). */
+export const REDACT = new Set(['Password', 'Settings:Password', 'Search:Password', 'ItemOperations:Password']);
 const MAX_TEXT = 4096;
 
 export interface Exchange {
@@ -93,9 +96,10 @@ export function render(x: Exchange): string {
   return lines.filter(l => l !== '').join('\n') + '\n\n';
 }
 
-function headerLines(prefix: string, headers: Exchange['requestHeaders'] | Exchange['responseHeaders']): string[] {
+/** Header lines, credentials redacted (Authorization keeps its logon name; cookies go entirely). */
+export function headerLines(prefix: string, headers: Exchange['requestHeaders'] | Exchange['responseHeaders']): string[] {
   return Object.entries(headers).map(([k, v]) =>
-    `${prefix} ${k}: ${k.toLowerCase() === 'authorization' ? redactAuthorization(String(v)) : String(v)}`);
+    `${prefix} ${k}: ${SECRET_HEADERS.has(k.toLowerCase()) ? redactAuthorization(String(v)) : String(v)}`);
 }
 
 function redactAuthorization(value: string): string {
@@ -105,7 +109,8 @@ function redactAuthorization(value: string): string {
   return `Basic ${logon}:***`;
 }
 
-function body(bytes: Buffer, contentType: string): string {
+/** A body as text: WBXML decoded to XML (secrets redacted, long text cut), anything else as is, cut. */
+export function body(bytes: Buffer, contentType: string): string {
   if (bytes.length === 0) return '';
   if (contentType.includes('wbxml') || (bytes[0] === 0x03 && !contentType.includes('rfc822'))) {
     try {

@@ -63,7 +63,7 @@ export async function forwardMeeting(tx: Store, forwarder: User, meeting: Meetin
       method: 'REQUEST', event, recurrenceId,
       messageType: known ? MeetingMessageType.InformationalUpdate : MeetingMessageType.InitialRequest, resetResponses: !known,
     });
-    if (delivered) handled.add(f.email);
+    if (delivered !== 'OTHER_ORGANIZER') handled.add(f.email);
   }
     // The organizer's revision passed on: its DTSTAMP is the organizer's, not the forward's (RFC 5546 2.1.5).
   return { handled, ics: organizerIcs('REQUEST', event, { recurrenceId, now: event.dtStamp }) };

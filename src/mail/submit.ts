@@ -4,6 +4,7 @@
 // queue for people elsewhere — all in one store transaction, so a failure sends and stores nothing.
 import { CalendarError } from '../calendar/errors.js';
 import { routeSubmittedItip } from '../scheduling/itip.js';
+import { TraceRecorder } from '../scheduling/trace.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
 import { replyIfAway } from './autoReply.js';
@@ -96,7 +97,10 @@ async function routeItip(tx: Store, user: User, message: ParsedMessage, recipien
   if (!message.calendar) return new Set();
   try {
     // The device's own words go with an answer: the organizer gets the Resp.* message instead of this mail.
-    return await routeSubmittedItip(tx, user, message.calendar.method, message.calendar.text, recipients, log, message.text);
+    const trace = new TraceRecorder({ via: 'sendmail', account: user.email });
+    const handled = await routeSubmittedItip(tx, user, message.calendar.method, message.calendar.text, recipients, log, message.text, trace);
+    await trace.flush(tx);
+    return handled;
   } catch (e) {
     if (!(e instanceof CalendarError)) throw e;
     log(`unreadable iCalendar part from ${user.email}: ${e.message}; delivered as plain mail`);

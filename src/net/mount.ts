@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { DeviceLogging } from '../eas/deviceLogging.js';
 import type { Store } from '../store/Store.js';
 import type { Device, User } from '../store/types.js';
 import type { BodyLimits } from './body.js';
@@ -23,6 +24,8 @@ export interface HttpServices {
   body: BodyLimits;
   /** The numbers `/metrics` serves (the console's status page reads them). */
   metrics?: Registry | undefined;
+  /** The listener's per-device protocol logging switch (the console's device inspector). */
+  deviceLogging?: DeviceLogging | undefined;
   /** Whether this listener speaks TLS itself or is told a TLS proxy is in front (Secure cookies). */
   tls?: boolean | undefined;
 }

@@ -13,6 +13,7 @@ import { itemIdOf, serverIdOf } from '../sync/collection.js';
 import { occurrenceOf } from '../sync/codecs.js';
 import { sendReply } from './remote.js';
 import { applyReply, type PartStat } from './replies.js';
+import { NO_TRACE, scopeLabel, traced, TraceRecorder, type TraceSource } from './trace.js';
 
 export interface MeetingAnswer {
   /** 1 accept, 2 tentative, 3 decline (MS-ASCMD 2.2.3.191 UserResponse). */
@@ -34,8 +35,9 @@ const RESPONSE_TYPE = { 1: 3, 2: 2 } as const;
 const RECEIVED = 3;
 const RECEIVED_CANCELLED = 7;
 
-export async function answerMeeting(store: Store, user: User, a: MeetingAnswer): Promise<AnswerOutcome> {
-  return store.transaction(async tx => {
+export async function answerMeeting(store: Store, user: User, a: MeetingAnswer, source?: TraceSource): Promise<AnswerOutcome> {
+  const trace = source ? new TraceRecorder(source) : NO_TRACE;
+  return traced(store, trace, async tx => {
     // Two devices of one attendee answering at once: the second reads what the first left
     // (docs/store.md, "Lock order"); a local organizer's account is locked by applyReply.
     await tx.lockAccounts([user.id]);
@@ -61,6 +63,9 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
     // that occurrence only) is answered for that occurrence, with its RECURRENCE-ID.
     const occurrence = recurrenceId ?? meeting.recurrenceId;
     const calendarId = await updateCalendar(tx, user, calendar.id, own, meeting, a.userResponse, own?.event?.recurrence ? occurrence : recurrenceId);
+    trace.note({ step: 'applied', userId: user.id, uid: meeting.uid, subject: meeting.subject, recurrenceId: occurrence,
+      text: `MeetingResponse: ${PARTSTAT[a.userResponse]} for ${scopeLabel(occurrence)}${a.sendResponse ? ', the server answers the organizer' : ''}`,
+      data: { userResponse: a.userResponse, instanceId: a.instanceId, sendResponse: !!a.sendResponse } });
     if (request) {
       const trash = folders.find(f => f.type === FolderType.DeletedItems)!;
       await tx.moveItem(user.id, request.id, trash.id);
@@ -70,11 +75,14 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer):
       const proposal = proposalOf(a.sendResponse.proposal);
       if (organizer) {
         const comment = [a.sendResponse.body, proposal && proposalText(proposal)].filter(Boolean).join('\n\n') || undefined;
-        await applyReply(tx, organizer, { uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId: occurrence, comment });
+        await applyReply(tx, organizer, { uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId: occurrence, comment }, trace);
       } else {
         // A single event that stands for an occurrence carries its RECURRENCE-ID itself. Elsewhere a
         // proposal travels as an iTIP COUNTER, which Exchange, Thunderbird and Convene act on.
         await sendReply(tx, user, meeting, PARTSTAT[a.userResponse], { recurrenceId: meeting.recurrence ? occurrence : undefined, comment: a.sendResponse.body, proposal });
+        trace.note({ step: 'sent', userId: user.id, uid: meeting.uid, subject: meeting.subject, recurrenceId: occurrence,
+          text: `${proposal ? 'COUNTER' : 'REPLY'} ${PARTSTAT[a.userResponse]} to ${meeting.organizer.email}: queued as iMIP mail`,
+          data: { method: proposal ? 'COUNTER' : 'REPLY', recipient: meeting.organizer.email, where: 'remote' } });
       }
     }
     return { ok: true, calendarId };

@@ -29,24 +29,27 @@ const NOT_RESPONDED = 5;
 const TENTATIVE = 1;
 const FREE = 0;
 
+/** DELIVERED, or filed as an OUTDATED request (an older revision), or refused: OTHER_ORGANIZER. */
+export type DeliveryOutcome = 'DELIVERED' | 'OUTDATED' | 'OTHER_ORGANIZER';
+
 /**
- * Delivers the message; false when the attendee already holds this UID as another organizer's
+ * Delivers the message; OTHER_ORGANIZER when the attendee already holds this UID as another organizer's
  * meeting (RFC 5546 3.2.2: a meeting's REQUEST and CANCEL come from its ORGANIZER): an account that
  * gave itself someone else's UID (a CalDAV PUT, an older device's Add) then changes nothing here.
  */
-export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<boolean> {
-  return (await deliverToAttendees(store, [attendee], msg)).has(attendee.id);
+export async function deliverToAttendee(store: Store, attendee: User, msg: Outgoing): Promise<DeliveryOutcome> {
+  return (await deliverToAttendees(store, [attendee], msg)).get(attendee.id)!;
 }
 
 /**
  * `deliverToAttendee` for many attendees in one transaction, set-wise (docs/performance.md): their
  * locks in one call (ascending), their Inboxes and Calendars in one read, what they hold of the
  * meeting in one read; those who hold nothing of it (a new invitation) get the request and their
- * copy in multi-row inserts, the others go one by one as before. Answers who got it.
+ * copy in multi-row inserts, the others go one by one as before. Answers what each attendee got.
  */
-export async function deliverToAttendees(store: Store, attendees: readonly User[], msg: Outgoing): Promise<Set<number>> {
+export async function deliverToAttendees(store: Store, attendees: readonly User[], msg: Outgoing): Promise<Map<number, DeliveryOutcome>> {
   const unique = [...new Map(attendees.map(a => [a.id, a])).values()];
-  if (unique.length === 0) return new Set();
+  if (unique.length === 0) return new Map();
   return store.transaction(async tx => {
     const ids = unique.map(a => a.id);
     await tx.lockAccounts(ids);
@@ -59,7 +62,7 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
     }
     const held = new Map<number, Item[]>();
     for (const i of await tx.findItemsByUidOf(ids, msg.event.uid)) held.set(i.userId, [...(held.get(i.userId) ?? []), i]);
-    const delivered = new Set<number>();
+    const delivered = new Map<number, DeliveryOutcome>();
     const fresh: NewItemIn[] = [];
     // A new copy depends on the message alone, a request on the attendee's RSVP alone: shared
     // objects, which the store serialises once each (a meeting's event holds every attendee).
@@ -78,14 +81,14 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
       const folders = { inbox: inboxes.get(attendee.id)!, calendar: calendars.get(attendee.id)! };
       const mine = held.get(attendee.id);
       if (mine) {
-        if (await deliverBeside(tx, attendee, folders, mine, msg)) delivered.add(attendee.id);
+        delivered.set(attendee.id, await deliverBeside(tx, attendee, folders, mine, msg));
         continue;
       }
       // Nothing of this meeting here yet: the request, and the copy a REQUEST brings (a CANCEL has none to follow).
       const message = requestFor(attendee.email);
       fresh.push({ userId: attendee.id, folderId: folders.inbox, item: { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() } });
       if (copy) fresh.push({ userId: attendee.id, folderId: folders.calendar, item: { class: 'Calendar', props: [], event: copy, filterTime: eventFilterTime(copy) } });
-      delivered.add(attendee.id);
+      delivered.set(attendee.id, 'DELIVERED');
     }
     await tx.addItems(fresh);
     return delivered;
@@ -93,22 +96,22 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
 }
 
 /** Delivery to an attendee who holds something of the meeting already (`mine`): copies, requests. */
-async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number; calendar: number }, mine: Item[], msg: Outgoing): Promise<boolean> {
+async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number; calendar: number }, mine: Item[], msg: Outgoing): Promise<DeliveryOutcome> {
   const { inbox, calendar } = folders;
   // The copy, or a request of it still in the Inbox (which a newer request would outdate).
-  if (mine.some(i => (i.folderId === calendar || i.folderId === inbox) && otherOrganizer(i.event, msg.event))) return false;
+  if (mine.some(i => (i.folderId === calendar || i.folderId === inbox) && otherOrganizer(i.event, msg.event))) return 'OTHER_ORGANIZER';
   const requests = mine.filter(i => i.folderId === inbox);
   const message = forAttendee(messageEvent(msg), attendee.email);
   // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
   if (msg.method === 'REQUEST' && requests.some(i => sameScope(i, msg) && newerThan(i.event, msg.event))) {
     const outdated = { ...msg, messageType: MeetingMessageType.Outdated };
     await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, outdated, message), event: message, filterTime: Date.now() });
-    return true;
+    return 'OUTDATED';
   }
   await outdateOlderRequests(tx, attendee, requests, msg);
   await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() });
   await followOnCalendar(tx, attendee, calendar, mine.find(i => i.folderId === calendar), msg);
-  return true;
+  return 'DELIVERED';
 }
 
 /** The held copy names an organizer and the message another one. */

@@ -18,6 +18,7 @@ import { deliverToAttendee } from './delivery.js';
 import type { Handled } from './itip.js';
 import { answerRefresh } from './refresh.js';
 import { applyReply, type PartStat } from './replies.js';
+import { scopeLabel, traced, TraceRecorder, type TraceStep } from './trace.js';
 
 export interface IncomingItip {
   /** SMTP MAIL FROM ('' for the null sender). */
@@ -48,6 +49,8 @@ interface Routing {
   sentBy: Map<string, Set<string>>;
   out: ItipOutcome;
   log: Log;
+  /** The decision trace of this message (trace.ts), written with what it changes. */
+  trace: TraceRecorder;
 }
 
 /**
@@ -58,12 +61,14 @@ interface Routing {
 export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Promise<ItipOutcome> {
   const method = msg.method.toUpperCase();
   const events = icsToEvents(msg.ics, { method });
-  const r: Routing = { msg, sentBy: sentByOf(msg.ics), out: { handled: new Set(), notes: new Map() }, log };
-  await store.transaction(async tx => {
+  const trace = new TraceRecorder({ via: 'imip', from: msg.headerFrom, envelopeFrom: msg.envelopeFrom, auth: msg.auth.summary });
+  const r: Routing = { msg, sentBy: sentByOf(msg.ics), out: { handled: new Set(), notes: new Map() }, log, trace };
+  await traced(store, trace, async tx => {
     r.out.handled.clear(); // the transaction may run again (docs/store.md)
     r.out.notes.clear();
     await tx.lockAccounts(msg.recipients.map(u => u.id));
     for (const event of events) {
+      for (const u of msg.recipients) noteOn(r, u, event, 'edit', `iMIP ${method} arrived for ${scopeLabel(event.recurrenceId)} (SEQUENCE ${event.sequence ?? 0})`, { method });
       if (method === 'REQUEST' || method === 'CANCEL') await announce(tx, r, method, event);
       else if (method === 'REPLY' || method === 'COUNTER') await answer(tx, r, method, event);
       else if (method === 'REFRESH') await refresh(tx, r, event);
@@ -75,10 +80,18 @@ export async function receiveItip(store: Store, msg: IncomingItip, log: Log): Pr
   return r.out;
 }
 
-/** Logs a refusal and notes it for the recipients concerned; their copy is plain mail. */
-function refuse(r: Routing, recipients: User[], logLine: string, note: string): void {
+/** Logs a refusal and notes it for the recipients concerned (and in the trace); their copy is plain mail. */
+function refuse(r: Routing, event: CalendarEvent, recipients: User[], logLine: string, note: string): void {
   r.log(logLine);
-  for (const u of recipients) if (!r.out.notes.has(u.email)) r.out.notes.set(u.email, note);
+  for (const u of recipients) {
+    if (!r.out.notes.has(u.email)) r.out.notes.set(u.email, note);
+    noteOn(r, u, event, 'refused', note);
+  }
+}
+
+/** A trace note on `user`'s account about this meeting. */
+function noteOn(r: Routing, user: User, event: CalendarEvent, step: TraceStep, text: string, data?: Record<string, unknown>): void {
+  r.trace.note({ step, userId: user.id, uid: event.uid, subject: event.subject, recurrenceId: event.recurrenceId, text, data });
 }
 
 /** RFC 6047 3: the From address passed authentication (its domain is the one SPF/DKIM/DMARC vouch for). */
@@ -108,15 +121,15 @@ async function announce(store: Store, r: Routing, method: 'REQUEST' | 'CANCEL', 
   if (!organizer) return log(`iMIP ${method} for ${event.uid} from ${from} has no ORGANIZER; delivered as mail`);
   // Meetings organized here are announced from here: a copy from outside is forged.
   if (await store.findUserByEmail(organizer)) {
-    return refuse(r, msg.recipients, `refused iMIP ${method} for ${event.uid}: its ORGANIZER ${organizer} is an account here but it came from outside (${from}); delivered as mail`,
+    return refuse(r, event, msg.recipients, `refused iMIP ${method} for ${event.uid}: its ORGANIZER ${organizer} is an account here but it came from outside (${from}); delivered as mail`,
       not(`its organizer ${organizer} is an account of this server, yet it came from outside`));
   }
   if (!actsFor(r, sender, organizer)) {
-    return refuse(r, msg.recipients, `refused iMIP ${method} for ${event.uid}: sent by ${from}, not by its ORGANIZER ${organizer} or a SENT-BY it names; delivered as mail`,
+    return refuse(r, event, msg.recipients, `refused iMIP ${method} for ${event.uid}: sent by ${from}, not by its ORGANIZER ${organizer} or a SENT-BY it names; delivered as mail`,
       not(`it was sent by ${sender ?? 'nobody named'}, not by the organizer ${organizer}`));
   }
   if (!authenticated(msg)) {
-    return refuse(r, msg.recipients, `refused iMIP ${method} for ${event.uid}: From ${sender} is not authenticated (${msg.auth.summary}); delivered as mail`,
+    return refuse(r, event, msg.recipients, `refused iMIP ${method} for ${event.uid}: From ${sender} is not authenticated (${msg.auth.summary}); delivered as mail`,
       not(`the sender ${sender} could not be verified (${msg.auth.summary})`));
   }
   for (const attendee of msg.recipients) {
@@ -129,6 +142,7 @@ async function announce(store: Store, r: Routing, method: 'REQUEST' | 'CANCEL', 
     if (older) {
       // RFC 5546 2.1.5: updates that arrive out of order; only the newest revision counts.
       log(`iMIP ${method} for ${event.uid} to ${attendee.email} has ${older}: outdated`);
+      noteOn(r, attendee, event, 'refused', `${method} not applied: it has ${older} (RFC 5546 2.1.5: outdated)`, { reason: 'STALE' });
       // There is no outdated cancellation (a device would offer to remove the item): plain mail.
       if (method === 'CANCEL') continue;
       await fileOutdated(store, attendee, event);
@@ -141,10 +155,12 @@ async function announce(store: Store, r: Routing, method: 'REQUEST' | 'CANCEL', 
         resetResponses: held === undefined || sequence > held || timeMoved(mine, event),
       });
       // The attendee holds this UID as another organizer's meeting: plain mail, nothing applied.
-      if (!delivered) {
+      if (delivered === 'OTHER_ORGANIZER') {
         log(`iMIP ${method} for ${event.uid} to ${attendee.email}: the meeting held has another ORGANIZER; delivered as mail`);
+        noteOn(r, attendee, event, 'refused', `${method} not applied: the meeting held has another ORGANIZER (hijack refused)`, { reason: 'ORGANIZER_MISMATCH' });
         continue;
       }
+      noteOn(r, attendee, event, 'applied', `${method} applied for ${scopeLabel(event.recurrenceId)}${delivered === 'OUTDATED' ? ' as an outdated request' : ''}`, { outcome: delivered });
     }
     handled.add(attendee.email);
   }
@@ -248,6 +264,10 @@ async function answer(store: Store, r: Routing, method: 'REPLY' | 'COUNTER', eve
   let reached = false;
   for (const a of answersOf(event, sender)) {
     const outcome = await applyAnswer(store, organizer, { uid: event.uid, sender, method, answer: a, comment: commentOf(event) });
+    const scope = scopeLabel(a.recurrenceId);
+    r.trace.note({ step: outcome === 'APPLIED' ? 'applied' : 'refused', userId: organizer.id, uid: event.uid, subject: event.subject, recurrenceId: a.recurrenceId,
+      text: outcome === 'APPLIED' ? `${method} from ${sender} for ${scope} applied` : `${method} from ${sender} for ${scope} refused: ${ANSWER_REFUSED[outcome]}`,
+      data: { method, from: sender, outcome, sequence: a.sequence, dtStamp: a.dtStamp } });
     if (outcome !== 'APPLIED') log(`iMIP ${method} for ${event.uid} from ${sender}${a.recurrenceId === undefined ? '' : ` (occurrence ${formatCompact(a.recurrenceId)})`}: ${outcome}`);
     // An answer superseded by one already applied is the organizer's news no more.
     reached ||= outcome === 'APPLIED' || outcome === 'OUTDATED' || outcome === 'OLDER_THAN_APPLIED';
@@ -276,11 +296,13 @@ async function refresh(store: Store, r: Routing, event: CalendarEvent): Promise<
   // Answered automatically: the organizer is not bothered with it.
   if (outcome === 'SENT') {
     r.log(`iMIP REFRESH for ${event.uid} from ${vetted.sender}: the current REQUEST sent`);
+    noteOn(r, vetted.organizer, event, 'sent', `REQUEST (current version) for ${scopeLabel(event.recurrenceId)} to ${vetted.sender}: queued as iMIP mail, answering its REFRESH`,
+      { method: 'REQUEST', recipient: vetted.sender, where: 'remote' });
     r.out.handled.add(vetted.organizer.email);
     return;
   }
   const why = { NO_SUCH_MEETING: 'there is no such meeting on your calendar', NO_SUCH_OCCURRENCE: 'the meeting has no such occurrence', NOT_AN_ATTENDEE: `${vetted.sender} is not invited to it`, CANCELLED: 'the meeting is cancelled' }[outcome];
-  refuse(r, [vetted.organizer], `iMIP REFRESH for ${event.uid} from ${vetted.sender}: ${outcome}; delivered as mail`,
+  refuse(r, event, [vetted.organizer], `iMIP REFRESH for ${event.uid} from ${vetted.sender}: ${outcome}; delivered as mail`,
     `This request for the current version of your meeting was not answered: ${why}.`);
 }
 
@@ -304,18 +326,18 @@ async function fromAttendee(store: Store, r: Routing, method: 'REPLY' | 'COUNTER
   const listed = attendeesOf(event).map(a => a.email.toLowerCase());
   const sender = listed.find(a => actsFor(r, from, a));
   if (!sender) {
-    refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from ?? '(none)'}, MAIL FROM ${msg.envelopeFrom || '<>'}, `
+    refuse(r, event, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from ?? '(none)'}, MAIL FROM ${msg.envelopeFrom || '<>'}, `
       + `ATTENDEE ${listed.join(', ') || '(none)'}; delivered as mail`, not(`it came from ${from ?? 'nobody named'}, not from the attendee it answers for`));
     return undefined;
   }
   // Accounts here answer through their devices (SendMail, MeetingResponse), never from outside.
   if (await store.findUserByEmail(sender) || await store.findUserByEmail(from!)) {
-    refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: ${from} is an account here but it came from outside; delivered as mail`,
+    refuse(r, event, [organizer], `forged iMIP ${method} for ${event.uid} ignored: ${from} is an account here but it came from outside; delivered as mail`,
       not(`${from} is an account of this server, yet it came from outside`));
     return undefined;
   }
   if (!authenticated(msg)) {
-    refuse(r, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from} is not authenticated (${msg.auth.summary}); delivered as mail`,
+    refuse(r, event, [organizer], `forged iMIP ${method} for ${event.uid} ignored: From ${from} is not authenticated (${msg.auth.summary}); delivered as mail`,
       not(`the sender ${from} could not be verified (${msg.auth.summary})`));
     return undefined;
   }
@@ -339,6 +361,13 @@ function answersOf(event: CalendarEvent, sender: string): Answer[] {
 }
 
 type AnswerOutcome = 'APPLIED' | 'NO_SUCH_MEETING' | 'NOT_AN_ATTENDEE' | 'NO_ANSWER' | 'NO_DTSTAMP' | 'OUTDATED' | 'OLDER_THAN_APPLIED';
+
+/** Why an answer was not applied, as the trace says it. */
+const ANSWER_REFUSED: Record<Exclude<AnswerOutcome, 'APPLIED'>, string> = {
+  NO_SUCH_MEETING: 'no such meeting on the organizer\'s calendar', NOT_AN_ATTENDEE: 'the sender is not an attendee', NO_ANSWER: 'it names no PARTSTAT of the sender',
+  NO_DTSTAMP: 'it has no DTSTAMP', OUTDATED: 'stale SEQUENCE (an answer to an older revision, RFC 5546 2.1.5)',
+  OLDER_THAN_APPLIED: 'older DTSTAMP than the answer already applied (RFC 5546 2.1.5)',
+};
 
 async function applyAnswer(store: Store, organizer: User,
   r: { uid: string; sender: string; method: 'REPLY' | 'COUNTER'; answer: Answer; comment: string | undefined }): Promise<AnswerOutcome> {

@@ -8,26 +8,27 @@ import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 import { deliverToAttendee } from './delivery.js';
 import { applyReply, type PartStat } from './replies.js';
+import { NO_TRACE, scopeLabel, type Tracer } from './trace.js';
 
 /** The recipients an iTIP object was delivered to as meeting mail (they get no plain copy). */
 export type Handled = Set<string>;
 
 export async function routeSubmittedItip(store: Store, sender: User, method: string, ics: string, recipients: string[],
-  log: (msg: string) => void, note?: string): Promise<Handled> {
+  log: (msg: string) => void, note?: string, trace: Tracer = NO_TRACE): Promise<Handled> {
   const handled: Handled = new Set();
   const events = icsToEvents(ics, { method });
   for (const event of events) {
     if (method === 'REPLY') {
       // The organizer here gets the answer as the Resp.* message, not also the device's mail.
-      const organizer = await reply(store, sender, event, note, log);
+      const organizer = await reply(store, sender, event, note, log, trace);
       if (organizer && recipients.includes(organizer)) handled.add(organizer);
-    } else if (method === 'REQUEST' || method === 'CANCEL') await announce(store, sender, method, event, recipients, handled);
+    } else if (method === 'REQUEST' || method === 'CANCEL') await announce(store, sender, method, event, recipients, handled, trace);
   }
   return handled;
 }
 
 /** Applies the sender's answer; returns the organizer's address when it reached a local organizer. */
-async function reply(store: Store, sender: User, event: CalendarEvent, note: string | undefined, log: (msg: string) => void): Promise<string | undefined> {
+async function reply(store: Store, sender: User, event: CalendarEvent, note: string | undefined, log: (msg: string) => void, trace: Tracer): Promise<string | undefined> {
   const organizer = event.organizer && (await store.findUserByEmail(event.organizer.email));
   if (!organizer) return undefined;
   // Only the sender's own ATTENDEE line counts: a device answers for its account, nobody else.
@@ -38,12 +39,13 @@ async function reply(store: Store, sender: User, event: CalendarEvent, note: str
     return undefined;
   }
   const outcome = await applyReply(store, organizer, { uid: event.uid, from: sender.email, fromName: sender.displayName, partstat, recurrenceId: event.recurrenceId,
-    comment: note?.trim() || undefined });
+    comment: note?.trim() || undefined }, trace);
   if (outcome !== 'APPLIED') log(`REPLY for ${event.uid} from ${sender.email}: ${outcome}`);
   return outcome === 'APPLIED' ? organizer.email : undefined;
 }
 
-async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recipients: string[], handled: Handled): Promise<void> {
+async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recipients: string[], handled: Handled,
+  trace: Tracer): Promise<void> {
   if (event.organizer && event.organizer.email.toLowerCase() !== sender.email) return;
   const organized: CalendarEvent = { ...event, organizer: event.organizer ?? { email: sender.email, name: sender.displayName } };
   for (const recipient of recipients) {
@@ -55,8 +57,11 @@ async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL'
       messageType: method === 'CANCEL' || known ? MeetingMessageType.FullUpdate : MeetingMessageType.InitialRequest,
       resetResponses: true,
     });
+    trace.note({ step: delivered === 'OTHER_ORGANIZER' ? 'refused' : 'sent', userId: sender.id, uid: event.uid, subject: event.subject, recurrenceId: event.recurrenceId,
+      text: `${method} for ${scopeLabel(event.recurrenceId)} to ${recipient}: ${delivered === 'OTHER_ORGANIZER' ? 'refused, the attendee holds this UID as another organizer\'s meeting' : 'delivered here'}`,
+      data: { method, recipient, where: 'local', outcome: delivered } });
     // Refused (another organizer's meeting): the message arrives as the plain mail it is.
-    if (delivered) handled.add(recipient);
+    if (delivered !== 'OTHER_ORGANIZER') handled.add(recipient);
   }
 }
 

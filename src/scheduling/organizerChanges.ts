@@ -63,6 +63,18 @@ export interface Plan {
   /** The SEQUENCE the stored event must now carry (rule 9). */
   sequence: number;
   messages: PlannedMessage[];
+  /** What was compared, scope by scope, and what it showed: the decision trace (trace.ts) reads it. */
+  compared: Comparison[];
+}
+
+/**
+ * One scope the planner looked at: `changed` (what attendees see differs: `changes` says what),
+ * `unchanged`, `past` (rule 8: nothing said about it), or `not a meeting` (rule 3).
+ */
+export interface Comparison {
+  scope: MessageScope;
+  outcome: 'changed' | 'unchanged' | 'past' | 'not a meeting';
+  changes: string[];
 }
 
 export interface PlanOptions {
@@ -82,9 +94,11 @@ export function planOrganizerMessages(before: CalendarEvent | undefined, after: 
   const me = normalEmail(o.organizer);
   const base = Math.max(before?.sequence ?? 0, after?.sequence ?? 0);
   const pair = meetingPair(before, after, me);
-  const messages = pair ? diffMeeting(pair.before, pair.after, { now: o.now, me, why: pair.why }) : [];
+  const compared: Comparison[] = [];
+  const messages = pair ? diffMeeting(pair.before, pair.after, { now: o.now, me, why: pair.why, compared }) : [];
+  if (!pair) compared.push({ scope: SERIES, outcome: 'not a meeting', changes: [] });
   const bump = messages.some(m => m.method === 'CANCEL' || m.meetingMessageType === 2);
-  return { sequence: base + (bump ? 1 : 0), messages };
+  return { sequence: base + (bump ? 1 : 0), messages, compared };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +116,8 @@ interface Ctx {
   now: number;
   me: string;
   why: Why;
+  /** Each scope compared is noted here (Plan.compared). */
+  compared: Comparison[];
 }
 
 interface MeetingPair {
@@ -159,11 +175,22 @@ interface ScopeDiff {
 }
 
 function diffMeeting(b: CalendarEvent, a: CalendarEvent, ctx: Ctx): PlannedMessage[] {
-  if (Math.max(lastEnd(b), lastEnd(a)) < ctx.now) return []; // rule 8: all of it is over
+  if (Math.max(lastEnd(b), lastEnd(a)) < ctx.now) { // rule 8: all of it is over
+    ctx.compared.push({ scope: SERIES, outcome: 'past', changes: [] });
+    return [];
+  }
   const series = seriesDiff(b, a, ctx);
+  noteCompared(ctx, series);
   const messages = messagesFor(series);
   if (series.time.length) return messages; // rule 7: exceptions travel with the full update
-  return [...messages, ...occurrenceDiffs(b, a, ctx, series).flatMap(messagesFor)];
+  const occurrences = occurrenceDiffs(b, a, ctx, series);
+  for (const d of occurrences) noteCompared(ctx, d);
+  return [...messages, ...occurrences.flatMap(messagesFor)];
+}
+
+function noteCompared(ctx: Ctx, d: ScopeDiff): void {
+  const changes = [...(d.added.length ? [d.why.added] : []), ...(d.removed.length ? [d.why.removed] : []), ...d.time, ...d.info];
+  ctx.compared.push({ scope: d.scope, outcome: changes.length ? 'changed' : 'unchanged', changes });
 }
 
 function seriesDiff(b: CalendarEvent, a: CalendarEvent, ctx: Ctx): ScopeDiff {
@@ -231,7 +258,10 @@ function occurrenceDiff(b: Side, a: Side, ctx: Ctx, series: ScopeDiff, base: Cal
   const originalStart = (a.exception ?? b.exception)!.originalStart;
   const vb = occurrenceView(b, originalStart, base, ctx.me);
   const va = occurrenceView(a, originalStart, base, ctx.me);
-  if (Math.max(vb.lastEnd, va.lastEnd) < ctx.now) return undefined; // rule 8
+  if (Math.max(vb.lastEnd, va.lastEnd) < ctx.now) { // rule 8
+    ctx.compared.push({ scope: { kind: 'occurrence', recurrenceId: originalStart }, outcome: 'past', changes: [] });
+    return undefined;
+  }
   if (vb.cancelled && va.cancelled) return undefined;
   const d: ScopeDiff = {
     scope: { kind: 'occurrence', recurrenceId: originalStart }, added: [], removed: [], kept: [], time: [], info: [],

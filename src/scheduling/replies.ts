@@ -7,6 +7,7 @@ import type { AttendeeStatus, CalendarEvent } from '../calendar/model.js';
 import { mailbox, mailItemProps } from '../mail/item.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type ItemProps, type User } from '../store/types.js';
+import { NO_TRACE, scopeLabel, type Tracer } from './trace.js';
 
 export type PartStat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
 
@@ -27,20 +28,34 @@ const STATUS: Record<PartStat, AttendeeStatus> = { ACCEPTED: 3, TENTATIVE: 2, DE
 const CLASS: Record<PartStat, string> = { ACCEPTED: 'IPM.Schedule.Meeting.Resp.Pos', TENTATIVE: 'IPM.Schedule.Meeting.Resp.Tent', DECLINED: 'IPM.Schedule.Meeting.Resp.Neg' };
 const VERB: Record<PartStat, string> = { ACCEPTED: 'Accepted', TENTATIVE: 'Tentative', DECLINED: 'Declined' };
 
-export async function applyReply(store: Store, organizer: User, reply: Reply): Promise<ReplyOutcome> {
+/** Applies the answer; `trace` hears what was decided (on the organizer's account). */
+export async function applyReply(store: Store, organizer: User, reply: Reply, trace: Tracer = NO_TRACE): Promise<ReplyOutcome> {
+  const outcome = await applyIn(store, organizer, reply);
+  const scope = scopeLabel(reply.recurrenceId);
+  trace.note({
+    step: outcome.result === 'APPLIED' ? 'applied' : 'refused', userId: organizer.id, uid: reply.uid, subject: outcome.subject, recurrenceId: reply.recurrenceId,
+    text: outcome.result === 'APPLIED' ? `${reply.partstat} from ${reply.from} for ${scope} applied`
+      : `${reply.partstat} from ${reply.from} for ${scope} refused: ${outcome.result === 'NOT_AN_ATTENDEE' ? 'not an attendee of the meeting' : 'no such meeting'}`,
+    data: { partstat: reply.partstat, from: reply.from, outcome: outcome.result },
+  });
+  return outcome.result;
+}
+
+async function applyIn(store: Store, organizer: User, reply: Reply): Promise<{ result: ReplyOutcome; subject?: string | undefined }> {
   return store.transaction(async tx => {
     await tx.lockAccounts([organizer.id]);
     const folders = await tx.listFolders(organizer.id);
     const calendar = folders.find(f => f.type === FolderType.Calendar)!;
     const inbox = folders.find(f => f.type === FolderType.Inbox)!;
     const item = (await tx.findItemsByUid(organizer.id, reply.uid)).find(i => i.folderId === calendar.id && i.event);
-    if (!item?.event) return 'NO_SUCH_MEETING';
+    if (!item?.event) return { result: 'NO_SUCH_MEETING' as const };
+    const subject = item.event.subject;
     const from = reply.from.toLowerCase();
-    if (!item.event.attendees?.some(a => a.email.toLowerCase() === from)) return 'NOT_AN_ATTENDEE';
+    if (!item.event.attendees?.some(a => a.email.toLowerCase() === from)) return { result: 'NOT_AN_ATTENDEE' as const, subject };
     const event = withStatus(item.event, from, STATUS[reply.partstat], reply.recurrenceId);
     await tx.updateItem(organizer.id, item.id, { props: [], event, filterTime: item.filterTime });
     await tx.addItem(organizer.id, inbox.id, { class: 'Email', props: responseMail(organizer, reply, item.event), filterTime: Date.now() });
-    return 'APPLIED';
+    return { result: 'APPLIED' as const, subject };
   });
 }
 

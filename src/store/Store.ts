@@ -2,6 +2,7 @@
 // single node and on PostgreSQL for several; commands never see SQL.
 import type { CalendarEvent } from '../calendar/model.js';
 import type { ChangeFeed } from './changes.js';
+import type { NewProtocolExchange, NewTraceRow, ProtocolExchange, TracedMeeting, TraceRow } from './traceTypes.js';
 import type { StatementCounts } from './sql/driver.js';
 
 export type { StatementCounts };
@@ -269,6 +270,25 @@ export interface Store {
   useConversationRule(userId: number, conversationId: string): Promise<number | undefined>;
   /** Removes rules unused since `before`; the number removed. */
   forgetConversationRules(before: number): Promise<number>;
+
+  // The console's records (docs/console.md, src/store/traceTypes.ts).
+  /** The scheduling engine's notes of one run, in one statement (src/scheduling/trace.ts). */
+  addSchedulingTrace(rows: readonly NewTraceRow[]): Promise<void>;
+  /** A meeting's notes, oldest first, at most `limit`; one account's only when `userId` is given. */
+  schedulingTrace(uid: string, o: { userId?: number | undefined; limit: number }): Promise<TraceRow[]>;
+  /** Meetings by UID, or by a piece of their subject or of their notes (an attendee's address). */
+  findTracedMeetings(o: { text: string; userId?: number | undefined; limit: number }): Promise<TracedMeeting[]>;
+  /** Drops notes older than `before` and all but the newest `keep` per account and meeting. */
+  purgeSchedulingTrace(before: number, keep: number): Promise<number>;
+  /** The device's protocol log on until `until` (ms), or off (null); every node reads it. */
+  setDeviceLogging(devicePk: number, until: number | null): Promise<void>;
+  deviceLoggingUntil(devicePk: number): Promise<number | undefined>;
+  addProtocolExchange(e: NewProtocolExchange): Promise<number>;
+  /** The newest `limit` exchanges after `afterId` (optionally of one command), oldest first. */
+  listProtocolExchanges(devicePk: number, o: { afterId?: number | undefined; cmd?: string | undefined; limit: number }): Promise<ProtocolExchange[]>;
+  getProtocolExchange(devicePk: number, id: number): Promise<ProtocolExchange | undefined>;
+  /** Drops exchanges older than `before` and all but the newest `keep` per device; switches past their time. */
+  purgeProtocolExchanges(before: number, keep: number): Promise<number>;
 }
 
 /** A DKIM signing key: `selector._domainkey.domain` publishes its public half (RFC 6376 3.6.2.1). */

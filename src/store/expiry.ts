@@ -7,6 +7,10 @@ import type { Store } from './Store.js';
 
 export const RETENTION_DAYS = 30;
 const DAY = 86_400_000;
+/** The console's records (docs/console.md): notes kept per account and meeting, exchanges per device and for how long. */
+export const TRACE_NOTES_PER_MEETING = 500;
+export const EXCHANGES_PER_DEVICE = 1000;
+export const EXCHANGE_RETENTION_DAYS = 7;
 
 export interface Expiry {
   /** Purges once now; resolves with the number of rows removed. */
@@ -28,7 +32,11 @@ export function startExpiry(store: Store, o: { retentionDays?: number; everyMs?:
     if (tombstones || ids || rules) {
       o.log?.(`purged ${tombstones} tombstones, ${ids} remembered ids and ${rules} conversation rules older than ${retention / DAY} days`);
     }
-    return tombstones + ids + rules;
+    // Bounded by age and by count: a meeting answered a thousand times keeps its newest notes only.
+    const notes = await store.purgeSchedulingTrace(before, TRACE_NOTES_PER_MEETING);
+    const exchanges = await store.purgeProtocolExchanges(Date.now() - Math.min(retention, EXCHANGE_RETENTION_DAYS * DAY), EXCHANGES_PER_DEVICE);
+    if (notes || exchanges) o.log?.(`purged ${notes} scheduling trace notes and ${exchanges} protocol log exchanges`);
+    return tombstones + ids + rules + notes + exchanges;
   };
   const tick = () => void runOnce().catch(e => o.log?.(`expiry failed: ${(e as Error).message}`));
   const timer = setInterval(tick, o.everyMs ?? 6 * 3600_000);

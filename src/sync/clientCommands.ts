@@ -3,6 +3,7 @@
 // the device has: the next change scan does not echo it back.
 import type { CalendarEvent } from '../calendar/model.js';
 import { answerByEdit, scheduleOrganizerEdit } from '../scheduling/organizer.js';
+import { easSource } from '../scheduling/trace.js';
 import type { CollectionOptions, Folder, Item, ItemProps } from '../store/types.js';
 import { FolderType } from '../store/types.js';
 import { changeOccurrence, codecFor, deleteOccurrence, eventOf, ItemConversionError, occurrenceOf, storedEvent, type Stored } from './codecs.js';
@@ -42,7 +43,7 @@ async function add(ctx: SyncContext, folder: Folder, options: CollectionOptions,
   if (asksToSend(cmd.props, cmd.send)) return { ...base, outcome: 'INVALID_ITEM' };
   const converted = convert(() => codecFor(options.class).fromDevice(cmd.props, ctx.version));
   if (!converted) return { ...base, outcome: 'INVALID_ITEM' };
-  if (converted.event) converted.event = await organize(ctx, undefined, converted.event);
+  if (converted.event) converted.event = await organize(ctx, undefined, converted.event, 'Sync Add');
   const item = await ctx.store.addItem(ctx.user.id, folder.id, { class: options.class, ...converted });
   if (!item) return { ...base, outcome: 'NOT_FOUND' };
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, item.modseq]]);
@@ -76,8 +77,8 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
   if (!next) return { ...base, outcome: 'INVALID_ITEM' };
   if (next.event) {
     const before = item.event ?? convert(() => eventOf(item, ctx.version));
-    next.event = await organize(ctx, before, next.event);
-    if (next.event) await answerByEdit(ctx.store, ctx.user, before, next.event);
+    next.event = await organize(ctx, before, next.event, cmd.instanceId ? `Sync Change of one occurrence (InstanceId ${cmd.instanceId})` : 'Sync Change');
+    if (next.event) await answerByEdit(ctx.store, ctx.user, before, next.event, easSource(ctx.user.email, ctx.device, 'Sync'));
   }
   const updated = await ctx.store.updateItem(ctx.user.id, item.id, next);
   // A Change the server took further (a recurring task moved on) is not held at the new version:
@@ -94,7 +95,7 @@ async function remove(ctx: SyncContext, folder: Folder, options: CollectionOptio
   const item = id === undefined ? undefined : await ctx.store.getItem(ctx.user.id, id);
   if (!item || item.folderId !== folder.id) return removeGone(ctx, folder, id, base);
   if (cmd.instanceId) return removeOccurrence(ctx, folder, options, item, cmd.instanceId, base);
-  if (item.class === 'Calendar') await organize(ctx, item.event ?? convert(() => eventOf(item, ctx.version)), undefined);
+  if (item.class === 'Calendar') await organize(ctx, item.event ?? convert(() => eventOf(item, ctx.version)), undefined, 'Sync Delete');
   // MS-ASCMD 2.2.3.43 DeletesAsMoves (default 1): a deleted item goes to Deleted Items.
   const trash = options.deletesAsMoves && folder.type !== FolderType.DeletedItems
     ? (await ctx.store.listFolders(ctx.user.id)).find(f => f.type === FolderType.DeletedItems) : undefined;
@@ -148,7 +149,7 @@ async function removeOccurrence(ctx: SyncContext, folder: Folder, options: Colle
   const event = convert(() => eventOf(item, ctx.version));
   const at = event && occurrenceOf(event, instanceId);
   if (!event || typeof at !== 'number') return { ...base, outcome: 'NOT_FOUND' };
-  const after = await organize(ctx, item.event, deleteOccurrence(event, at));
+  const after = await organize(ctx, item.event, deleteOccurrence(event, at), `Sync Delete of one occurrence (InstanceId ${instanceId})`);
   const updated = await ctx.store.updateItem(ctx.user.id, item.id, storedEvent(after ?? deleteOccurrence(event, at)));
   await ctx.store.holdVersions(ctx.device.id, folder.id, [[item.id, updated!.modseq]]);
   return { ...base, outcome: 'OK' };
@@ -158,9 +159,9 @@ async function removeOccurrence(ctx: SyncContext, folder: Folder, options: Colle
  * A 16.x device leaves invitations to the server (MS-ASCMD 2.2.1.11): its edits of meetings it
  * organizes go through the scheduling engine, which returns the event as it must be stored.
  */
-async function organize(ctx: SyncContext, before: CalendarEvent | undefined, after: CalendarEvent | undefined): Promise<CalendarEvent | undefined> {
+async function organize(ctx: SyncContext, before: CalendarEvent | undefined, after: CalendarEvent | undefined, what: string): Promise<CalendarEvent | undefined> {
   if (ctx.version < 16) return after;
-  return scheduleOrganizerEdit({ store: ctx.store, user: ctx.user, before, after });
+  return scheduleOrganizerEdit({ store: ctx.store, user: ctx.user, before, after, trace: { source: easSource(ctx.user.email, ctx.device, 'Sync'), what } });
 }
 
 /** A device's item that does not convert is answered with Status 6; anything else is a real fault. */

@@ -125,6 +125,30 @@ describe('convene device', () => {
     assert.doesNotMatch((await convene('list', 'alice@example.com')).out, /^Lonely\t/m);
   });
 
+  it('log on|off: the switch the console\'s device inspector reads, in the store; bad input is one line', async () => {
+    assert.equal((await t.client('alice@example.com', { deviceId: 'LOGGED' }).send('FolderSync', folderSync0)).status, 200);
+    const on = await convene('log', 'alice@example.com', 'LOGGED', 'on', '--hours', '2');
+    assert.equal(on.code, 0, on.err);
+    assert.match(on.out, /Protocol log of LOGGED \(alice@example\.com\) on for 2 hours/);
+    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
+    const pk = (await t.store.listDevices(alice.id)).find(d => d.deviceId === 'LOGGED')!.id;
+    const until = (await t.store.deviceLoggingUntil(pk))!;
+    assert.ok(until > Date.now() + 3600_000 && until <= Date.now() + 2 * 3600_000);
+    assert.equal((await convene('log', 'alice@example.com', 'LOGGED', 'off')).code, 0);
+    assert.equal(await t.store.deviceLoggingUntil(pk), undefined);
+    for (const [args, message] of [
+      [['log', 'alice@example.com', 'LOGGED'], /needs on or off/],
+      [['log', 'alice@example.com', 'LOGGED', 'on', '--hours', 'lots'], /--hours must be/],
+      [['log', 'alice@example.com', 'NOSUCH', 'on'], /has no device NOSUCH/],
+    ] as const) {
+      const r = await convene(...args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.match(r.err, message);
+      assert.doesNotMatch(r.err, /at .*\.js/);
+    }
+    assert.match((await convene('--help')).out, /convene device log ADDRESS DEVICEID on\|off \[--hours N\]/);
+  });
+
   it('serve refuses a --public-url that is not an http(s) address, before opening anything', async () => {
     for (const url of ['mail.example.com', 'ftp://mail.example.com']) {
       const r = await run(['serve', '--public-url', url, '--port', '0']);

@@ -305,7 +305,9 @@ describe('planOrganizerMessages (RFC 5546 REQUEST/CANCEL, MS-ASEMAIL 2.2.2.47)',
     const after = weekly({ exceptions: [ex(MAR17, { start: MAR17 + 2 * HOUR, end: MAR17 + 3 * HOUR })] });
     assert.equal(planOrganizerMessages(weekly(), after, { now: NOW, organizer: ORGANIZER }).messages.length, 1);
     const later = planOrganizerMessages(weekly(), after, { now: MAR17 + DAY, organizer: ORGANIZER });
-    assert.deepEqual(later, { sequence: 2, messages: [] });
+    assert.deepEqual({ sequence: later.sequence, messages: later.messages }, { sequence: 2, messages: [] });
+    // What the decision trace shows: the series compared unchanged, the moved occurrence past.
+    assert.deepEqual(later.compared.map(c => c.outcome), ['unchanged', 'past']);
   });
 
   it('R6 an endless daily series edited: one message, however many occurrences it has', () => {

@@ -114,6 +114,18 @@ for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name}
     const res = await post(t.url, '/console/devices', ops, { op: 'wipe', device: String(devices[0]!.id), csrf: ops.csrf });
     assert.equal(res.status, 200);
     assert.equal((await t.store.listDevices(alice.id)).find(d => d.deviceId === 'ALICE2')!.wipe?.status, 'requested');
+    // The device inspector and the meeting trace run in the console: operators only for the inspector.
+    const inspect = `/console/devices/${devices[0]!.id}/inspect`;
+    const inspector = await fetch(`${t.url}${inspect}`, { headers: { cookie: ops.cookie } });
+    assert.equal(inspector.status, 200);
+    assert.match(inspector.headers.get('content-security-policy')!, /script-src 'self' 'sha256-/);
+    assert.match(await (await fetch(`${t.url}/console/devices`, { headers: { cookie: ops.cookie } })).text(), new RegExp(`href="${inspect}"`));
+    const aliceSession = await session(t.url, 'alice@example.com');
+    assert.equal((await fetch(`${t.url}${inspect}`, { headers: { cookie: aliceSession.cookie } })).status, 403);
+    assert.equal((await fetch(`${t.url}/console/trace?q=x`, { headers: { cookie: aliceSession.cookie } })).status, 200);
+    assert.equal((await post(t.url, `/console/devices/${devices[0]!.id}/logging`, ops, { on: '1' })).status, 403, 'logging switch needs the CSRF token');
+    assert.equal((await post(t.url, `/console/devices/${devices[0]!.id}/logging`, ops, { on: '1', csrf: ops.csrf })).status, 303);
+    assert.ok((await t.store.deviceLoggingUntil(devices[0]!.id))! > Date.now());
     // A user's device form reaches only their own devices: another account's device id is refused.
     const erin = await t.store.createUser({ email: 'erin@example.com', displayName: 'Erin', passwordHash: alice.passwordHash });
     const erinSession = await session(t.url, 'erin@example.com');

@@ -1,6 +1,7 @@
 // MS-ASCMD 2.2.1.11 MeetingResponse: each Request answered on its own with its Result.
 import { longIdAsServerId } from '../../search/longId.js';
 import { answerMeeting, type AnswerFailure, type MeetingAnswer } from '../../scheduling/attendee.js';
+import { easSource } from '../../scheduling/trace.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import { CommonStatus } from '../status.js';
 import { atLeast, type ProtocolVersion } from '../version.js';
@@ -37,7 +38,8 @@ export async function meetingResponse(ctx: CommandContext): Promise<CommandResul
       results.push(result(parsed.requestId, parsed.status ?? MeetingResponseStatus.InvalidRequest));
       continue;
     }
-    const outcome = await answerMeeting(ctx.store, ctx.user, { ...parsed.answer, version: Number(ctx.version) });
+    const outcome = await answerMeeting(ctx.store, ctx.user, { ...parsed.answer, version: Number(ctx.version) },
+      easSource(ctx.user.email, ctx.device, 'MeetingResponse'));
     results.push(outcome.ok
       ? result(parsed.echo, MeetingResponseStatus.Success, outcome.calendarId, parsed.instanceId)
       : result(parsed.echo, STATUS[outcome.reason], undefined, parsed.instanceId));

@@ -25,6 +25,8 @@ export interface PostOutcome {
   cmd?: string | undefined;
   /** The EAS Status the gate refused with, if it did. */
   easStatus?: number | undefined;
+  /** The device's row, once it was recorded (its protocol log may be on: src/eas/deviceLogging.ts). */
+  devicePk?: number | undefined;
 }
 
 const WBXML = 'application/vnd.ms-sync.wbxml';
@@ -38,7 +40,7 @@ export async function handlePost(ctx: ServerContext, req: IncomingMessage, query
   return outcome;
 }
 
-type Seen = Pick<PostOutcome, 'cmd' | 'easStatus'>;
+type Seen = Pick<PostOutcome, 'cmd' | 'easStatus' | 'devicePk'>;
 
 async function gate(ctx: ServerContext, req: IncomingMessage, query: string, seen: Seen): Promise<PostOutcome> {
   let requestBody: Buffer = Buffer.alloc(0);
@@ -60,6 +62,7 @@ async function gate(ctx: ServerContext, req: IncomingMessage, query: string, see
     checkCommand(def, line.cmd, version);
     const device = await recordDevice(ctx, user, line, req, version, account.device);
     deviceId = device.deviceId;
+    seen.devicePk = device.id;
     checkProvisioning(ctx.provisioning, line.cmd, device, line, req.headers, version);
     requestBody = await readBody(req, ctx.body);
     const body = decodeBody(requestBody, req, def);

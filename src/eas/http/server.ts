@@ -12,7 +12,8 @@ import type { Store } from '../../store/Store.js';
 import { Authenticator } from '../auth.js';
 import { LogonThrottle, type ThrottleOptions } from '../../accounts/logonThrottle.js';
 import { checkCredentials } from './credentials.js';
-import { ProtocolLog } from '../protocolLog.js';
+import { ProtocolLog, type Exchange } from '../protocolLog.js';
+import { DeviceLogging } from '../deviceLogging.js';
 import { DeviceWaits } from '../../push/waitForChange.js';
 import { EasError } from '../status.js';
 import { SERVER_VERSION, SUPPORTED_VERSIONS } from '../version.js';
@@ -48,6 +49,8 @@ export interface EasServerOptions {
   limits?: HttpLimitOptions | undefined;
   /** Directory for per-device protocol logs; undefined turns them off. */
   protocolLogDir?: string | undefined;
+  /** Per-device logging switched at runtime (the console's device inspector); one is made when absent. */
+  deviceLogging?: DeviceLogging | undefined;
   /** Refuse devices without the current policy key (docs/provisioning.md); off by default. */
   requireProvisioning?: boolean | undefined;
   /** The policy Provision hands out; Convene's permissive default when absent. */
@@ -93,6 +96,7 @@ export function createEasServer(options: EasServerOptions): Server {
     metricsAllow: options.metricsAllow ?? [],
     lifecycle: { ready: false, stopping: false },
     protocolLog: options.protocolLogDir ? new ProtocolLog(options.protocolLogDir) : undefined,
+    deviceLogging: options.deviceLogging ?? new DeviceLogging(options.store),
     maxBodyBytes,
     body: { maxBytes: maxBodyBytes, idleMs: limits.bodyIdleTimeoutMs, spooler },
     provisioning: provisioningSettings({ required: options.requireProvisioning, policy: options.policy }),
@@ -108,6 +112,7 @@ export function createEasServer(options: EasServerOptions): Server {
   applyLimits(server, limits);
   spoolers.set(server, ctx.body.spooler);
   observed.set(server, { metrics: ctx.metrics, lifecycle: ctx.lifecycle, waits });
+  loggings.set(server, ctx.deviceLogging);
   server.on('listening', () => { ctx.lifecycle.ready = !ctx.lifecycle.stopping; });
   server.on('close', () => { ctx.lifecycle.ready = false; });
   return server;
@@ -140,6 +145,7 @@ export type ServerContext = Required<Pick<EasServerOptions, 'store' | 'log'>> & 
   auth: Authenticator;
   waits: DeviceWaits;
   protocolLog: ProtocolLog | undefined;
+  deviceLogging: DeviceLogging;
   maxBodyBytes: number;
   body: BodyLimits;
   provisioning: ProvisioningSettings;
@@ -193,7 +199,7 @@ function mountServices(ctx: ServerContext): HttpServices {
   let s = services.get(ctx);
   if (!s) {
     s = {
-      store: ctx.store, log: ctx.log, body: ctx.body, metrics: ctx.metrics.registry, tls: Boolean(ctx.tls) || ctx.behindProxy,
+      store: ctx.store, log: ctx.log, body: ctx.body, metrics: ctx.metrics.registry, tls: Boolean(ctx.tls) || ctx.behindProxy, deviceLogging: ctx.deviceLogging,
       checkCredentials: (req, endpoint) => checkCredentials(ctx, req, endpoint),
     };
     services.set(ctx, s);
@@ -254,15 +260,25 @@ function requestUrl(target: string | undefined): URL | undefined {
   }
 }
 
+/** The global file log (--log-devices) and the device's own switch (deviceLogging.ts), after the answer went out. */
 async function writeProtocolLog(ctx: ServerContext, req: IncomingMessage, o: PostOutcome, started: number): Promise<void> {
-  if (!ctx.protocolLog || !o.account || !o.deviceId) return;
+  if (!o.account || !o.deviceId) return;
+  const x: Exchange = {
+    account: o.account, deviceId: o.deviceId, method: req.method ?? 'POST', url: req.url ?? '',
+    requestHeaders: req.headers, requestBody: o.requestBody, status: o.http,
+    responseHeaders: o.headers, responseBody: Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body), ms: Date.now() - started,
+  };
   try {
-    await ctx.protocolLog.write({
-      account: o.account, deviceId: o.deviceId, method: req.method ?? 'POST', url: req.url ?? '',
-      requestHeaders: req.headers, requestBody: o.requestBody, status: o.http,
-      responseHeaders: o.headers, responseBody: Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body), ms: Date.now() - started,
-    });
+    await ctx.protocolLog?.write(x);
+    if (o.devicePk !== undefined) await ctx.deviceLogging.record(o.devicePk, o.cmd ?? '', x);
   } catch (e) {
     ctx.log.warn({ err: e }, 'protocol log not written');
   }
 }
+
+/** The server's per-device logging switch, for the console beside it. */
+export function deviceLoggingOf(server: Server): DeviceLogging | undefined {
+  return loggings.get(server);
+}
+
+const loggings = new WeakMap<Server, DeviceLogging>();

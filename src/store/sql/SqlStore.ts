@@ -24,6 +24,8 @@ import { migrate } from './schema.js';
 import * as search from './search.js';
 import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing } from '../Store.js';
 import * as state from './syncState.js';
+import * as traces from './traces.js';
+import type { NewProtocolExchange, NewTraceRow, ProtocolExchange, TracedMeeting, TraceRow } from '../traceTypes.js';
 import * as users from './users.js';
 
 const CHANNEL = 'convene_changes';
@@ -521,6 +523,20 @@ class SqlStore implements Store {
   setConversationRule(userId: number, id: string, folderId: number): Promise<void> { return rules.setRule(this.db, userId, id, folderId, Date.now()); }
   useConversationRule(userId: number, id: string): Promise<number | undefined> { return rules.useRule(this.db, userId, id, Date.now()); }
   forgetConversationRules(before: number): Promise<number> { return rules.forgetRules(this.db, before); }
+
+  // The console's records (src/store/sql/traces.ts).
+  addSchedulingTrace(rows: readonly NewTraceRow[]): Promise<void> { return traces.addTrace(this.db, rows); }
+  schedulingTrace(uid: string, o: { userId?: number | undefined; limit: number }): Promise<TraceRow[]> { return traces.traceOf(this.db, uid, o); }
+  findTracedMeetings(o: { text: string; userId?: number | undefined; limit: number }): Promise<TracedMeeting[]> { return traces.findMeetings(this.db, o); }
+  purgeSchedulingTrace(before: number, keep: number): Promise<number> { return traces.purgeTrace(this.db, before, keep); }
+  setDeviceLogging(devicePk: number, until: number | null): Promise<void> { return traces.setLogging(this.db, devicePk, until); }
+  deviceLoggingUntil(devicePk: number): Promise<number | undefined> { return traces.loggingUntil(this.db, devicePk); }
+  addProtocolExchange(e: NewProtocolExchange): Promise<number> { return traces.addExchange(this.db, e); }
+  listProtocolExchanges(devicePk: number, o: { afterId?: number | undefined; cmd?: string | undefined; limit: number }): Promise<ProtocolExchange[]> {
+    return traces.exchangesOf(this.db, devicePk, o);
+  }
+  getProtocolExchange(devicePk: number, id: number): Promise<ProtocolExchange | undefined> { return traces.exchange(this.db, devicePk, id); }
+  purgeProtocolExchanges(before: number, keep: number): Promise<number> { return traces.purgeExchanges(this.db, before, keep); }
 }
 
 function dedupe(events: ChangeEvent[]): ChangeEvent[] {

@@ -196,6 +196,43 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     `ALTER TABLE folders ADD COLUMN dav_props TEXT`,
     `CREATE INDEX folders_dav_name ON folders (user_id, dav_name)`,
   ],
+  // The web console (docs/console.md): the scheduling engine's decisions per account and meeting,
+  // written as it takes them (src/scheduling/trace.ts); per-device protocol logging an operator
+  // switches on until a time, and the exchanges it kept. Both trimmed by src/store/expiry.ts.
+  d => [
+    `CREATE TABLE scheduling_trace (
+      id ${ID[d]},
+      run TEXT NOT NULL,
+      at BIGINT NOT NULL,
+      user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      uid TEXT NOT NULL,
+      recurrence_id BIGINT,
+      step TEXT NOT NULL,
+      subject TEXT,
+      text TEXT NOT NULL,
+      data TEXT,
+      source TEXT NOT NULL
+    )`,
+    `CREATE INDEX scheduling_trace_uid ON scheduling_trace (uid, id)`,
+    `CREATE INDEX scheduling_trace_at ON scheduling_trace (at)`,
+    `CREATE TABLE device_logging (
+      device_pk BIGINT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+      log_until BIGINT NOT NULL
+    )`,
+    `CREATE TABLE protocol_exchanges (
+      id ${ID[d]},
+      device_pk BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+      at BIGINT NOT NULL,
+      cmd TEXT NOT NULL,
+      http INTEGER NOT NULL,
+      statuses TEXT NOT NULL,
+      ms INTEGER NOT NULL,
+      request TEXT NOT NULL,
+      response TEXT NOT NULL
+    )`,
+    `CREATE INDEX protocol_exchanges_device ON protocol_exchanges (device_pk, id)`,
+    `CREATE INDEX protocol_exchanges_at ON protocol_exchanges (at)`,
+  ],
   // The web console's sign-in (docs/console.md): the operator flag on accounts, and sessions kept
   // as the SHA-256 of their cookie token (a copy of the table lets no one sign in), with the
   // session's CSRF token and its expiry.

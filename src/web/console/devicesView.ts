@@ -2,6 +2,7 @@
 // actions on one device: the same store calls as `convene device wipe|remove` (src/cli/device.ts).
 import type { Device } from '../../store/types.js';
 import { escapeHtml as esc } from '../html.js';
+import { inspectorUrl } from '../inspector/page.js';
 import type { ConsoleContext } from './context.js';
 
 export function policyState(d: Device): string {
@@ -26,7 +27,7 @@ export function deviceTable(ctx: ConsoleContext, rows: { device: Device; account
       `<form class="inline" method="post" action="${action}">${hidden}<input type="hidden" name="op" value="${op}"><button>${label}</button></form>`;
     const actions = button('wipe', 'Wipe') + (d.protocolVersion === '16.1' ? ' ' + button('account-wipe', 'Account-only wipe') : '')
       + (ctx.viewer.admin ? ' ' + button('remove', 'Remove') : '');
-    return `<tr>${showAccount ? `<td>${esc(account)}</td>` : ''}<td><code>${esc(d.deviceId)}</code></td><td>${esc(d.deviceType)}</td>`
+    return `<tr>${showAccount ? `<td>${esc(account)}</td>` : ''}<td>${ctx.viewer.admin ? `<a href="${inspectorUrl(d.id)}"><code>${esc(d.deviceId)}</code></a>` : `<code>${esc(d.deviceId)}</code>`}</td><td>${esc(d.deviceType)}</td>`
       + `<td>${esc(d.userAgent)}</td><td>${esc(d.protocolVersion)}</td><td>${esc(policyState(d))}</td><td>${when(d.lastSeen)}</td><td>${actions}</td></tr>`;
   }).join('');
   return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;

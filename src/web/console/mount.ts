@@ -6,6 +6,8 @@ import { BodyAborted, BodyRefused, readBody } from '../../net/body.js';
 import type { HttpMount, HttpServices } from '../../net/mount.js';
 import type { ConsoleSession } from '../../store/Store.js';
 import { escapeHtml as esc } from '../html.js';
+import { inspectorRoute, isInspectorPath } from '../inspector/routes.js';
+import { isTracePath, traceRoute } from '../trace/routes.js';
 import type { ConsoleContext, Route } from './context.js';
 import { renderPage, sendHtml, sendStyle } from './layout.js';
 import { operatorRoutes } from './operatorPages.js';
@@ -19,8 +21,12 @@ const MAX_FORM_BYTES = 64 * 1024;
 /** Further routes (the device inspector, the meeting trace) given by exact path or a test. */
 export type ExtraRoute = { matches(path: string): boolean; handle(ctx: ConsoleContext): Promise<void> };
 
+/** The device inspector and the meeting trace check the viewer's role themselves (docs/console.md). */
+const PAGE_ROUTES: ExtraRoute[] = [{ matches: isInspectorPath, handle: inspectorRoute }, { matches: isTracePath, handle: traceRoute }];
+
 export function consoleMount(extra: ExtraRoute[] = []): HttpMount {
   const routes: Record<string, Route> = { ...userRoutes, ...operatorRoutes, ...queueRoutes };
+  extra = [...PAGE_ROUTES, ...extra];
   return {
     name: 'Console',
     handles: path => path === '/console' || path.startsWith('/console/'),
@@ -42,6 +48,7 @@ async function dispatch(services: HttpServices, routes: Record<string, Route>, e
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
   if (path === '/console/style.css') return sendStyle(res);
+  if (!services.deviceLogging) throw new Error('the console needs the listener\'s device logging');
   const secure = services.tls === true;
   if (method === 'POST' && !sameOrigin(req)) return sendHtml(res, 403, renderPage('Refused', '<p>A form from another site was refused.</p>'));
   const form = method === 'POST' ? await readForm(services, req) : undefined;
@@ -60,7 +67,7 @@ async function dispatch(services: HttpServices, routes: Record<string, Route>, e
     await services.store.removeConsoleSession(session.tokenHash);
     return redirect(res, '/console/signin', { 'Set-Cookie': clearedCookie(secure) });
   }
-  const ctx = context(services, req, res, url, session, { user: session.user, admin: session.admin }, form);
+  const ctx = context(services, req, res, url, session, { user: session.user, admin: session.admin }, form, services.deviceLogging);
   const route = routes[path];
   if (route) {
     if (route.admin && !ctx.viewer.admin) return ctx.refuse(403, 'This page is for operators.');
@@ -72,11 +79,11 @@ async function dispatch(services: HttpServices, routes: Record<string, Route>, e
 }
 
 function context(services: HttpServices, req: IncomingMessage, res: ServerResponse, url: URL, session: ConsoleSession,
-  viewer: ConsoleContext['viewer'], form: URLSearchParams | undefined): ConsoleContext {
+  viewer: ConsoleContext['viewer'], form: URLSearchParams | undefined, logging: ConsoleContext['logging']): ConsoleContext {
   const csrfField = `<input type="hidden" name="csrf" value="${esc(session.csrf)}">`;
   const nav = { email: viewer.user.email, admin: viewer.admin, csrfField };
   return {
-    store: services.store, req, res, url, viewer, csrfField, form, services,
+    store: services.store, req, res, url, viewer, csrfField, form, services, logging,
     page: (title, body, o = {}) => sendHtml(res, o.status ?? 200, renderPage(title, body, nav, o.script), {}, o.script),
     refuse: (status, message) => sendHtml(res, status, renderPage(status === 403 ? 'Refused' : 'Not found', `<h1>${status === 403 ? 'Refused' : 'Not found'}</h1><p>${esc(message)}</p>`, nav)),
     redirect: location => redirect(res, location),
