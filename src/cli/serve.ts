@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { davMount } from '../dav/server.js';
+import { consoleMount } from '../web/console/mount.js';
 import { LISTEN_BACKLOG } from '../eas/http/limits.js';
 import { createEasServer, markStopping, serverMetrics } from '../eas/http/server.js';
 import { describeCertificate, loadCheckedTls, selfSignedTls, TlsMaterialError, type TlsMaterial } from '../eas/http/tls.js';
@@ -100,8 +101,8 @@ async function start(c: ServeConfig, log: Logger): Promise<Running> {
       requireProvisioning: c.requireProvisioning, maxBodyBytes: c.maxBodyBytes, trustAnchors: anchors,
       protocolLogDir: c.logDevices ? join(dataDir, 'logs') : undefined,
       limits: { maxConnections: c.maxConnections, spool: { dir: spoolDir } },
-      // CalDAV under /dav/ on the same listener (docs/dav.md).
-      mounts: [davMount()],
+      // CalDAV under /dav/ and the web console under /console on the same listener (docs/dav.md, docs/console.md).
+      mounts: [davMount(), consoleMount()],
     });
     const inbound = c.smtpPort === undefined ? undefined : new InboundSmtp({
       store, hostname: c.mailHostname, tls: tls?.material, log: msg => log.info({ part: 'smtp-in' }, msg), auth: c.mailAuth,
@@ -220,7 +221,8 @@ function sleep(ms: number): Promise<void> {
 function welcome(o: { url: string; tls: boolean; certNote: string | undefined; users: number; port: number }): string {
   const lanAddress = Object.values(networkInterfaces()).flat().find(i => i && i.family === 'IPv4' && !i.internal)?.address ?? 'this-machine';
   const lines = [`Convene is serving Exchange ActiveSync at ${o.url}/Microsoft-Server-ActiveSync`,
-    `  and CalDAV/CardDAV at ${o.url}/dav/ (calendar and contacts apps find it from ${o.url}; docs/dav.md)`];
+    `  and CalDAV/CardDAV at ${o.url}/dav/ (calendar and contacts apps find it from ${o.url}; docs/dav.md)`,
+    `  and the web console at ${o.url}/console (operators: convene user admin ADDRESS on; docs/console.md)`];
   if (o.certNote) lines.push(`  ${o.certNote}`);
   else lines.push('  Plain HTTP: devices on this machine only. For phones, restart with --tls self-signed (or your own --tls-cert/--tls-key).');
   if (o.users === 0) {

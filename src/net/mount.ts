@@ -4,6 +4,8 @@
 // importing each other (docs/dav.md).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { DeviceLogging } from '../eas/deviceLogging.js';
 import type { Store } from '../store/Store.js';
 import type { Device, User } from '../store/types.js';
 import type { BodyLimits } from './body.js';
@@ -20,6 +22,12 @@ export interface HttpServices {
   /** The one password check of the listener: same accounts, same throttle, same counters. */
   checkCredentials(req: IncomingMessage, endpoint: string): Promise<CredentialCheck>;
   body: BodyLimits;
+  /** The numbers `/metrics` serves (the console's status page reads them). */
+  metrics?: Registry | undefined;
+  /** The listener's per-device protocol logging switch (the console's device inspector). */
+  deviceLogging?: DeviceLogging | undefined;
+  /** Whether this listener speaks TLS itself or is told a TLS proxy is in front (Secure cookies). */
+  tls?: boolean | undefined;
 }
 
 export interface HttpMount {

@@ -250,6 +250,20 @@ export interface Store {
   listDkimKeys(): Promise<DkimKey[]>;
   removeDkimKey(domain: string): Promise<boolean>;
 
+  /** The web console (docs/console.md): sessions by the SHA-256 of their token, and the operator flag. */
+  createConsoleSession(session: ConsoleSession): Promise<void>;
+  /** The session with its account and operator flag, unless absent or expired. */
+  findConsoleSession(tokenHash: string): Promise<(ConsoleSession & { user: User; admin: boolean }) | undefined>;
+  removeConsoleSession(tokenHash: string): Promise<void>;
+  removeConsoleSessions(userId: number): Promise<void>;
+  isAdmin(userId: number): Promise<boolean>;
+  /** False when there is no such account. */
+  setAdmin(userId: number, admin: boolean): Promise<boolean>;
+  /** The newest outbound entries, without their message, for the console's queue page. */
+  listOutbound(limit: number): Promise<OutboundListing[]>;
+  /** A queued entry's next attempt brought to now; false when it is not waiting. */
+  retryOutboundNow(id: number): Promise<boolean>;
+
   // Conversations moved with MoveAlways (MS-ASCMD 2.2.3.118); conversation ids are base64.
   setConversationRule(userId: number, conversationId: string, folderId: number): Promise<void>;
   /** The folder later mail of the conversation goes to, if a rule names one (marks the rule used). */
@@ -278,6 +292,9 @@ export interface Store {
 }
 
 /** A DKIM signing key: `selector._domainkey.domain` publishes its public half (RFC 6376 3.6.2.1). */
+/** A web console session: the SHA-256 (hex) of its cookie token, never the token. */
+export interface ConsoleSession { tokenHash: string; userId: number; csrf: string; expiresAt: number }
+
 export interface DkimKey {
   domain: string;
   selector: string;
@@ -346,6 +363,9 @@ export interface OutboundRetry {
   dueAt: number;
   error: string;
 }
+
+/** An outbound entry as the console lists it (no MIME, no lease). */
+export type OutboundListing = Omit<OutboundEntry, 'mime' | 'leaseOwner'>;
 
 export interface OutboundEntry {
   id: number;

@@ -198,7 +198,10 @@ const services = new WeakMap<ServerContext, HttpServices>();
 function mountServices(ctx: ServerContext): HttpServices {
   let s = services.get(ctx);
   if (!s) {
-    s = { store: ctx.store, log: ctx.log, body: ctx.body, checkCredentials: (req, endpoint) => checkCredentials(ctx, req, endpoint) };
+    s = {
+      store: ctx.store, log: ctx.log, body: ctx.body, metrics: ctx.metrics.registry, tls: Boolean(ctx.tls) || ctx.behindProxy, deviceLogging: ctx.deviceLogging,
+      checkCredentials: (req, endpoint) => checkCredentials(ctx, req, endpoint),
+    };
     services.set(ctx, s);
   }
   return s;

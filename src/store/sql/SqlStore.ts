@@ -8,6 +8,8 @@ import {
   type HierarchySnapshot, type Item, type ItemChange, type OofSettings, type User,
 } from '../types.js';
 import * as autoReplies from './autoReplies.js';
+import * as consoleSessions from './consoleSessions.js';
+import * as outboundAdmin from './outboundAdmin.js';
 import { DEVICE_COLUMNS, DEVICE_COLUMNS_CACHED, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
@@ -20,7 +22,7 @@ import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as search from './search.js';
-import type { DkimKey, ItemRef, ItemSearch } from '../Store.js';
+import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing } from '../Store.js';
 import * as state from './syncState.js';
 import * as traces from './traces.js';
 import type { NewProtocolExchange, NewTraceRow, ProtocolExchange, TracedMeeting, TraceRow } from '../traceTypes.js';
@@ -509,6 +511,15 @@ class SqlStore implements Store {
   getDkimKey(domain: string): Promise<DkimKey | undefined> { return dkimKeys.getKey(this.db, domain); }
   listDkimKeys(): Promise<DkimKey[]> { return dkimKeys.listKeys(this.db); }
   removeDkimKey(domain: string): Promise<boolean> { return dkimKeys.removeKey(this.db, domain); }
+
+  createConsoleSession(session: ConsoleSession): Promise<void> { return consoleSessions.create(this.db, session); }
+  findConsoleSession(tokenHash: string): Promise<(ConsoleSession & { user: User; admin: boolean }) | undefined> { return consoleSessions.find(this.db, tokenHash); }
+  removeConsoleSession(tokenHash: string): Promise<void> { return consoleSessions.remove(this.db, tokenHash); }
+  removeConsoleSessions(userId: number): Promise<void> { return consoleSessions.removeForUser(this.db, userId); }
+  isAdmin(userId: number): Promise<boolean> { return consoleSessions.isAdmin(this.db, userId); }
+  setAdmin(userId: number, admin: boolean): Promise<boolean> { return consoleSessions.setAdmin(this.db, userId, admin); }
+  listOutbound(limit: number): Promise<OutboundListing[]> { return outboundAdmin.list(this.db, limit); }
+  retryOutboundNow(id: number): Promise<boolean> { return outboundAdmin.retryNow(this.db, id); }
   setConversationRule(userId: number, id: string, folderId: number): Promise<void> { return rules.setRule(this.db, userId, id, folderId, Date.now()); }
   useConversationRule(userId: number, id: string): Promise<number | undefined> { return rules.useRule(this.db, userId, id, Date.now()); }
   forgetConversationRules(before: number): Promise<number> { return rules.forgetRules(this.db, before); }

@@ -233,6 +233,20 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     `CREATE INDEX protocol_exchanges_device ON protocol_exchanges (device_pk, id)`,
     `CREATE INDEX protocol_exchanges_at ON protocol_exchanges (at)`,
   ],
+  // The web console's sign-in (docs/console.md): the operator flag on accounts, and sessions kept
+  // as the SHA-256 of their cookie token (a copy of the table lets no one sign in), with the
+  // session's CSRF token and its expiry.
+  () => [
+    `ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0`,
+    `CREATE TABLE console_sessions (
+      token_hash TEXT PRIMARY KEY,
+      user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      csrf TEXT NOT NULL,
+      created_at BIGINT NOT NULL,
+      expires_at BIGINT NOT NULL
+    )`,
+    `CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)`,
+  ],
 ];
 
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
