@@ -18,10 +18,14 @@ import { serverIdOf } from '../sync/collection.js';
 import { eventOf, ItemConversionError } from '../sync/codecs.js';
 import { answerMeeting } from './attendee.js';
 import type { DeliveryOutcome, Outgoing } from './delivery.js';
+import { TraceRecorder, type TraceSource } from './trace.js';
 import { bookingHorizon, decideBooking, decisionText, type ResourceDecision } from './resources.js';
 
 /** Protocol version the resource answers as: 16.1, so the server sends its reply (SendResponse). */
 const AS = 16.1;
+
+/** The trace names the resource's policy as the "device" that answered. */
+const SOURCE = (user: User): TraceSource => ({ via: 'eas', account: user.email, deviceId: 'resource', deviceType: 'ResourcePolicy', protocol: String(AS), command: 'MeetingResponse' });
 
 /** Queues the answers of the `auto` resources among `attendees` that got this REQUEST. */
 export async function answerForResources(store: Store, attendees: readonly User[], msg: Outgoing, outcomes: Map<number, DeliveryOutcome>): Promise<void> {
@@ -32,7 +36,18 @@ export async function answerForResources(store: Store, attendees: readonly User[
   const auto = delivered.filter(a => resources.get(a.id)?.policy === 'auto');
   if (!auto.length) return;
   await store.afterCommit(async root => {
-    for (const user of auto) await answerAsResource(root, user, resources.get(user.id)!, msg.event.uid, msg.recurrenceId);
+    for (const user of auto) {
+      try {
+        await answerAsResource(root, user, resources.get(user.id)!, msg.event.uid, msg.recurrenceId);
+      } catch (e) {
+        // The organizer's edit has committed: a resource that cannot answer leaves its request
+        // waiting in its Inbox (as a manual one would) and says why in the trace, never fails the edit.
+        const trace = new TraceRecorder(SOURCE(user));
+        trace.note({ step: 'refused', userId: user.id, uid: msg.event.uid, subject: msg.event.subject, recurrenceId: msg.recurrenceId,
+          text: `the resource could not answer: ${e instanceof Error ? e.message : String(e)}` });
+        await trace.flush(root).catch(() => undefined);
+      }
+    }
   });
 }
 
@@ -50,7 +65,7 @@ export async function answerAsResource(store: Store, user: User, resource: Resou
     const meeting = request.event;
     const bookings = await bookingsOf(tx, user.id, uid, bookingHorizon(resource, now));
     const decision = decideBooking(meeting, resource, bookings, now, zoneLookup);
-    const source = { via: 'eas' as const, account: user.email, deviceId: 'resource', deviceType: 'ResourcePolicy', protocol: String(AS), command: 'MeetingResponse' };
+    const source = SOURCE(user);
     const answered = await answerMeeting(tx, user, {
       userResponse: decision.answer === 'ACCEPTED' ? 1 : 3, collectionId: String(inbox.id), requestId: serverIdOf(inbox.id, request.id),
       sendResponse: { body: decisionText(decision) }, version: AS,

@@ -87,6 +87,13 @@ for (const backend of BACKENDS) describe(`resources: a room answers for itself (
     assert.match(accepted, new RegExp(`except the occurrence of ${new Date(START).toISOString().slice(0, 10)}`));
   });
 
+  it('an update is decided again: the declined meeting moved to a free time is accepted', async () => {
+    const later = START + 3 * HOUR;
+    await cal.sync([{ kind: 'Change', serverId: ids.b!, props: meeting('Hiring', later, later + HOUR) }]);
+    await cal.syncAll();
+    assert.equal(roomStatus(cal.items.get(ids.b!)), '3');
+  });
+
   it('a cancel frees the slot: the next meeting at that time is accepted', async () => {
     await cal.sync([{ kind: 'Delete', serverId: ids.a! }]);
     const item = await add('c', meeting('Retro', START, START + HOUR));
