@@ -129,6 +129,30 @@ for (const backend of BACKENDS) describe(`resources: a room answers for itself (
   }
 });
 
+for (const backend of BACKENDS) describe(`Store.afterCommit (${backend.name.replace('Backend', '')})`, () => {
+  it('runs after the outermost commit, outside the transaction; a rolled-back run forgets it', async () => {
+    const b = await backend();
+    const store = await b.open();
+    try {
+      const seen: string[] = [];
+      await store.transaction(async tx => {
+        await tx.transaction(async inner => inner.afterCommit(async s => { seen.push(s === store ? 'root' : 'other'); }));
+        seen.push('body');
+      });
+      assert.deepEqual(seen, ['body', 'root']);
+      await assert.rejects(store.transaction(async tx => {
+        await tx.afterCommit(async () => { seen.push('rolled back'); });
+        throw new Error('no');
+      }));
+      await store.afterCommit(async () => { seen.push('now'); });
+      assert.deepEqual(seen, ['body', 'root', 'now']);
+    } finally {
+      await store.close();
+      await b.dispose();
+    }
+  });
+});
+
 describe('resources: the decision alone', () => {
   const policy = { allowConflicts: false, bookingWindowDays: 180, maxDurationMinutes: 240 };
   const base = { uid: 'u', start: START, end: START + HOUR, subject: 'x' } as Parameters<typeof decideBooking>[0];
