@@ -129,6 +129,27 @@ for (const backend of BACKENDS) describe(`resources: a room answers for itself (
   }
 });
 
+for (const backend of BACKENDS) describe(`resources: two organizers book one room at once (${backend.name.replace('Backend', '')})`, () => {
+  it('exactly one meeting is accepted: the room decides under its own lock', async () => {
+    const t = await startServer({ users: ['alice@example.com', 'bob@example.com'], backend });
+    try {
+      const room = await t.store.createUser({ email: ROOM, displayName: 'Room 4', passwordHash: NO_LOGON });
+      await t.store.setResource({ userId: room.id, name: 'Room 4', policy: 'auto', allowConflicts: false });
+      const cals = await Promise.all(['alice@example.com', 'bob@example.com'].map(async u =>
+        (await syncedDevice(t, u, await folderId(t, u, FolderType.Calendar), { version: '16.1', deviceId: `D${u.length}${u[0]}` })).collection));
+      const added = await Promise.all(cals.map((c, i) => c.sync([{ kind: 'Add', clientId: 'x', props: meeting(`Race ${i}`, START, START + HOUR) }])));
+      const statuses: string[] = [];
+      for (const [i, c] of cals.entries()) {
+        await c.syncAll();
+        statuses.push(roomStatus(c.items.get(added[i]!.added.get('x')!.serverId!))!);
+      }
+      assert.deepEqual(statuses.sort(), ['3', '4']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 for (const backend of BACKENDS) describe(`Store.afterCommit (${backend.name.replace('Backend', '')})`, () => {
   it('runs after the outermost commit, outside the transaction; a rolled-back run forgets it', async () => {
     const b = await backend();
