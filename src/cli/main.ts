@@ -11,6 +11,7 @@ import { CliError, plainReason } from './errors.js';
 import { MIGRATE_HELP, migrateCommand } from './migrate.js';
 import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
+import { RESOURCE_HELP, resourceCommand } from './resource.js';
 import { USER_HELP, userCommand } from './user.js';
 import { WBXML_HELP, wbxmlCommand } from './wbxml.js';
 import { CLIENT_HELP, clientCommand } from './client/index.js';
@@ -23,6 +24,8 @@ Usage:
 ${SERVE_HELP}
 
 ${USER_HELP}
+
+${RESOURCE_HELP}
 
 ${DEVICE_HELP}
 
@@ -48,6 +51,7 @@ ${DEMO_HELP}`;
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string; ownHelp?: boolean }> = {
   serve: { run: serveCommand, help: SERVE_HELP },
   user: { run: userCommand, help: USER_HELP },
+  resource: { run: resourceCommand, help: RESOURCE_HELP },
   device: { run: deviceCommand, help: DEVICE_HELP },
   dkim: { run: dkimCommand, help: DKIM_HELP },
   calendar: { run: calendarCommand, help: CALENDAR_HELP },

@@ -22,7 +22,8 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: s
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // node:util's messages may span lines ("… is ambiguous.\nDid you forget …"): errors are one line.
+    throw new UsageError((e as Error).message.split('\n').map(l => l.trim()).filter(Boolean).join(' '));
   }
 }
 

@@ -8,6 +8,7 @@ import { deliverToAttendees } from './delivery.js';
 import { sendOrganizerMessage } from './remote.js';
 import { planOrganizerMessages, type Comparison, type Plan } from './organizerChanges.js';
 import { applyReply, type PartStat } from './replies.js';
+import { answerForResources } from './resourceAnswers.js';
 import { scopeLabel, TraceRecorder, type TraceSource, type Tracer } from './trace.js';
 
 /** MS-ASCAL MeetingStatus of the organizer's own copy of a meeting. */
@@ -49,9 +50,10 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
     const local = new Map((await edit.store.findUsersByEmail(m.recipients)).map(u => [u.email, u]));
     const attendees = m.recipients.flatMap(r => local.get(r.toLowerCase()) ?? []);
     const remote = m.recipients.filter(r => !local.has(r.toLowerCase()));
-    const outcomes = await deliverToAttendees(edit.store, attendees, {
-      method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses,
-    });
+    const outgoing = { method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses };
+    const outcomes = await deliverToAttendees(edit.store, attendees, outgoing);
+    // Rooms and equipment with the auto policy answer once this edit commits (resourceAnswers.ts).
+    await answerForResources(edit.store, attendees, outgoing, outcomes);
     for (const attendee of attendees) {
       const delivered = outcomes.get(attendee.id)!;
       sentNote(attendee.email, 'local', DELIVERED[delivered]);

@@ -243,6 +243,19 @@ export interface Store {
    */
   itemsWithEscapedText(afterId: number, limit: number): Promise<{ items: Item[]; lastId: number | undefined }>;
 
+  // Resources: rooms and equipment that answer invitations (docs/resources-delegates.md).
+  /** Marks the account a resource (or changes its settings). */
+  setResource(r: Resource): Promise<void>;
+  /** The resources among these accounts, by account id. */
+  resourcesOf(userIds: readonly number[]): Promise<Map<number, Resource>>;
+  listResources(): Promise<Resource[]>;
+
+  /**
+   * Runs `fn` with the store (outside any transaction) once the transaction this store belongs to
+   * has committed; outside a transaction, at once. A run that rolls back forgets it.
+   */
+  afterCommit(fn: (store: Store) => Promise<void>): Promise<void>;
+
   // Outbound DKIM keys (docs/mail-auth.md), one per signing domain (lower-case).
   /** Stores the domain's key; false (and nothing changed) when the domain has one already. */
   addDkimKey(key: DkimKey): Promise<boolean>;
@@ -291,10 +304,21 @@ export interface Store {
   purgeProtocolExchanges(before: number, keep: number): Promise<number>;
 }
 
-/** A DKIM signing key: `selector._domainkey.domain` publishes its public half (RFC 6376 3.6.2.1). */
 /** A web console session: the SHA-256 (hex) of its cookie token, never the token. */
 export interface ConsoleSession { tokenHash: string; userId: number; csrf: string; expiresAt: number }
 
+export interface Resource {
+  userId: number;
+  name: string;
+  capacity?: number | undefined;
+  /** auto: the engine answers; manual: invitations wait in the resource's Inbox. */
+  policy: 'auto' | 'manual';
+  bookingWindowDays?: number | undefined;
+  maxDurationMinutes?: number | undefined;
+  allowConflicts: boolean;
+}
+
+/** A DKIM signing key: `selector._domainkey.domain` publishes its public half (RFC 6376 3.6.2.1). */
 export interface DkimKey {
   domain: string;
   selector: string;

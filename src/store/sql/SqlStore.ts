@@ -13,6 +13,7 @@ import * as outboundAdmin from './outboundAdmin.js';
 import { DEVICE_COLUMNS, DEVICE_COLUMNS_CACHED, toDevice, type DeviceRow } from './devices.js';
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
+import * as resources from './resources.js';
 import * as folders from './folders.js';
 import * as rules from './conversationRules.js';
 import type { SqlDriver, StatementCounts } from './driver.js';
@@ -22,7 +23,7 @@ import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as search from './search.js';
-import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing } from '../Store.js';
+import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing, Resource } from '../Store.js';
 import * as state from './syncState.js';
 import * as traces from './traces.js';
 import type { NewProtocolExchange, NewTraceRow, ProtocolExchange, TracedMeeting, TraceRow } from '../traceTypes.js';
@@ -49,7 +50,8 @@ class SqlStore implements Store {
   /** Inside a transaction: announcements wait here for the commit. */
   private readonly pending: ChangeEvent[] | undefined;
 
-  constructor(private readonly db: SqlDriver, private readonly shared: Shared, pending?: ChangeEvent[]) {
+  constructor(private readonly db: SqlDriver, private readonly shared: Shared, pending?: ChangeEvent[],
+    private readonly committed?: ((store: Store) => Promise<void>)[]) {
     this.pending = pending;
   }
 
@@ -64,14 +66,22 @@ class SqlStore implements Store {
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.pending) return fn(this);
     const pending: ChangeEvent[] = [];
+    const committed: ((store: Store) => Promise<void>)[] = [];
     const result = await this.db.transaction(tx => {
-      // A run that rolled back announces nothing.
+      // A run that rolled back announces nothing and leaves nothing to do after it.
       pending.length = 0;
-      return fn(new SqlStore(tx, this.shared, pending));
+      committed.length = 0;
+      return fn(new SqlStore(tx, this.shared, pending, committed));
     });
     const events = dedupe(pending);
     if (events.length) await this.db.notifyAll(CHANNEL, events.map(e => JSON.stringify(e))).catch(() => undefined);
+    for (const next of committed) await next(this);
     return result;
+  }
+
+  async afterCommit(fn: (store: Store) => Promise<void>): Promise<void> {
+    if (this.committed) this.committed.push(fn);
+    else await fn(this);
   }
 
   lockAccounts(userIds: readonly number[]): Promise<void> {
@@ -507,6 +517,9 @@ class SqlStore implements Store {
     return maintenance.itemsWithEscapes(this.db, afterId, limit);
   }
 
+  setResource(r: Resource): Promise<void> { return resources.set(this.db, r); }
+  resourcesOf(userIds: readonly number[]): Promise<Map<number, Resource>> { return userIds.length ? resources.of(this.db, userIds) : Promise.resolve(new Map()); }
+  listResources(): Promise<Resource[]> { return resources.list(this.db); }
   addDkimKey(key: DkimKey): Promise<boolean> { return dkimKeys.addKey(this.db, key); }
   getDkimKey(domain: string): Promise<DkimKey | undefined> { return dkimKeys.getKey(this.db, domain); }
   listDkimKeys(): Promise<DkimKey[]> { return dkimKeys.listKeys(this.db); }

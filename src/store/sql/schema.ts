@@ -247,6 +247,16 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
     )`,
     `CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)`,
   ],
+  // Rooms and equipment that answer invitations themselves (docs/resources-delegates.md).
+  () => [`CREATE TABLE resources (
+      user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      capacity INTEGER,
+      policy TEXT NOT NULL,
+      booking_window_days INTEGER,
+      max_duration_minutes INTEGER,
+      allow_conflicts INTEGER NOT NULL
+    )`],
 ];
 
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
