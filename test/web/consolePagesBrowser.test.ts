@@ -1,22 +1,26 @@
 // The device inspector and the meeting trace in real headless Chromium (puppeteer-core driving
-// Debian's chromium): a device's Sync appears live in the inspector; the trace of a recurring
-// meeting after one occurrence was moved shows exactly one update per attendee. Screenshots go to
-// docs/console/ (docs/console.md).
+// Debian's chromium), through the real console (signed in as an operator, then as a user): a
+// device's Sync appears live in the inspector; the trace of a recurring meeting after one
+// occurrence was moved shows exactly one update per attendee. Screenshots go to docs/console/
+// with CONVENE_SCREENSHOTS=1 (docs/console.md).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { CollectionMirror } from '../../src/client/collection.js';
 import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
-import { deviceLoggingOf } from '../../src/eas/http/server.js';
-import { FolderType, type ItemProps, type User } from '../../src/store/types.js';
-import { pagesMount } from '../helpers/consolePages.js';
-import { folderId, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
+import { FolderType, type ItemProps } from '../../src/store/types.js';
+import { consoleMount } from '../../src/web/console/mount.js';
+import { folderId, PASSWORD, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots only when asked (CONVENE_SCREENSHOTS=1), so a test run leaves the checkout clean. */
 const SHOTS = process.env.CONVENE_SCREENSHOTS === '1' ? 'docs/console' : undefined;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
 const HOUR = 3600_000;
 const WEEK = 7 * 24 * HOUR;
 const FIRST = (() => { const d = new Date(Date.now() + WEEK); d.setUTCHours(1, 0, 0, 0); return d.getTime(); })();
@@ -35,24 +39,31 @@ describe('console pages in headless Chromium: device inspector and meeting trace
   let t: TestServer;
   let browser: Browser;
   let page: Page;
-  let viewer: { user: User; admin: boolean };
+  let profile: string;
+
+  const signIn = async (address: string) => {
+    await page.goto(`${t.url}/console/signin`);
+    await page.type('input[name=address]', address);
+    await page.type('input[name=password]', PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('main button')]);
+    assert.doesNotMatch(page.url(), /\/console\/signin/, `${address} signed in`);
+  };
 
   before(async () => {
-    let server: TestServer['server'] | undefined;
     const users = ['alice@example.com', 'bob@example.com', 'carol@example.com', 'ops@example.com'];
-    const mount = pagesMount({ store: undefined as never, logging: () => deviceLoggingOf(server!)!, viewer: () => viewer });
-    t = await startServer({ users, server: { mounts: [mount] } });
-    server = t.server;
-    Object.assign(mount, pagesMount({ store: t.store, logging: () => deviceLoggingOf(t.server)!, viewer: () => viewer }));
-    viewer = { user: (await t.store.findUserByEmail('ops@example.com'))!, admin: true };
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    t = await startServer({ users, server: { mounts: [consoleMount()] } });
+    await t.store.setAdmin((await t.store.findUserByEmail('ops@example.com'))!.id, true);
+    profile = mkdtempSync(join(tmpdir(), 'convene-chromium-'));
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, `--user-data-dir=${profile}`] });
     page = await browser.newPage();
     await page.setViewport({ width: 1000, height: 900 });
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    await signIn('ops@example.com');
   });
   after(async () => {
     await browser?.close();
     await t?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('a device\'s Sync appears live in the inspector, its Status shown', async () => {
@@ -80,9 +91,13 @@ describe('console pages in headless Chromium: device inspector and meeting trace
     await page.goto(`${t.url}${href}`);
     assert.equal(await page.$$eval('li.exchange', l => l.length), 1);
     // The download, filtered like the page.
-    const file = await fetch(`${t.url}/console/devices/${pk}/exchanges.txt?cmd=Sync`);
-    assert.match(file.headers.get('content-disposition') ?? '', /attachment; filename="ALICEPHONE-Sync.log"/);
-    const text = await file.text();
+    // Fetched by the signed-in page: the download needs the session like every console page.
+    const file = await page.evaluate(async (u: string) => {
+      const r = await fetch(u);
+      return { disposition: r.headers.get('content-disposition') ?? '', text: await r.text() };
+    }, `${t.url}/console/devices/${pk}/exchanges.txt?cmd=Sync`);
+    assert.match(file.disposition, /attachment; filename="ALICEPHONE-Sync.log"/);
+    const text = file.text;
     assert.match(text, /=== #\d+ .* Sync → HTTP 200 Status 1/);
     assert.doesNotMatch(text, /FolderSync|alice@example\.com:[^*]/);
   });
@@ -128,7 +143,9 @@ describe('console pages in headless Chromium: device inspector and meeting trace
   });
 
   it('a user who is no operator: the inspector is refused, the trace shows only their own account\'s notes', async () => {
-    viewer = { user: (await t.store.findUserByEmail('bob@example.com'))!, admin: false };
+    await page.goto(`${t.url}/console/devices`);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/console/signout"] button')]);
+    await signIn('bob@example.com');
     const res = await page.goto(`${t.url}/console/devices/1/inspect`);
     assert.equal(res?.status(), 403);
     const events = await page.goto(`${t.url}/console/devices/1/inspect/events`);
