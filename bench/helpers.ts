@@ -1,5 +1,6 @@
 // What the HTTP benches share: a real server on loopback over each store backend in turn, and the
 // server's own time for a request (its Server-Timing header), so client overhead stays out.
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createEasServer } from '../src/eas/http/server.js';
@@ -26,4 +27,18 @@ export async function onEachBackend(fn: (s: { backend: Backend; store: Store; ur
       await backend.dispose();
     }
   }
+}
+
+/** A server in a child process of its own (`convene serve`, or a bare reference): its URL once it says `at http://…/`. */
+export async function startChild(args: string[]): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>(resolve => {
+    let text = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      text += c;
+      const m = /at (http:\/\/[^/]+)\//.exec(text);
+      if (m) resolve(m[1]);
+    });
+  });
+  return { child, url };
 }

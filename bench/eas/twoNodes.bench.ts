@@ -3,7 +3,7 @@
 // `convene serve --db` process of its own; the clients run in this process. On a 2-core machine
 // the two nodes, PostgreSQL and the clients share the same cores, so the ratio says how much of a
 // node's time is its own CPU rather than waiting on the database.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { EasClient } from '../../src/client/EasClient.js';
 import { FolderType } from '../../src/store/types.js';
 import { postgresBackend } from '../../test/helpers/stores.js';
 import { event } from '../../test/helpers/items.js';
+import { startChild } from '../helpers.js';
 
 const CLIENTS = 8;
 const EVENTS = 150;
@@ -23,17 +24,7 @@ const BIN = fileURLToPath(new URL('../../../bin/convene.js', import.meta.url));
 
 async function node(db: string): Promise<{ child: ChildProcess; url: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'convene-node-'));
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dir, '--db', db, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', '--drain-seconds', '0'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>(resolve => {
-    let text = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c;
-      const m = /at (http:\/\/[^/]+)\//.exec(text);
-      if (m) resolve(m[1]);
-    });
-  });
-  return { child, url, dir };
+  return { ...await startChild([BIN, 'serve', '--data', dir, '--db', db, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', '--drain-seconds', '0']), dir };
 }
 
 async function rate(mirrors: CollectionMirror[]): Promise<number> {

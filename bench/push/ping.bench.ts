@@ -2,7 +2,6 @@
 // how fast they wake (p50/p99) when their calendars change at once and the time until the last
 // answer, against a bare node:http server (also its own process) holding and then answering the
 // same number of requests in the same run (issue 14). PING_BENCH_COUNT changes the count.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { openStore } from '../../src/store/open.js';
 import { FolderType } from '../../src/store/types.js';
 import { tags } from '../../src/wbxml/index.js';
 import { event } from '../../test/helpers/items.js';
+import { startChild } from '../helpers.js';
 
 const PINGS = Number(process.env.PING_BENCH_COUNT ?? 10_000);
 const USERS = 50;
@@ -40,18 +40,6 @@ const s = http.createServer((q, r) => { if (q.url === '/count') return r.end(Str
 s.keepAliveTimeout = 0; s.headersTimeout = 0; s.requestTimeout = 0;
 s.listen(0, '127.0.0.1', () => console.log('at http://127.0.0.1:' + s.address().port + '/'));`;
 
-async function startChild(args: string[]): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>(resolve => {
-    let text = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c;
-      const m = /at (http:\/\/[^/]+)\//.exec(text);
-      if (m) resolve(m[1]);
-    });
-  });
-  return { child, url };
-}
 
 const get = (url: string, agent: Agent): Promise<string> => new Promise((resolve, reject) => {
   request(url, { agent }, res => { let b = ''; res.on('data', c => { b += c; }); res.on('end', () => resolve(b)); }).on('error', reject).end();
