@@ -33,7 +33,7 @@ export function digitOf(status: BusyStatus | undefined): FreeBusyDigit {
 }
 
 /** MS-ASCAL MeetingStatus 5 and 7: the organizer cancelled the meeting. */
-const cancelled = (e: Pick<CalendarEvent, 'meetingStatus'>): boolean => e.meetingStatus === 5 || e.meetingStatus === 7;
+export const cancelled = (e: Pick<CalendarEvent, 'meetingStatus'>): boolean => e.meetingStatus === 5 || e.meetingStatus === 7;
 /** MS-ASCAL ResponseType 4: the account declined it. */
 const declined = (e: Pick<CalendarEvent, 'responseType'>): boolean => e.responseType === 4;
 
@@ -43,16 +43,26 @@ const declined = (e: Pick<CalendarEvent, 'responseType'>): boolean => e.response
  * that is free. Throws RecurrenceError for a series that cannot be expanded.
  */
 export function busyTimes(event: CalendarEvent, window: TimeWindow, zoneLookup: ZoneLookup): BusyTime[] {
-  if (!event.recurrence) return taken(event, window) ? [busy(event)] : [];
+  return occurrencesWithin(event, window, zoneLookup).filter(o => taken(o, window)).map(busy);
+}
+
+/**
+ * The occurrences of `event` that meet the window, each as the event it is (moved ones where they
+ * moved to, with their own fields; deleted ones left out), in start order. An event that does not
+ * recur is its own one occurrence. Throws RecurrenceError for a series that cannot be expanded.
+ */
+export function occurrencesWithin(event: CalendarEvent, window: TimeWindow, zoneLookup: ZoneLookup): CalendarEvent[] {
+  const meets = (e: CalendarEvent) => e.start < window.to && e.end > window.from;
+  if (!event.recurrence) return meets(event) ? [event] : [];
   // The series' own occurrences that meet the window, plus every exception (one that moved may
   // have come from outside the window); each becomes the occurrence it stands for.
   const originals = new Set(occurrenceStarts({ ...event, exceptions: undefined }, window, zoneLookup));
   for (const x of event.exceptions ?? []) originals.add(x.originalStart);
-  const out: BusyTime[] = [];
+  const out: CalendarEvent[] = [];
   for (const originalStart of originals) {
     if (exceptionAt(event, originalStart)?.deleted) continue;
     const occurrence = occurrenceEvent(event, originalStart);
-    if (taken(occurrence, window)) out.push(busy(occurrence));
+    if (meets(occurrence)) out.push(occurrence);
   }
   return out.sort((a, b) => a.start - b.start);
 }

@@ -150,6 +150,8 @@ export interface Store {
   getItemContent(userId: number, itemId: number): Promise<Buffer | undefined>;
   /** Items of one folder by id, tombstones included. */
   getItems(folderId: number, itemIds: number[]): Promise<Item[]>;
+  /** Live items of a folder not ended before `from` (a series without end always), at most `limit`. */
+  itemsEndingFrom(folderId: number, from: number, limit: number): Promise<Item[]>;
   updateItem(userId: number, itemId: number, change: ItemChangeInput): Promise<Item | undefined>;
   deleteItem(userId: number, itemId: number): Promise<boolean>;
   /** Moves an item to another folder of the same user: a new item there, a tombstone here. */

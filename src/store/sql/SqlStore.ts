@@ -277,6 +277,10 @@ class SqlStore implements Store {
     return items.findItem(this.db, userId, itemId);
   }
 
+  itemsEndingFrom(folderId: number, from: number, limit: number): Promise<Item[]> {
+    return items.itemsEndingFrom(this.db, folderId, from, limit);
+  }
+
   getItems(folderId: number, itemIds: number[]): Promise<Item[]> {
     return items.findItems(this.db, folderId, itemIds);
   }

@@ -115,6 +115,13 @@ export async function findItem(db: SqlDriver, userId: number, itemId: number): P
   return row && toItem(row);
 }
 
+/** Live items of a folder that have not ended before `from` (their filter time), at most `limit`, oldest first. */
+export async function itemsEndingFrom(db: SqlDriver, folderId: number, from: number, limit: number): Promise<Item[]> {
+  const rows = await db.all<ItemRow>(
+    `SELECT ${COLUMNS} FROM items WHERE folder_id = ? AND deleted = 0 AND (filter_time IS NULL OR filter_time >= ?) ORDER BY id LIMIT ?`, [folderId, from, limit]);
+  return rows.map(toItem);
+}
+
 export async function findItems(db: SqlDriver, folderId: number, ids: number[]): Promise<Item[]> {
   if (ids.length === 0) return [];
   const rows = await db.all<ItemRow>(

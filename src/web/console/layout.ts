@@ -35,7 +35,7 @@ export interface Nav { email: string; admin: boolean; csrfField: string }
 export function renderPage(title: string, body: string, nav?: Nav, script?: string): string {
   const links = nav
     ? `<nav aria-label="Console"><a href="/console">Home</a> · <a href="/console/me/password">Password</a> · <a href="/console/me/oof">Out of Office</a> · `
-      + `<a href="/console/me/devices">My devices</a>`
+      + `<a href="/console/me/devices">My devices</a> · <a href="/console/me/agenda">Agenda</a>`
       + (nav.admin ? ` · <a href="/console/accounts">Accounts</a> · <a href="/console/devices">Devices</a> · <a href="/console/queue">Queue</a> · <a href="/console/status">Status</a>` : '')
       + ` · <a href="/console/trace">Meeting trace</a></nav>`
       + `<span>${esc(nav.email)}${nav.admin ? ' (operator)' : ''}</span>`

@@ -8,6 +8,7 @@ import type { ConsoleSession } from '../../store/Store.js';
 import { escapeHtml as esc } from '../html.js';
 import { inspectorRoute, isInspectorPath } from '../inspector/routes.js';
 import { isTracePath, traceRoute } from '../trace/routes.js';
+import { agendaRoutes } from './agendaPage.js';
 import type { ConsoleContext, Route } from './context.js';
 import { renderPage, sendHtml, sendStyle } from './layout.js';
 import { operatorRoutes } from './operatorPages.js';
@@ -25,7 +26,7 @@ export type ExtraRoute = { matches(path: string): boolean; handle(ctx: ConsoleCo
 const PAGE_ROUTES: ExtraRoute[] = [{ matches: isInspectorPath, handle: inspectorRoute }, { matches: isTracePath, handle: traceRoute }];
 
 export function consoleMount(extra: ExtraRoute[] = []): HttpMount {
-  const routes: Record<string, Route> = { ...userRoutes, ...operatorRoutes, ...queueRoutes };
+  const routes: Record<string, Route> = { ...userRoutes, ...agendaRoutes, ...operatorRoutes, ...queueRoutes };
   extra = [...PAGE_ROUTES, ...extra];
   return {
     name: 'Console',

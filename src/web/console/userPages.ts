@@ -19,7 +19,7 @@ async function home(ctx: ConsoleContext): Promise<void> {
     ? '<h2>Operator</h2><ul><li><a href="/console/accounts">Accounts</a></li><li><a href="/console/devices">Devices of all accounts</a></li><li><a href="/console/queue">Outbound queue</a></li><li><a href="/console/status">Server status</a></li></ul>'
     : '';
   ctx.page('Console', `<h1>Hello, ${esc(ctx.viewer.user.displayName)}</h1><ul><li><a href="/console/me/password">Change password</a></li>`
-    + '<li><a href="/console/me/oof">Out of Office</a></li><li><a href="/console/me/devices">My devices</a></li><li><a href="/console/trace">Meeting trace</a></li></ul>' + ops);
+    + '<li><a href="/console/me/oof">Out of Office</a></li><li><a href="/console/me/devices">My devices</a></li><li><a href="/console/me/agenda">Agenda</a></li><li><a href="/console/trace">Meeting trace</a></li></ul>' + ops);
 }
 
 async function password(ctx: ConsoleContext): Promise<void> {
