@@ -20,7 +20,11 @@ const when = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$
 /** Groups the store's collection states by device (they come ordered by device, then folder name). */
 export function byDevice(states: SyncedCollection[]): Map<number, SyncedCollection[]> {
   const out = new Map<number, SyncedCollection[]>();
-  for (const c of states) out.set(c.devicePk, [...(out.get(c.devicePk) ?? []), c]);
+  for (const c of states) {
+    const list = out.get(c.devicePk);
+    if (list) list.push(c);
+    else out.set(c.devicePk, [c]);
+  }
   return out;
 }
 
