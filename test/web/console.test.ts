@@ -214,13 +214,13 @@ for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name}
 
   it('devices page shows each device\'s last sync per folder, in statements that do not grow with devices', async () => {
     const ops = await session(t.url, 'ops@example.com');
-    const inbox = await folderId(t, 'bob@example.com', FolderType.Inbox);
+    const inbox = await folderId(t, 'alice@example.com', FolderType.Inbox);
     const syncOne = async (deviceId: string) => {
-      const client = t.client('bob@example.com', { deviceId });
+      const client = t.client('alice@example.com', { deviceId });
       await new FolderHierarchyMirror(client).sync();
       await new CollectionMirror(client, inbox).sync();
     };
-    await syncOne('BOBSYNC1');
+    await syncOne('ALICESYNC1');
     const statementsFor = async () => {
       const start = t.store.statementCounts().statements;
       const html = await (await fetch(`${t.url}/console/devices`, { headers: { cookie: ops.cookie } })).text();
@@ -228,12 +228,12 @@ for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name}
     };
     const one = await statementsFor();
     assert.match(one.html, /Last sync per folder/);
-    const row = /<code>BOBSYNC1<\/code>[\s\S]*?<\/tr>/.exec(one.html)![0];
+    const row = /<code>ALICESYNC1<\/code>[\s\S]*?<\/tr>/.exec(one.html)![0];
     assert.match(row, /<li>Inbox — \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ <small>\(SyncKey \d+\)<\/small><\/li>/);
-    await syncOne('BOBSYNC2');
+    await syncOne('ALICESYNC2');
     const two = await statementsFor();
-    assert.match(two.html, /<code>BOBSYNC2<\/code>[\s\S]*?<li>Inbox — /);
-    assert.equal(two.statements, one.statements, 'one more synced device of the same account: no more statements');
+    assert.match(two.html, /<code>ALICESYNC2<\/code>[\s\S]*?<li>Inbox — /);
+    assert.equal(two.statements, one.statements, 'one more synced device of an account: no more statements');
   });
 
   it('status page shows the metrics numbers', async () => {
