@@ -252,7 +252,7 @@ export class OutboundMailer {
     if (dueAt !== undefined) log.warn({ recipients: deferred.map(d => d.recipient), error: deferred[0].error, retryAt: dueAt }, 'outbound mail deferred');
     if (deferred.length && dueAt === undefined) {
       log.warn({ recipients: deferred.map(d => d.recipient) }, 'outbound mail given up');
-      for (const d of deferred) bounced.push({ recipient: d.recipient, error: `${d.error} (given up after ${entry.attempts} attempts)` });
+      for (const d of deferred) bounced.push({ recipient: d.recipient, error: givenUp(d.error, entry.attempts) });
     }
     if (bounced.length) log.warn({ recipients: bounced.map(b => b.recipient), error: bounced[0].error }, 'outbound mail bounced');
     const failed = [...entry.failed, ...bounced];
@@ -262,7 +262,7 @@ export class OutboundMailer {
         ? await tx.rescheduleOutbound(entry.id, this.owner, { pending: deferred.map(d => d.recipient), failed, dueAt, error: error! })
         : failed.length ? await tx.markOutboundFailed(entry.id, this.owner, { failed, error: error ?? failed[0].error })
           : await tx.markOutboundSent(entry.id, this.owner);
-      if (ours && bounced.length) await this.bounce(tx, entry, bounced);
+      if (ours && bounced.length) await bounce(tx, entry, bounced, { reporter: this.hostname, log: this.log });
       return ours;
     });
     if (!kept) log.warn('outbound lease lost before the attempt was recorded; another node has it now');
@@ -276,16 +276,42 @@ export class OutboundMailer {
     const delay = this.backoff[Math.min(entry.attempts, this.backoff.length) - 1] ?? this.backoff[0];
     return Math.min(now + delay, deadline);
   }
+}
 
-  /** A non-delivery report (REPORT.IPM.Note.NDR) in the sender's Inbox. */
-  private async bounce(tx: Store, entry: OutboundEntry, failures: OutboundFailure[]): Promise<void> {
-    // RFC 5321 4.5.5: mail sent with the null return path (automatic replies) is never bounced.
-    if (!entry.from) return void this.log.info({ outboundId: entry.id }, 'no delivery report: the message had the null return path');
-    const inbox = (await tx.listFolders(entry.userId)).find(f => f.type === FolderType.Inbox);
-    if (!inbox) return void this.log.warn({ outboundId: entry.id }, 'bounce dropped: the sender has no Inbox');
-    const subject = await parseMessage(entry.mime).then(m => m.subject, () => '');
-    await tx.addItem(entry.userId, inbox.id, { class: 'Email', props: deliveryReport({ sender: entry.from, subject, failures, reporter: this.hostname }), filterTime: Date.now() });
-  }
+/** The failure recorded for a recipient given up (by the loop's limits or by an operator). */
+function givenUp(error: string, attempts: number, by?: string): string {
+  return `${error} (given up${by ? ` by ${by}` : ''} after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+}
+
+/** A non-delivery report (REPORT.IPM.Note.NDR) in the sender's Inbox; call in the transaction that records the failure. */
+async function bounce(tx: Store, entry: OutboundEntry, failures: OutboundFailure[], o: { reporter: string; log: Logger }): Promise<void> {
+  // RFC 5321 4.5.5: mail sent with the null return path (automatic replies) is never bounced.
+  if (!entry.from) return void o.log.info({ outboundId: entry.id }, 'no delivery report: the message had the null return path');
+  const inbox = (await tx.listFolders(entry.userId)).find(f => f.type === FolderType.Inbox);
+  if (!inbox) return void o.log.warn({ outboundId: entry.id }, 'bounce dropped: the sender has no Inbox');
+  const subject = await parseMessage(entry.mime).then(m => m.subject, () => '');
+  await tx.addItem(entry.userId, inbox.id, { class: 'Email', props: deliveryReport({ sender: entry.from, subject, failures, reporter: o.reporter }), filterTime: Date.now() });
+}
+
+/**
+ * An operator gives up one pending recipient of a queued entry (the console's queue page): recorded
+ * and bounced as the delivery loop does when a message has had its chances, in one transaction.
+ * False, and nothing changed, when the entry is not queued (leased, sent, failed) or the recipient
+ * is not pending.
+ */
+export async function giveUpRecipient(store: Store, id: number, recipient: string,
+  o: { reporter?: string | undefined; log?: Logger | undefined } = {}): Promise<boolean> {
+  const log = o.log ?? pino({ level: 'silent' });
+  return store.transaction(async tx => {
+    const now = await tx.getOutbound(id);
+    if (!now) return false;
+    const error = givenUp(now.lastError ?? 'not delivered yet', now.attempts, 'an operator');
+    const entry = await tx.giveUpOutbound(id, recipient, error);
+    if (!entry) return false;
+    log.warn({ outboundId: id, recipients: [recipient] }, 'outbound mail given up by an operator');
+    await bounce(tx, entry, [{ recipient, error }], { reporter: o.reporter ?? osHostname(), log });
+    return true;
+  });
 }
 
 /** One attempt's message: the queue entry, its cut-off, and the DKIM key to sign with (none: unsigned). */

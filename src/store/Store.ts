@@ -278,6 +278,15 @@ export interface Store {
   listOutbound(limit: number): Promise<OutboundListing[]>;
   /** A queued entry's next attempt brought to now; false when it is not waiting. */
   retryOutboundNow(id: number): Promise<boolean>;
+  /**
+   * One pending recipient of a queued (not leased) entry given up with `error`: it moves to the
+   * failed ones; the entry fails once none is pending. The entry as it was, or undefined (nothing
+   * changed) when it is not queued or the recipient is not pending. Call inside a transaction
+   * with the bounce (src/mail/outbound.ts giveUpRecipient).
+   */
+  giveUpOutbound(id: number, recipient: string, error: string): Promise<OutboundEntry | undefined>;
+  /** Every device's synced collections with their folder, in one statement (the console's devices page). */
+  syncedCollections(): Promise<SyncedCollection[]>;
 
   // Conversations moved with MoveAlways (MS-ASCMD 2.2.3.118); conversation ids are base64.
   setConversationRule(userId: number, conversationId: string, folderId: number): Promise<void>;
@@ -388,6 +397,17 @@ export interface OutboundRetry {
   failed: OutboundFailure[];
   dueAt: number;
   error: string;
+}
+
+/** A device's sync state for one collection, as the console shows it. */
+export interface SyncedCollection {
+  devicePk: number;
+  folderId: number;
+  folderName: string;
+  syncKey: number;
+  modseq: number;
+  /** When the state was last saved (a Sync that answered a new SyncKey), epoch ms. */
+  syncedAt: number;
 }
 
 /** An outbound entry as the console lists it (no MIME, no lease). */

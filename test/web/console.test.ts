@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { CollectionMirror } from '../../src/client/collection.js';
 import { FolderHierarchyMirror } from '../../src/client/folders.js';
+import { FolderType } from '../../src/store/types.js';
 import { consoleMount } from '../../src/web/console/mount.js';
 import { post, session, signIn } from '../helpers/console.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { folderId, startServer, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name})`, () => {
@@ -151,6 +153,87 @@ for (const backend of BACKENDS) describe(`web console over HTTP (${backend.name}
     assert.ok((await t.store.getOutbound(entry.id))!.dueAt <= Date.now());
     const user = await session(t.url, 'alice@example.com');
     assert.equal((await fetch(`${t.url}/console/queue`, { headers: { cookie: user.cookie } })).status, 403);
+  });
+
+  it('Give up: CSRF-checked, gives up one pending recipient of a queued entry and bounces it to the sender; anything else refused', async () => {
+    const alice = (await t.store.findUserByEmail('alice@example.com'))!;
+    const inboxOf = async () => {
+      const inbox = (await t.store.listFolders(alice.id)).find(f => f.type === FolderType.Inbox)!;
+      return t.store.getItems(inbox.id, await t.store.liveItemIds(inbox.id));
+    };
+    const entry = await t.store.enqueueOutbound({ userId: alice.id, from: 'alice@example.com', recipients: ['gone@remote.example', 'later@remote.example'], mime: Buffer.from('Subject: Quarterly\r\n\r\nhi\r\n') });
+    const ops = await session(t.url, 'ops@example.com');
+    const snapshot = async () => { const e = (await t.store.getOutbound(entry.id))!; return [e.status, e.pending, e.failed]; };
+    const before = await snapshot();
+    const inboxBefore = (await inboxOf()).length;
+    const page = await (await fetch(`${t.url}/console/queue`, { headers: { cookie: ops.cookie } })).text();
+    assert.match(page, /name="recipient" value="gone@remote\.example"><button aria-label="Give up gone@remote\.example">Give up/);
+
+    const forged = await post(t.url, '/console/queue', ops, { op: 'giveup', id: String(entry.id), recipient: 'gone@remote.example' });
+    assert.equal(forged.status, 403);
+    assert.deepEqual(await snapshot(), before, 'no CSRF token: nothing changed');
+    assert.equal((await inboxOf()).length, inboxBefore);
+
+    const res = await post(t.url, '/console/queue', ops, { op: 'giveup', id: String(entry.id), recipient: 'gone@remote.example', csrf: ops.csrf });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /Gave up gone@remote\.example of message #\d+/);
+    const after = (await t.store.getOutbound(entry.id))!;
+    assert.equal(after.status, 'queued', 'another recipient still waits');
+    assert.deepEqual(after.pending, ['later@remote.example']);
+    assert.deepEqual(after.failed.map(f => f.recipient), ['gone@remote.example']);
+    assert.match(after.failed[0]!.error, /given up by an operator after 0 attempts/);
+    const reports = (await inboxOf()).slice(inboxBefore);
+    assert.equal(reports.length, 1, 'the sender gets one delivery report');
+    const prop = (name: string) => reports[0]!.props.find(p => p[0] === name)?.[1];
+    assert.equal(prop('Email:MessageClass'), 'REPORT.IPM.Note.NDR');
+    assert.equal(prop('Email:Subject'), 'Undeliverable: Quarterly');
+    assert.match(JSON.stringify(prop('AirSyncBase:Body')), /gone@remote\.example/);
+
+    // The last pending recipient given up: the entry fails, as when the loop gives up.
+    assert.equal((await post(t.url, '/console/queue', ops, { op: 'giveup', id: String(entry.id), recipient: 'later@remote.example', csrf: ops.csrf })).status, 200);
+    assert.equal((await t.store.getOutbound(entry.id))!.status, 'failed');
+    const failed = await snapshot();
+    const inboxNow = (await inboxOf()).length;
+    assert.equal(inboxNow, inboxBefore + 2);
+    // Not queued any more (failed), a recipient that is not pending, an id that is no number: refused, unchanged.
+    for (const form of [{ id: String(entry.id), recipient: 'later@remote.example' }, { id: String(entry.id), recipient: 'nobody@remote.example' }, { id: 'x', recipient: 'a@b' }]) {
+      const refused = await post(t.url, '/console/queue', ops, { op: 'giveup', ...form, csrf: ops.csrf });
+      assert.equal(refused.status, 409);
+      assert.match(await refused.text(), /Nothing given up: that recipient is not waiting in a queued message/);
+    }
+    assert.deepEqual(await snapshot(), failed);
+    assert.equal((await inboxOf()).length, inboxNow);
+    // A leased entry (a node is sending it) is left to that node.
+    const leasedEntry = await t.store.enqueueOutbound({ userId: alice.id, from: 'alice@example.com', recipients: ['busy@remote.example'], mime: Buffer.from('Subject: x\r\n\r\nx\r\n') });
+    await t.store.transaction(tx => tx.claimOutbound('test-node', { limit: 100, leaseMs: 600_000 }));
+    assert.equal((await t.store.getOutbound(leasedEntry.id))!.status, 'sending');
+    assert.equal((await post(t.url, '/console/queue', ops, { op: 'giveup', id: String(leasedEntry.id), recipient: 'busy@remote.example', csrf: ops.csrf })).status, 409);
+    assert.deepEqual((await t.store.getOutbound(leasedEntry.id))!.pending, ['busy@remote.example']);
+    assert.equal((await inboxOf()).length, inboxNow);
+  });
+
+  it('devices page shows each device\'s last sync per folder, in statements that do not grow with devices', async () => {
+    const ops = await session(t.url, 'ops@example.com');
+    const inbox = await folderId(t, 'alice@example.com', FolderType.Inbox);
+    const syncOne = async (deviceId: string) => {
+      const client = t.client('alice@example.com', { deviceId });
+      await new FolderHierarchyMirror(client).sync();
+      await new CollectionMirror(client, inbox).sync();
+    };
+    await syncOne('ALICESYNC1');
+    const statementsFor = async () => {
+      const start = t.store.statementCounts().statements;
+      const html = await (await fetch(`${t.url}/console/devices`, { headers: { cookie: ops.cookie } })).text();
+      return { html, statements: t.store.statementCounts().statements - start };
+    };
+    const one = await statementsFor();
+    assert.match(one.html, /Last sync per folder/);
+    const row = /<code>ALICESYNC1<\/code>[\s\S]*?<\/tr>/.exec(one.html)![0];
+    assert.match(row, /<li>Inbox — \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ <small>\(SyncKey \d+\)<\/small><\/li>/);
+    await syncOne('ALICESYNC2');
+    const two = await statementsFor();
+    assert.match(two.html, /<code>ALICESYNC2<\/code>[\s\S]*?<li>Inbox — /);
+    assert.equal(two.statements, one.statements, 'one more synced device of an account: no more statements');
   });
 
   it('status page shows the metrics numbers', async () => {

@@ -23,7 +23,7 @@ import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as search from './search.js';
-import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing, Resource } from '../Store.js';
+import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing, Resource, SyncedCollection } from '../Store.js';
 import * as state from './syncState.js';
 import * as traces from './traces.js';
 import type { NewProtocolExchange, NewTraceRow, ProtocolExchange, TracedMeeting, TraceRow } from '../traceTypes.js';
@@ -537,6 +537,8 @@ class SqlStore implements Store {
   setAdmin(userId: number, admin: boolean): Promise<boolean> { return consoleSessions.setAdmin(this.db, userId, admin); }
   listOutbound(limit: number): Promise<OutboundListing[]> { return outboundAdmin.list(this.db, limit); }
   retryOutboundNow(id: number): Promise<boolean> { return outboundAdmin.retryNow(this.db, id); }
+  giveUpOutbound(id: number, recipient: string, error: string): Promise<OutboundEntry | undefined> { return outboundAdmin.giveUp(this.db, id, recipient, error); }
+  syncedCollections(): Promise<SyncedCollection[]> { return state.syncedCollections(this.db); }
   setConversationRule(userId: number, id: string, folderId: number): Promise<void> { return rules.setRule(this.db, userId, id, folderId, Date.now()); }
   useConversationRule(userId: number, id: string): Promise<number | undefined> { return rules.useRule(this.db, userId, id, Date.now()); }
   forgetConversationRules(before: number): Promise<number> { return rules.forgetRules(this.db, before); }

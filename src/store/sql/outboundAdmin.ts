@@ -1,9 +1,9 @@
 // The outbound queue as the console's operator page sees it (docs/console.md): the newest entries
 // without their MIME, and "retry now" for one waiting its next attempt. A leased entry (sending) is
-// left to its node; the delivery loop is woken as for a new message (the queue's notify channel).
-import type { OutboundFailure, OutboundListing, OutboundStatus } from '../Store.js';
+// left to its node, and so is "give up" of one of its recipients; the delivery loop is woken as for a new message (the queue's notify channel).
+import type { OutboundEntry, OutboundFailure, OutboundListing, OutboundStatus } from '../Store.js';
 import type { SqlDriver } from './driver.js';
-import { OUTBOUND_CHANNEL } from './outbound.js';
+import { find, OUTBOUND_CHANNEL } from './outbound.js';
 
 interface Row {
   id: number | string; user_id: number | string; mail_from: string; recipients: string; pending: string; failed: string; status: string;
@@ -27,4 +27,22 @@ export async function retryNow(db: SqlDriver, id: number): Promise<boolean> {
   const changed = (await db.run("UPDATE outbound_queue SET due_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'", [now, now, id])).changes > 0;
   if (changed) await db.notify(OUTBOUND_CHANNEL, String(id));
   return changed;
+}
+
+/**
+ * Gives up one pending recipient of a queued entry: it joins the failed ones (so the page shows it
+ * bounced with `error`), and the entry is failed once nothing is pending. The UPDATE repeats what
+ * was read (queued, same pending list), so a claim or another give-up meanwhile makes it a no-op.
+ */
+export async function giveUp(db: SqlDriver, id: number, recipient: string, error: string): Promise<OutboundEntry | undefined> {
+  const entry = await find(db, id);
+  if (!entry || entry.status !== 'queued' || !entry.pending.includes(recipient)) return undefined;
+  const pending = entry.pending.filter(r => r !== recipient);
+  const failed: OutboundFailure[] = [...entry.failed, { recipient, error }];
+  const status: OutboundStatus = pending.length ? 'queued' : 'failed';
+  const res = await db.run(
+    `UPDATE outbound_queue SET status = ?, pending = ?, failed = ?, last_error = ?, updated_at = ?
+     WHERE id = ? AND status = 'queued' AND pending = ?`,
+    [status, JSON.stringify(pending), JSON.stringify(failed), error, Date.now(), id, JSON.stringify(entry.pending)]);
+  return res.changes > 0 ? entry : undefined;
 }

@@ -1,4 +1,5 @@
 // Per-device sync state: what each device was told about each collection, and which items it holds.
+import type { SyncedCollection } from '../Store.js';
 import type { CollectionOptions, CollectionState, FolderAndState, FolderTypeValue } from '../types.js';
 import type { SqlDriver } from './driver.js';
 
@@ -101,4 +102,15 @@ export async function vanishedItems(db: SqlDriver, devicePk: number, folderId: n
     `SELECT d.item_id FROM device_items d LEFT JOIN items i ON i.id = d.item_id AND i.folder_id = d.folder_id
      WHERE d.device_pk = ? AND d.folder_id = ? AND i.id IS NULL ORDER BY d.item_id`, [devicePk, folderId]);
   return rows.map(r => r.item_id);
+}
+
+/** Every device's collection states with the folder's name, in one statement, by device then name. */
+export async function syncedCollections(db: SqlDriver): Promise<SyncedCollection[]> {
+  const rows = await db.all<{ device_pk: number | string; folder_id: number | string; display_name: string; sync_key: number | string; modseq: number | string; updated_at: number | string }>(
+    `SELECT s.device_pk, s.folder_id, f.display_name, s.sync_key, s.modseq, s.updated_at
+     FROM collection_states s JOIN folders f ON f.id = s.folder_id ORDER BY s.device_pk, f.display_name, s.folder_id`);
+  return rows.map(r => ({
+    devicePk: Number(r.device_pk), folderId: Number(r.folder_id), folderName: r.display_name,
+    syncKey: Number(r.sync_key), modseq: Number(r.modseq), syncedAt: Number(r.updated_at),
+  }));
 }

@@ -1,5 +1,6 @@
 // The device table shared by the operator's all-devices page and a user's own devices, and the
 // actions on one device: the same store calls as `convene device wipe|remove` (src/cli/device.ts).
+import type { SyncedCollection } from '../../store/Store.js';
 import type { Device } from '../../store/types.js';
 import { escapeHtml as esc } from '../html.js';
 import { inspectorUrl } from '../inspector/page.js';
@@ -16,11 +17,32 @@ export function policyState(d: Device): string {
 
 const when = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
-/** One row per device; `action` is the form target, `account` shown when several accounts are listed. */
-export function deviceTable(ctx: ConsoleContext, rows: { device: Device; account: string }[], action: string, showAccount: boolean): string {
+/** Groups the store's collection states by device (they come ordered by device, then folder name). */
+export function byDevice(states: SyncedCollection[]): Map<number, SyncedCollection[]> {
+  const out = new Map<number, SyncedCollection[]>();
+  for (const c of states) {
+    const list = out.get(c.devicePk);
+    if (list) list.push(c);
+    else out.set(c.devicePk, [c]);
+  }
+  return out;
+}
+
+/** Each synced collection: its folder name, when its state was last saved, and the SyncKey it holds. */
+function syncedList(states: SyncedCollection[] | undefined): string {
+  if (!states?.length) return 'none yet';
+  return '<ul>' + states.map(c => `<li>${esc(c.folderName)} — ${when(c.syncedAt)} <small>(SyncKey ${c.syncKey})</small></li>`).join('') + '</ul>';
+}
+
+/**
+ * One row per device; `action` is the form target, `account` shown when several accounts are
+ * listed, `synced` (the operator page) adds each device's last sync per folder.
+ */
+export function deviceTable(ctx: ConsoleContext, rows: { device: Device; account: string }[], action: string, showAccount: boolean,
+  synced?: Map<number, SyncedCollection[]>): string {
   if (rows.length === 0) return '<p>No devices have connected yet.</p>';
   const head = `<tr>${showAccount ? '<th scope="col">Account</th>' : ''}<th scope="col">Device</th><th scope="col">Type</th><th scope="col">User agent</th>`
-    + '<th scope="col">EAS</th><th scope="col">Policy</th><th scope="col">Last request</th><th scope="col">Actions</th></tr>';
+    + `<th scope="col">EAS</th><th scope="col">Policy</th><th scope="col">Last request</th>${synced ? '<th scope="col">Last sync per folder</th>' : ''}<th scope="col">Actions</th></tr>`;
   const body = rows.map(({ device: d, account }) => {
     const hidden = `${ctx.csrfField}<input type="hidden" name="device" value="${d.id}">`;
     const button = (op: string, label: string) =>
@@ -28,7 +50,7 @@ export function deviceTable(ctx: ConsoleContext, rows: { device: Device; account
     const actions = button('wipe', 'Wipe') + (d.protocolVersion === '16.1' ? ' ' + button('account-wipe', 'Account-only wipe') : '')
       + (ctx.viewer.admin ? ' ' + button('remove', 'Remove') : '');
     return `<tr>${showAccount ? `<td>${esc(account)}</td>` : ''}<td>${ctx.viewer.admin ? `<a href="${inspectorUrl(d.id)}"><code>${esc(d.deviceId)}</code></a>` : `<code>${esc(d.deviceId)}</code>`}</td><td>${esc(d.deviceType)}</td>`
-      + `<td>${esc(d.userAgent)}</td><td>${esc(d.protocolVersion)}</td><td>${esc(policyState(d))}</td><td>${when(d.lastSeen)}</td><td>${actions}</td></tr>`;
+      + `<td>${esc(d.userAgent)}</td><td>${esc(d.protocolVersion)}</td><td>${esc(policyState(d))}</td><td>${when(d.lastSeen)}</td>${synced ? `<td>${syncedList(synced.get(d.id))}</td>` : ''}<td>${actions}</td></tr>`;
   }).join('');
   return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }

@@ -7,7 +7,7 @@ import { StoreError } from '../../store/Store.js';
 import type { Device } from '../../store/types.js';
 import { escapeHtml as esc } from '../html.js';
 import type { ConsoleContext, Route } from './context.js';
-import { deviceAction, deviceTable } from './devicesView.js';
+import { byDevice, deviceAction, deviceTable } from './devicesView.js';
 
 const message = (text: string | undefined, ok: boolean) => (text ? `<p class="${ok ? 'ok' : 'err'}" role="status">${esc(text)}</p>` : '');
 
@@ -81,7 +81,9 @@ async function devices(ctx: ConsoleContext): Promise<void> {
   const before = await list();
   const note = ctx.form ? await deviceAction(ctx, before.map(r => r.device)) : undefined;
   const rows = ctx.form ? await list() : before;
-  ctx.page('Devices', `<h1>Devices of all accounts</h1>${message(note, true)}${deviceTable(ctx, rows, '/console/devices', true)}`);
+  // Every device's collection states in one statement, not one per device.
+  const synced = byDevice(await ctx.store.syncedCollections());
+  ctx.page('Devices', `<h1>Devices of all accounts</h1>${message(note, true)}${deviceTable(ctx, rows, '/console/devices', true, synced)}`);
 }
 
 /** The few numbers an operator looks at first, read from the registry `/metrics` serves. */
