@@ -2,26 +2,20 @@
 // add an account, wipe a device and see its next EAS request get the wipe, set Out of Office and
 // see the EAS Settings Oof answer change. CONVENE_SCREENSHOTS=1 writes docs/console/*.png.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { getOof } from '../../src/client/commands/settings.js';
 import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import { consoleMount } from '../../src/web/console/mount.js';
+import { NO_BROWSER, openBrowser, SHOTS } from '../helpers/browser.js';
 import { PASSWORD, startServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.CONVENE_SCREENSHOTS === '1' ? 'docs/console' : undefined;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 
-describe('web console in headless Chromium', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (install Debian's chromium or set CONVENE_CHROMIUM)` }, () => {
+describe('web console in headless Chromium', { skip: NO_BROWSER }, () => {
   let t: TestServer;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
-  let profile: string;
 
   const shot = async (name: string) => { if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }); };
   const submit = async (selector: string) => { await Promise.all([page.waitForNavigation(), page.click(selector)]); };
@@ -30,16 +24,11 @@ describe('web console in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
   before(async () => {
     t = await startServer({ users: ['ops@example.com', 'alice@example.com'], server: { mounts: [consoleMount()] } });
     await t.store.setAdmin((await t.store.findUserByEmail('ops@example.com'))!.id, true);
-    profile = mkdtempSync(join(tmpdir(), 'convene-chromium-'));
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, `--user-data-dir=${profile}`] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1000, height: 800 });
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    ({ page, close } = await openBrowser(1000, 800));
   });
   after(async () => {
-    await browser?.close();
+    await close?.();
     await t?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('signs in as an operator', async () => {

@@ -4,23 +4,16 @@
 // occurrence was moved shows exactly one update per attendee. Screenshots go to docs/console/
 // with CONVENE_SCREENSHOTS=1 (docs/console.md).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { CollectionMirror } from '../../src/client/collection.js';
 import { FolderHierarchyMirror } from '../../src/client/folders.js';
 import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
 import { FolderType, type ItemProps } from '../../src/store/types.js';
 import { consoleMount } from '../../src/web/console/mount.js';
+import { NO_BROWSER, openBrowser, SHOTS } from '../helpers/browser.js';
 import { folderId, PASSWORD, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/bin/chromium';
-/** Screenshots only when asked (CONVENE_SCREENSHOTS=1), so a test run leaves the checkout clean. */
-const SHOTS = process.env.CONVENE_SCREENSHOTS === '1' ? 'docs/console' : undefined;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const HOUR = 3600_000;
 const WEEK = 7 * 24 * HOUR;
 const FIRST = (() => { const d = new Date(Date.now() + WEEK); d.setUTCHours(1, 0, 0, 0); return d.getTime(); })();
@@ -35,11 +28,10 @@ function meeting(subject: string): ItemProps {
   ];
 }
 
-describe('console pages in headless Chromium: device inspector and meeting trace', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (set CONVENE_CHROMIUM)` }, () => {
+describe('console pages in headless Chromium: device inspector and meeting trace', { skip: NO_BROWSER }, () => {
   let t: TestServer;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
-  let profile: string;
 
   const signIn = async (address: string) => {
     await page.goto(`${t.url}/console/signin`);
@@ -53,17 +45,12 @@ describe('console pages in headless Chromium: device inspector and meeting trace
     const users = ['alice@example.com', 'bob@example.com', 'carol@example.com', 'ops@example.com'];
     t = await startServer({ users, server: { mounts: [consoleMount()] } });
     await t.store.setAdmin((await t.store.findUserByEmail('ops@example.com'))!.id, true);
-    profile = mkdtempSync(join(tmpdir(), 'convene-chromium-'));
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, `--user-data-dir=${profile}`] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1000, height: 900 });
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    ({ page, close } = await openBrowser(1000, 900));
     await signIn('ops@example.com');
   });
   after(async () => {
-    await browser?.close();
+    await close?.();
     await t?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('a device\'s Sync appears live in the inspector, its Status shown', async () => {
