@@ -107,5 +107,8 @@ describe('web console in headless Chromium', { skip: NO_BROWSER }, () => {
     assert.equal(res?.status(), 403);
     await open('/console/me/devices');
     await shot('my-devices');
+    await open('/console/me/agenda?tz=Europe/Berlin');
+    assert.match(await page.$eval('h1', e => e.textContent ?? ''), /^Agenda: week of /);
+    await shot('agenda');
   });
 });
