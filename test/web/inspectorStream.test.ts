@@ -81,3 +81,32 @@ describe('device inspector: the live stream', () => {
     assert.ok(after[0]!.id > kept.at(-1)!.id);
   });
 });
+
+describe('device inspector: a lone CR in an exchange', () => {
+  it('stays inside its data lines (a bare CR ends an SSE line too, WHATWG HTML 9.2.6)', async () => {
+    const t = await startServer({ users: ['carol@example.com'] });
+    await new FolderHierarchyMirror(t.client('carol@example.com', { deviceId: 'CR1' })).sync();
+    const carol = (await t.store.findUserByEmail('carol@example.com'))!;
+    const pk = (await t.store.listDevices(carol.id))[0]!.id;
+    const logging = deviceLoggingOf(t.server)!;
+    const http = createServer((req, res) => {
+      void streamExchanges(req, res, { store: t.store, logging, devicePk: pk, render: () => 'a\revent: forged\rid: 999999\r\rdata: b' });
+    });
+    await new Promise<void>(r => http.listen(0, '127.0.0.1', r));
+    try {
+      await logging.set(pk, true);
+      await new FolderHierarchyMirror(t.client('carol@example.com', { deviceId: 'CR1' })).sync();
+      const res = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+      const reader = res.body!.getReader();
+      let text = '';
+      while (!text.includes('data: b')) text += Buffer.from((await reader.read()).value!).toString('utf8');
+      await reader.cancel();
+      assert.ok(!text.includes('\r'), 'no bare CR reaches the stream');
+      assert.ok(!/^event: forged$/m.test(text) && !/^id: 999999$/m.test(text), 'no forged field line');
+    } finally {
+      http.closeAllConnections();
+      await new Promise(r => http.close(r));
+      await t.close();
+    }
+  });
+});

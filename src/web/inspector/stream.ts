@@ -27,7 +27,8 @@ export async function streamExchanges(req: IncomingMessage, res: ServerResponse,
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive',
   });
-  const event = (x: ProtocolExchange) => `id: ${x.id}\nevent: exchange\ndata: ${o.render(x).replace(/\r?\n/g, '\ndata: ')}\n\n`;
+  // CR LF, a lone LF and a lone CR all end an SSE line (WHATWG HTML 9.2.6): each starts a new data line.
+  const event = (x: ProtocolExchange) => `id: ${x.id}\nevent: exchange\ndata: ${o.render(x).replace(/\r\n|\r|\n/g, '\ndata: ')}\n\n`;
   const wanted = (x: ProtocolExchange) => !o.cmd || x.cmd === o.cmd;
   // Subscribe first, then read the backlog: an exchange kept in between is in one or both, sent once.
   let last = lastEventId(req);
