@@ -235,9 +235,10 @@ class PostgresDriver implements SqlDriver {
     }
     const waited = ids.filter(id => id > highest);
     if (waited.length === 1) await this.query('SELECT pg_advisory_xact_lock(?, ?)', [ACCOUNT_LOCKS, waited[0]]);
-    // Many (a meeting's local attendees): one statement, taken in the array's (ascending) order, as
-    // unnest yields its elements in order and each row's lock is taken as the row is produced.
-    else if (waited.length > 1) await this.query('SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int[]) AS k', [ACCOUNT_LOCKS, waited as unknown as SqlValue]);
+    // Many (a meeting's local attendees): one statement, in ascending order by its ORDER BY — a
+    // volatile function in the select list is evaluated after the sort (PostgreSQL 9.6+), so the
+    // order is the query's, not an accident of unnest's plan.
+    else if (waited.length > 1) await this.query('SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int[]) AS k ORDER BY k', [ACCOUNT_LOCKS, waited as unknown as SqlValue]);
     for (const id of waited) run.held.add(id);
   }
 
