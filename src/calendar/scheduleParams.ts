@@ -3,37 +3,36 @@
 // travels to another calendar user (iTIP messages, an attendee's delivered copy).
 import type { Attendee, CalendarEvent, ScheduleParams } from './model.js';
 
-const strip = <T extends ScheduleParams>(p: T): T => {
-  if (p.scheduleAgent === undefined && p.scheduleStatus === undefined && p.scheduleForceSend === undefined) return p;
-  const { scheduleAgent: _a, scheduleStatus: _s, scheduleForceSend: _f, ...rest } = p;
-  return rest as T;
-};
-
-const stripAll = (list: Attendee[] | undefined): Attendee[] | undefined => list?.map(strip);
+/**
+ * The event with `f` applied to its ORGANIZER and every ATTENDEE (the series' and each override's):
+ * the calendar users RFC 6638 7 parameters sit on.
+ */
+export function mapCalendarUsers(e: CalendarEvent, f: <T extends ScheduleParams & { email: string }>(p: T, role: 'ORGANIZER' | 'ATTENDEE') => T): CalendarEvent {
+  const list = (l: Attendee[] | undefined) => l?.map(a => f(a, 'ATTENDEE'));
+  return {
+    ...e,
+    ...(e.organizer ? { organizer: f(e.organizer, 'ORGANIZER') } : {}),
+    ...(e.attendees ? { attendees: list(e.attendees) } : {}),
+    ...(e.exceptions ? { exceptions: e.exceptions.map(x => (x.overrides.attendees ? { ...x, overrides: { ...x.overrides, attendees: list(x.overrides.attendees) } } : x)) } : {}),
+  };
+}
 
 /** The event without the RFC 6638 7 parameters: what an iTIP message may carry (7.1, 7.2, 7.3). */
 export function withoutScheduleParams(e: CalendarEvent): CalendarEvent {
-  return {
-    ...e,
-    ...(e.organizer ? { organizer: strip(e.organizer) } : {}),
-    ...(e.attendees ? { attendees: stripAll(e.attendees) } : {}),
-    ...(e.exceptions ? { exceptions: e.exceptions.map(x => (x.overrides.attendees ? { ...x, overrides: { ...x.overrides, attendees: stripAll(x.overrides.attendees) } } : x)) } : {}),
-  };
+  return mapCalendarUsers(e, p => {
+    if (p.scheduleAgent === undefined && p.scheduleStatus === undefined && p.scheduleForceSend === undefined) return p;
+    const { scheduleAgent: _a, scheduleStatus: _s, scheduleForceSend: _f, ...rest } = p;
+    return rest as typeof p;
+  });
 }
 
 /** 7.2: SCHEDULE-FORCE-SEND is an instruction for one PUT, never stored. */
 export function withoutForceSend(e: CalendarEvent): CalendarEvent {
-  const drop = <T extends ScheduleParams>(p: T): T => {
+  return mapCalendarUsers(e, p => {
     if (p.scheduleForceSend === undefined) return p;
     const { scheduleForceSend: _f, ...rest } = p;
-    return rest as T;
-  };
-  return {
-    ...e,
-    ...(e.organizer ? { organizer: drop(e.organizer) } : {}),
-    ...(e.attendees ? { attendees: e.attendees.map(drop) } : {}),
-    ...(e.exceptions ? { exceptions: e.exceptions.map(x => (x.overrides.attendees ? { ...x, overrides: { ...x.overrides, attendees: x.overrides.attendees.map(drop) } } : x)) } : {}),
-  };
+    return rest as typeof p;
+  });
 }
 
 /** 7.1: the server schedules this calendar user unless its property says CLIENT or NONE. */

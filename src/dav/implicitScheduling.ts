@@ -8,7 +8,7 @@
 // SCHEDULE-STATUS (3.2.9, 7.3) is written back on the ATTENDEEs a message went to and on the
 // ORGANIZER a reply went to; SCHEDULE-FORCE-SEND (7.2) sends anyway and is not stored.
 import type { Attendee, CalendarEvent } from '../calendar/model.js';
-import { serverSchedules, withoutForceSend } from '../calendar/scheduleParams.js';
+import { mapCalendarUsers, serverSchedules, withoutForceSend } from '../calendar/scheduleParams.js';
 import { answerOf, scheduleOrganizerEdit } from '../scheduling/organizer.js';
 import { sendReply } from '../scheduling/remote.js';
 import { applyReply, type PartStat } from '../scheduling/replies.js';
@@ -106,17 +106,11 @@ function withKeptStatus(before: CalendarEvent | undefined, put: CalendarEvent): 
   for (const a of [...(before?.attendees ?? []), ...(before?.exceptions ?? []).flatMap(x => x.overrides.attendees ?? [])]) {
     if (a.scheduleStatus) known.set(a.email.toLowerCase(), a.scheduleStatus);
   }
-  const kept = <T extends { email: string; scheduleAgent?: Attendee['scheduleAgent']; scheduleStatus?: string | undefined }>(p: T, status: string | undefined): T => {
+  const sameOrganizer = before?.organizer && put.organizer && before.organizer.email.toLowerCase() === put.organizer.email.toLowerCase();
+  return mapCalendarUsers(put, (p, role) => {
+    const status = role === 'ATTENDEE' ? known.get(p.email.toLowerCase()) : sameOrganizer ? before!.organizer!.scheduleStatus : undefined;
     if (!serverSchedules(p) || p.scheduleStatus === status) return p;
     const { scheduleStatus: _s, ...rest } = p;
-    return (status ? { ...rest, scheduleStatus: status } : rest) as T;
-  };
-  const list = (l: Attendee[] | undefined) => l?.map(a => kept(a, known.get(a.email.toLowerCase())));
-  const sameOrganizer = before?.organizer && put.organizer && before.organizer.email.toLowerCase() === put.organizer.email.toLowerCase();
-  return {
-    ...put,
-    ...(put.organizer ? { organizer: kept(put.organizer, sameOrganizer ? before!.organizer!.scheduleStatus : undefined) } : {}),
-    ...(put.attendees ? { attendees: list(put.attendees) } : {}),
-    ...(put.exceptions ? { exceptions: put.exceptions.map(x => (x.overrides.attendees ? { ...x, overrides: { ...x.overrides, attendees: list(x.overrides.attendees) } } : x)) } : {}),
-  };
+    return (status ? { ...rest, scheduleStatus: status } : rest) as typeof p;
+  });
 }

@@ -3,7 +3,7 @@
 // SCHEDULE-FORCE-SEND=REQUEST), and the SCHEDULE-STATUS each recipient's ATTENDEE then carries on
 // the organizer's copy (3.2.9). EAS edits carry none of these parameters: nothing changes for them.
 import type { Attendee, CalendarEvent } from '../calendar/model.js';
-import { serverSchedules } from '../calendar/scheduleParams.js';
+import { mapCalendarUsers, serverSchedules } from '../calendar/scheduleParams.js';
 import type { PlannedMessage } from './organizerChanges.js';
 
 /** RFC 6638 3.2.9 statcodes the server writes back. */
@@ -49,15 +49,10 @@ export function serverMessages(messages: PlannedMessage[], before: CalendarEvent
 /** The event with each listed attendee's SCHEDULE-STATUS (series and overrides alike). */
 export function withScheduleStatus(e: CalendarEvent, statuses: ReadonlyMap<string, string>): CalendarEvent {
   if (statuses.size === 0) return e;
-  const set = (list: Attendee[] | undefined) => list?.map(a => {
-    const status = statuses.get(a.email.toLowerCase());
-    return status ? { ...a, scheduleStatus: status } : a;
+  return mapCalendarUsers(e, (p, role) => {
+    const status = role === 'ATTENDEE' ? statuses.get(p.email.toLowerCase()) : undefined;
+    return status ? { ...p, scheduleStatus: status } : p;
   });
-  return {
-    ...e,
-    ...(e.attendees ? { attendees: set(e.attendees) } : {}),
-    ...(e.exceptions ? { exceptions: e.exceptions.map(x => (x.overrides.attendees ? { ...x, overrides: { ...x.overrides, attendees: set(x.overrides.attendees) } } : x)) } : {}),
-  };
 }
 
 function everyAttendee(e: CalendarEvent | undefined): Attendee[] {

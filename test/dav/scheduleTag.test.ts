@@ -7,10 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import PostalMime from 'postal-mime';
+import { formatCompact } from '../../src/calendar/timezone.js';
 import { objectHref, resourceName } from '../../src/dav/paths.js';
 import { davMount } from '../../src/dav/server.js';
 import { FolderType } from '../../src/store/types.js';
-import { folderId, PASSWORD, startServer, type TestServer } from '../helpers/server.js';
+import { propText } from '../helpers/items.js';
+import { folderId, PASSWORD, startServer, syncedDevice, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 const [ALICE, BOB, CAROL] = ['alice@example.com', 'bob@example.com', 'carol@example.com'];
@@ -146,9 +148,19 @@ for (const makeBackend of BACKENDS) {
       assert.match(lineOf(stored, 'ATTENDEE', BOB), /SCHEDULE-AGENT=CLIENT/);
       assert.doesNotMatch(lineOf(stored, 'ATTENDEE', BOB), /SCHEDULE-STATUS/);
 
+      // Alice's phone moves it (a 16.1 Change with the attendee list): the agent stays, Bob is told nothing.
+      const phone = (await syncedDevice(t, ALICE, String(await calendarOf(ALICE)), { version: '16.1', deviceId: 'ALICEPHONE' })).collection;
+      const [sid, props] = [...phone.items].find(([, p]) => propText(p, 'Calendar:Subject') === 'Client agent')!;
+      const moved = props.filter(p => ['Calendar:Subject', 'Calendar:Attendees', 'Calendar:AllDayEvent', 'Calendar:BusyStatus'].includes(p[0]))
+        .concat([['Calendar:StartTime', formatCompact(START + HOUR)], ['Calendar:EndTime', formatCompact(START + 2 * HOUR)]]);
+      await phone.sync([{ kind: 'Change', serverId: sid, props: moved }]);
+      assert.equal(await inboxCount(CAROL), carolBefore + 2, 'Carol gets the update');
+      assert.equal(await inboxCount(BOB), bobBefore, 'Bob does not');
+      assert.match(lineOf(await (await dav(ALICE, href)).text(), 'ATTENDEE', BOB), /SCHEDULE-AGENT=CLIENT/, 'an EAS Change keeps the agent');
+
       assert.equal((await dav(ALICE, href, { method: 'DELETE' })).status, 204);
       assert.equal(await inboxCount(BOB), bobBefore, 'no CANCEL to Bob');
-      assert.equal(await inboxCount(CAROL), carolBefore + 2, 'Carol gets the cancellation');
+      assert.equal(await inboxCount(CAROL), carolBefore + 3, 'Carol gets the cancellation');
 
       // CLIENT on the ORGANIZER: the whole resource is the client's, the DELETE included.
       const whole = objectHref('calendars', ALICE, await calendarOf(ALICE), 'client-organizer.ics');
@@ -156,7 +168,7 @@ for (const makeBackend of BACKENDS) {
         .replace('ORGANIZER;CN=Alice:', 'ORGANIZER;CN=Alice;SCHEDULE-AGENT=CLIENT:');
       assert.equal((await put(ALICE, whole, text)).status, 201);
       assert.equal((await dav(ALICE, whole, { method: 'DELETE' })).status, 204);
-      assert.equal(await inboxCount(CAROL), carolBefore + 2, 'nothing sent either way');
+      assert.equal(await inboxCount(CAROL), carolBefore + 3, 'nothing sent either way');
     });
 
     it('7.2: SCHEDULE-FORCE-SEND=REQUEST sends an unchanged meeting again, and is not stored', async () => {
