@@ -33,7 +33,7 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
   const planned = planOrganizerMessages(edit.before, after, { now: Date.now(), organizer: edit.user.email });
   // A new time asks every attendee again: their answers on the organizer's copy go back to 5.
   const reset = planned.messages.some(m => m.resetResponses && m.scope.kind === 'series');
-  // RFC 6638 7.1, 7.2: SCHEDULE-AGENT and SCHEDULE-FORCE-SEND (CalDAV; EAS edits carry neither).
+  // RFC 6638 7.1, 7.2: SCHEDULE-AGENT and SCHEDULE-FORCE-SEND (set over CalDAV; an EAS Change keeps the agent).
   const plan = { ...planned, messages: serverMessages(planned.messages, edit.before, after, edit.user.email) };
   const event = after && { ...after, sequence: plan.sequence, ...(reset ? { attendees: after.attendees?.map(a => ({ ...a, status: 5 as const })) } : {}) };
   const statuses = new Map<string, string>();

@@ -1,7 +1,7 @@
 // RFC 6638 7.1–7.3 on the organizer's side: which planned messages the server sends (not to a
 // calendar user the client schedules, SCHEDULE-AGENT=CLIENT/NONE; a REQUEST anyway to one marked
 // SCHEDULE-FORCE-SEND=REQUEST), and the SCHEDULE-STATUS each recipient's ATTENDEE then carries on
-// the organizer's copy (3.2.9). EAS edits carry none of these parameters: nothing changes for them.
+// the organizer's copy (3.2.9). Devices never see them; an EAS Change keeps what CalDAV set.
 import type { Attendee, CalendarEvent } from '../calendar/model.js';
 import { mapCalendarUsers, serverSchedules } from '../calendar/scheduleParams.js';
 import type { PlannedMessage } from './organizerChanges.js';
