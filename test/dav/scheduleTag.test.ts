@@ -107,7 +107,13 @@ for (const makeBackend of BACKENDS) {
       const found = await dav(ALICE, href, { method: 'PROPFIND', headers: { Depth: '0', 'Content-Type': 'application/xml' },
         body: '<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:schedule-tag/><d:getetag/></d:prop></d:propfind>' });
       assert.equal(found.status, 207);
-      assert.ok((await found.text()).includes(`schedule-tag>${tag!.replace(/"/g, '&quot;')}<`) , 'CALDAV:schedule-tag in PROPFIND');
+      const quoted = `schedule-tag>${tag!.replace(/"/g, '&quot;')}<`;
+      assert.ok((await found.text()).includes(quoted), 'CALDAV:schedule-tag in PROPFIND');
+      const collection = href.slice(0, href.lastIndexOf('/') + 1);
+      const multiget = await dav(ALICE, collection, { method: 'REPORT', headers: { Depth: '1', 'Content-Type': 'application/xml' },
+        body: `<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:schedule-tag/></d:prop><d:href>${href}</d:href></c:calendar-multiget>` });
+      assert.equal(multiget.status, 207);
+      assert.ok((await multiget.text()).includes(quoted), 'CALDAV:schedule-tag in a REPORT');
 
       // Alice's client still holds the first version: If-Match fails, If-Schedule-Tag-Match passes
       // and Bob's answer stays (the client never saw it).
