@@ -126,7 +126,7 @@ export function easToEvent(props: ItemProps, o: FromEasOptions): CalendarEvent {
     // No Timezone (a 16.x all-day item, or a Change without one), or the one the server wrote for
     // the stored event: the stored zone and blob (or none) stay.
     easTimeZone: blob === undefined || (prev && blob === blobOf(prev)) ? prev?.easTimeZone : blob,
-    organizer: organizerEmail ? dropUndefined({ email: organizerEmail, name: get(C('OrganizerName')) }) : prev?.organizer,
+    organizer: organizerEmail ? dropUndefined({ email: organizerEmail, name: get(C('OrganizerName')), ...sameOrganizer(prev, organizerEmail) }) : prev?.organizer,
     responseRequested: flag(get(C('ResponseRequested'))) ?? (v < 14 ? prev?.responseRequested : undefined),
     disallowNewTimeProposal: flag(get(C('DisallowNewTimeProposal'))) ?? (v < 14 ? prev?.disallowNewTimeProposal : undefined),
     // 16.x clients must not send DtStamp (MS-ASCAL 2.2.2.18): one sent anyway is ignored, the stored one stays.
@@ -203,9 +203,16 @@ function carried(own: Overrides, prev: Overrides | undefined, v: Version, inExce
   return o;
 }
 
+/** The RFC 6638 7 parameters of the stored ORGANIZER, while the device names the same one. */
+function sameOrganizer(prev: CalendarEvent | undefined, email: string): { scheduleAgent?: Attendee['scheduleAgent']; scheduleStatus?: string | undefined } {
+  const o = prev?.organizer;
+  return o && o.email.toLowerCase() === email.toLowerCase() ? { scheduleAgent: o.scheduleAgent, scheduleStatus: o.scheduleStatus } : {};
+}
+
 function carriedAttendee(a: Attendee, p: Attendee | undefined, v: Version): Attendee {
   if (!p) return a;
-  const out: Attendee = { ...a, rsvp: p.rsvp };
+  // RFC 6638 7.1, 7.3 parameters a CalDAV client set stay: EAS has no place for them (docs/dav.md).
+  const out: Attendee = { ...a, rsvp: p.rsvp, scheduleAgent: p.scheduleAgent, scheduleStatus: p.scheduleStatus };
   if (v < 12) Object.assign(out, { status: p.status, type: p.type });
   // Written for an attendee without either: Name = the address, AttendeeType 1 in 16.x.
   if (a.name === a.email && p.name === undefined) out.name = undefined;

@@ -11,8 +11,9 @@ import ICAL from 'ical.js';
 import { replaceTags } from '../mail/htmlDocument.js';
 import { receivable, receivableDeep } from '../wbxml/text.js';
 import { CalendarError } from './errors.js';
-import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, Sensitivity } from './model.js';
+import type { Attendee, AttendeeStatus, Body, BusyStatus, CalendarEvent, Exception, Location, Overrides, ScheduleParams, Sensitivity } from './model.js';
 import { dropUndefined } from './objects.js';
+import { forceSendOf, scheduleAgentOf, scheduleStatusOf, withoutScheduleParams } from './scheduleParams.js';
 import { withThisAndFuture } from './thisAndFuture.js';
 import { fromRRule, RecurrenceError, seriesStartOf, toRRule } from './recurrence.js';
 import {
@@ -42,7 +43,8 @@ export function eventsToIcs(events: CalendarEvent[], options: { method?: string 
   const zones = new Map<string, number>();
   for (const e of events) if (e.timeZone !== 'UTC' && !zones.has(e.timeZone)) zones.set(e.timeZone, new Date(e.start).getUTCFullYear());
   for (const [zone, year] of zones) lines.push(...vtimezoneFor(zone, year).split(/\r\n/).filter(Boolean));
-  for (const e of events) {
+  // RFC 6638 7.1–7.3: an iTIP message carries no SCHEDULE-AGENT, -STATUS or -FORCE-SEND.
+  for (const e of options.method ? events.map(withoutScheduleParams) : events) {
     lines.push(...withRawLines(masterVevent(e), rawLinesOf(e)));
     for (const x of e.exceptions ?? []) if (!x.deleted) lines.push(...textLines(overrideVevent(e, x)));
   }
@@ -112,7 +114,7 @@ function masterVevent(e: CalendarEvent): ICAL.Component {
   // A DATE has no zone: an all-day event says which one its days are in.
   if (e.allDay && e.timeZone !== 'UTC') put(v, 'x-convene-timezone', e.timeZone);
   writeOverrides(v, e);
-  if (e.organizer) v.addProperty(person('organizer', e.organizer.email, e.organizer.name));
+  if (e.organizer) v.addProperty(organizerProperty(e.organizer));
   if (e.sequence !== undefined) v.addPropertyWithValue('sequence', e.sequence);
   for (const x of e.exceptions ?? []) {
     if (!x.deleted) continue;
@@ -138,7 +140,7 @@ function overrideVevent(e: CalendarEvent, x: Exception): ICAL.Component {
   writeTimes(v, e, start, o.end ?? start + (e.end - e.start), allDay);
   // An override VEVENT stands for the whole occurrence (RFC 5545 3.8.4.4): write it complete.
   writeOverrides(v, { ...e, ...dropUndefined({ ...o }) });
-  if (e.organizer) v.addProperty(person('organizer', e.organizer.email, e.organizer.name));
+  if (e.organizer) v.addProperty(organizerProperty(e.organizer));
   if ((x.sequence ?? e.sequence) !== undefined) v.addPropertyWithValue('sequence', x.sequence ?? e.sequence!);
   return v;
 }
@@ -229,7 +231,29 @@ function attendeeProperty(a: Attendee): ICAL.Property {
     p.setParameter('role', a.type === 2 ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT');
   }
   if (a.rsvp !== undefined) p.setParameter('rsvp', a.rsvp ? 'TRUE' : 'FALSE');
+  return withScheduleParams(p, a);
+}
+
+function organizerProperty(o: NonNullable<CalendarEvent['organizer']>): ICAL.Property {
+  return withScheduleParams(person('organizer', o.email, o.name), o);
+}
+
+/** RFC 6638 7.1, 7.3: the stored SCHEDULE-AGENT and SCHEDULE-STATUS (eventsToIcs drops them from iTIP). */
+function withScheduleParams(p: ICAL.Property, s: ScheduleParams): ICAL.Property {
+  if (s.scheduleAgent) p.setParameter('schedule-agent', s.scheduleAgent);
+  if (s.scheduleStatus) p.setParameter('schedule-status', s.scheduleStatus);
   return p;
+}
+
+/** RFC 6638 7.1–7.3 as read from a property; an iTIP message's are not taken (it must carry none). */
+function scheduleParamsOf(p: ICAL.Property, itip: boolean | undefined): ScheduleParams {
+  if (itip) return {};
+  const status = p.getParameter('schedule-status') as unknown;
+  return dropUndefined({
+    scheduleAgent: scheduleAgentOf(param(p, 'schedule-agent')),
+    scheduleStatus: scheduleStatusOf(Array.isArray(status) ? status.map(String).join(',') : status === undefined || status === null ? undefined : String(status)),
+    scheduleForceSend: forceSendOf(param(p, 'schedule-force-send')),
+  });
 }
 
 function person(name: string, email: string, cn: string | undefined): ICAL.Property {
@@ -417,7 +441,7 @@ function eventOf(group: ICAL.Component[], calendar: Reader, rawOf: Map<ICAL.Comp
   const seq = master.getFirstPropertyValue('sequence');
   if (seq !== null && seq !== undefined) event.sequence = Number(seq);
   const organizer = master.getFirstProperty('organizer');
-  if (organizer) event.organizer = dropUndefined({ email: mailto(organizer), name: param(organizer, 'cn') });
+  if (organizer) event.organizer = dropUndefined({ email: mailto(organizer), name: param(organizer, 'cn'), ...scheduleParamsOf(organizer, r.itip) });
   const clientUid = master.getFirstPropertyValue('x-convene-clientuid');
   if (clientUid) event.clientUid = String(clientUid);
   const rsvp = master.getFirstPropertyValue('x-convene-responserequested');
@@ -565,7 +589,7 @@ function readOverrides(v: ICAL.Component, r: Reader): Overrides {
   o.onlineMeetingExternalLink = s('x-convene-externallink') ?? text('x-microsoft-skypeteamsmeetingurl') ?? text('x-google-conference');
   const cats = v.getAllProperties('categories').flatMap(p => p.getValues().map(String));
   if (cats.length) o.categories = cats;
-  const attendees = v.getAllProperties('attendee').map(attendeeOf);
+  const attendees = v.getAllProperties('attendee').map(p => attendeeOf(p, r.itip));
   if (attendees.length) o.attendees = attendees;
   const alarms = v.getAllSubcomponents('valarm');
   const alarm = alarms.find(a => a.getFirstPropertyValue('trigger') instanceof ICAL.Duration && String(a.getFirstPropertyValue('action')).toUpperCase() !== 'NONE');
@@ -601,7 +625,7 @@ function richLocation(json: string | undefined): Partial<Location> {
   return out;
 }
 
-function attendeeOf(p: ICAL.Property): Attendee {
+function attendeeOf(p: ICAL.Property, itip: boolean | undefined): Attendee {
   const partstat = param(p, 'partstat')?.toUpperCase();
   const status = param(p, 'x-convene-status') === '0' ? '0' : Object.entries(PARTSTAT).find(([, v]) => v === partstat)?.[0];
   const role = param(p, 'role')?.toUpperCase();
@@ -612,6 +636,7 @@ function attendeeOf(p: ICAL.Property): Attendee {
     status: status === undefined ? undefined : (Number(status) as AttendeeStatus),
     type: cutype === 'RESOURCE' || cutype === 'ROOM' ? 3 : role === 'OPT-PARTICIPANT' ? 2 : role === 'REQ-PARTICIPANT' ? 1 : undefined,
     rsvp: rsvp === undefined ? undefined : rsvp.toUpperCase() === 'TRUE',
+    ...scheduleParamsOf(p, itip),
   }) as Attendee;
 }
 

@@ -14,7 +14,20 @@ export type AttendeeStatus = 0 | 2 | 3 | 4 | 5;
 /** MS-ASCAL AttendeeType: 1 required, 2 optional, 3 resource. */
 export type AttendeeType = 1 | 2 | 3;
 
-export interface Attendee {
+/**
+ * RFC 6638 7 scheduling parameters of an ORGANIZER or ATTENDEE, kept on the stored event for
+ * CalDAV (docs/dav.md) and never sent in an iTIP message (withoutScheduleParams).
+ */
+export interface ScheduleParams {
+  /** 7.1 SCHEDULE-AGENT when not SERVER (the default; unknown values count as SERVER). */
+  scheduleAgent?: 'CLIENT' | 'NONE' | undefined;
+  /** 7.3 SCHEDULE-STATUS: what became of the last scheduling message to this calendar user ("1.2"). */
+  scheduleStatus?: string | undefined;
+  /** 7.2 SCHEDULE-FORCE-SEND on a PUT: acted on, never stored. */
+  scheduleForceSend?: 'REQUEST' | 'REPLY' | undefined;
+}
+
+export interface Attendee extends ScheduleParams {
   email: string;
   name?: string | undefined;
   status?: AttendeeStatus | undefined;
@@ -118,7 +131,7 @@ export interface CalendarEvent extends Overrides {
   /** The EAS Timezone blob as the device sent it, kept so its item comes back byte for byte. */
   easTimeZone?: string | undefined;
   subject?: string | undefined;
-  organizer?: { email: string; name?: string | undefined } | undefined;
+  organizer?: ({ email: string; name?: string | undefined } & ScheduleParams) | undefined;
   attendees?: Attendee[] | undefined;
   categories?: string[] | undefined;
   /** Minutes before the start; null: explicitly no reminder. */

@@ -70,6 +70,23 @@ export function etagOf(item: Pick<Item, 'id' | 'modseq'>): string {
   return `"${item.id}-${item.modseq}"`;
 }
 
+/**
+ * RFC 6638 3.1: a scheduling object resource is an event with an ORGANIZER and attendees; only those
+ * have a schedule tag.
+ */
+export function isSchedulingObject(item: Pick<Item, 'event'>): boolean {
+  return !!item.event?.organizer && !!item.event.attendees?.length;
+}
+
+/**
+ * RFC 6638 3.2.10: the schedule tag, an opaque quoted string like an entity tag. It follows every
+ * change but a reply merged into the organizer's copy (Item.scheduleTag), so an organizer's client
+ * can write over answers it has not seen yet (If-Schedule-Tag-Match).
+ */
+export function scheduleTagOf(item: Pick<Item, 'id' | 'modseq' | 'scheduleTag'>): string {
+  return `"${item.id}-${item.scheduleTag ?? item.modseq}"`;
+}
+
 /** RFC 6578 3.2: a sync token is a URI; it names the collection and the change count it stands for. */
 export function syncTokenOf(folder: Pick<DavFolder, 'id' | 'modseq'>): string {
   return `urn:convene:sync:${folder.id}:${folder.modseq}`;

@@ -8,10 +8,10 @@ import { eventFilterTime } from '../calendar/window.js';
 import type { VCardVersion } from '../contacts/vcard.js';
 import type { Store } from '../store/Store.js';
 import type { Folder, Item, User } from '../store/types.js';
-import { scheduleByDelete, scheduleByPut } from './implicitScheduling.js';
+import { scheduleByDelete, scheduleByPut, withMergedAnswers } from './implicitScheduling.js';
 import { parseVcard, renderVcard, VCARD_TYPE, vcardUid } from './addressbook.js';
 import { parseObject, renderObject, zoneOfCalendarTimezone } from './calendar.js';
-import { davFolder, etagOf, findObject } from './collections.js';
+import { davFolder, etagOf, findObject, isSchedulingObject, scheduleTagOf } from './collections.js';
 import { CALDAV_NS, CARDDAV_NS, DavError } from './errors.js';
 import { objectHref, resourceName, type DavArea } from './paths.js';
 
@@ -24,6 +24,8 @@ export interface DavResponse {
 export interface Conditions {
   ifMatch?: string | undefined;
   ifNoneMatch?: string | undefined;
+  /** RFC 6638 8.3 If-Schedule-Tag-Match: one schedule tag, on PUT and DELETE. */
+  ifScheduleTagMatch?: string | undefined;
 }
 
 export const CALENDAR_TYPE = 'text/calendar; charset=utf-8';
@@ -52,9 +54,10 @@ export async function getObject(store: Store, user: User, at: Place, c: Conditio
   const etag = etagOf(item);
   // RFC 7232 3.2: If-None-Match on GET answers 304 rather than 412 (`*` included: it matches any).
   check({ ifMatch: c.ifMatch }, item);
-  if (c.ifNoneMatch !== undefined && matches(c.ifNoneMatch, etag)) return { status: 304, headers: { ETag: etag }, body: '' };
+  const tag = scheduleTagHeader(item);
+  if (c.ifNoneMatch !== undefined && matches(c.ifNoneMatch, etag)) return { status: 304, headers: { ETag: etag, ...tag }, body: '' };
   const type = item.class === 'Contacts' ? `text/vcard; version=${vcard}; charset=utf-8` : CALENDAR_TYPE;
-  return { status: 200, headers: { ETag: etag, 'Content-Type': type }, body: renderItem(item, vcard) };
+  return { status: 200, headers: { ETag: etag, ...tag, 'Content-Type': type }, body: renderItem(item, vcard) };
 }
 
 /**
@@ -62,11 +65,12 @@ export async function getObject(store: Store, user: User, at: Place, c: Conditio
  * before anything is locked, so a bad one changes nothing; a vCard is read against the stored
  * contact, inside the transaction, and a bad one rolls it back. No ETag in the answer: the stored
  * object is re-rendered from the model, not the octets sent (RFC 4791 5.3.4), so the client fetches it.
+ * A scheduling object resource answers its new Schedule-Tag (RFC 6638 3.2.10).
  */
 export async function putObject(store: Store, user: User, at: Place, body: Buffer, c: Conditions): Promise<DavResponse> {
   const event = at.area === 'calendars' ? parseObject(body, await floatingZoneOf(store, user, at)) : undefined;
   if (!event) parseVcard(body, undefined);
-  const created = await store.transaction(async tx => {
+  const written = await store.transaction(async (tx): Promise<{ created: boolean; item?: Item | undefined }> => {
     await tx.lockAccounts([user.id]);
     at = { ...at, folderRef: await davFolder(tx, user.id, at.area, at.folderId) };
     const existing = await findObject(tx, at.area, at.folderId, at.name);
@@ -79,22 +83,25 @@ export async function putObject(store: Store, user: User, at: Place, body: Buffe
       await checkCardUid(tx, user, at, vcardUid(props), existing);
       if (existing) await tx.updateItem(user.id, existing.id, { props, filterTime: null });
       else if (!await tx.addItem(user.id, at.folderId, { class: 'Contacts', props, filterTime: null, davName: at.name })) throw new DavError(404, `no address book ${at.folderId}`);
-      return !existing;
+      return { created: !existing };
     }
     await checkUid(tx, user, at, event, existing);
     const filterTime = eventFilterTime(event);
     if (existing) {
-      const edited = { ...event, clientUid: existing.event?.clientUid, easTimeZone: sameZone(existing.event, event) };
-      const kept = await scheduleByPut(tx, user, existing.event, edited, body);
-      await tx.updateItem(user.id, existing.id, { props: [], event: kept, filterTime });
-      return false;
+      let edited: CalendarEvent = { ...event, clientUid: existing.event?.clientUid, easTimeZone: sameZone(existing.event, event) };
+      // RFC 6638 3.2.10: written against the schedule tag, so replies merged since keep their answers.
+      if (c.ifScheduleTagMatch !== undefined && existing.event && existing.modseq !== (existing.scheduleTag ?? existing.modseq)) {
+        edited = withMergedAnswers(existing.event, edited);
+      }
+      const kept = await scheduleByPut(tx, user, existing.event, edited);
+      return { created: false, item: await tx.updateItem(user.id, existing.id, { props: [], event: kept, filterTime }) };
     }
-    const scheduled = await scheduleByPut(tx, user, undefined, event, body);
+    const scheduled = await scheduleByPut(tx, user, undefined, event);
     const added = await tx.addItem(user.id, at.folderId, { class: 'Calendar', props: [], event: scheduled, filterTime, davName: at.name });
     if (!added) throw new DavError(404, `no calendar ${at.folderId}`);
-    return true;
+    return { created: true, item: added };
   });
-  return { status: created ? 201 : 204, headers: {}, body: '' };
+  return { status: written.created ? 201 : 204, headers: written.item ? scheduleTagHeader(written.item) : {}, body: '' };
 }
 
 export async function deleteObject(store: Store, user: User, at: Place, c: Conditions): Promise<DavResponse> {
@@ -116,8 +123,20 @@ async function floatingZoneOf(store: Store, user: User, at: Place): Promise<stri
   return zoneOfCalendarTimezone(stored[`${CALDAV_NS}|calendar-timezone`]);
 }
 
-/** RFC 7232 3.1, 3.2: If-Match needs the current version; If-None-Match: * needs no resource. */
+/** RFC 6638 3.2.10: the Schedule-Tag header of a scheduling object resource. */
+function scheduleTagHeader(item: Item): Record<string, string> {
+  return isSchedulingObject(item) ? { 'Schedule-Tag': scheduleTagOf(item) } : {};
+}
+
+/**
+ * RFC 7232 3.1, 3.2: If-Match needs the current version; If-None-Match: * needs no resource. RFC
+ * 6638 8.3: If-Schedule-Tag-Match needs a scheduling object resource with that schedule tag (so a
+ * reply merged since, which changes the ETag only, does not fail it).
+ */
 function check(c: Conditions, item: Item | undefined): void {
+  if (c.ifScheduleTagMatch !== undefined && (!item || !isSchedulingObject(item) || c.ifScheduleTagMatch.trim() !== scheduleTagOf(item))) {
+    throw new DavError(412, item ? 'If-Schedule-Tag-Match: the schedule tag changed since' : 'If-Schedule-Tag-Match: no such resource');
+  }
   if (c.ifMatch !== undefined && (!item || !matches(c.ifMatch, etagOf(item)))) {
     throw new DavError(412, item ? 'If-Match: the resource changed since' : 'If-Match: no such resource');
   }

@@ -4,7 +4,7 @@
 // collection's stored properties (collectionProps.ts: description, colour, time zone, dead ones)
 // are answered after the table (storedProp).
 import type { Item, User } from '../store/types.js';
-import { areaOf, etagOf, syncTokenOf, type DavFolder } from './collections.js';
+import { areaOf, etagOf, isSchedulingObject, scheduleTagOf, syncTokenOf, type DavFolder } from './collections.js';
 import { CALDAV_NS, CARDDAV_NS, CS_NS, DAV_NS } from './errors.js';
 import { contentTypeOf } from './objects.js';
 import { addressbookHomeFor, calendarHomeFor, principalHref } from './paths.js';
@@ -56,6 +56,8 @@ export const PROPERTIES: Record<string, Getter> = {
   // RFC 4791 5.2.5, RFC 6352 6.2.3: the largest body a PUT may send (the listener's --max-body).
   [`${CALDAV_NS}|max-resource-size`]: r => (isCalendar(r) && r.kind === 'collection' && r.maxSize !== undefined ? String(r.maxSize) : undefined),
   [`${CARDDAV_NS}|max-resource-size`]: r => (isBook(r) && r.kind === 'collection' && r.maxSize !== undefined ? String(r.maxSize) : undefined),
+  // RFC 6638 9.3: on scheduling object resources only, and not in allprop.
+  [`${CALDAV_NS}|schedule-tag`]: r => (r.kind === 'object' && isSchedulingObject(r.item) ? esc(scheduleTagOf(r.item)) : undefined),
   [`${CALDAV_NS}|calendar-data`]: r => (r.kind === 'object' && r.item.class === 'Calendar' && r.data !== undefined ? esc(r.data) : undefined),
   // RFC 6352 7.1.1, 6.2.2: the address book home on the principal; vCard 3.0 and 4.0 served.
   [`${CARDDAV_NS}|addressbook-home-set`]: r => (r.kind === 'principal' ? href(addressbookHomeFor(r.user)) : undefined),
@@ -65,9 +67,10 @@ export const PROPERTIES: Record<string, Getter> = {
   [`${CARDDAV_NS}|address-data`]: r => (r.kind === 'object' && r.item.class === 'Contacts' && r.data !== undefined ? esc(r.data) : undefined),
 };
 
-/** RFC 4918 9.1 allprop: the live properties above but calendar-data (RFC 4791 9.6: only when asked). */
+/** RFC 4918 9.1 allprop: the live properties above but calendar-data (RFC 4791 9.6: only when asked) and schedule-tag (RFC 6638 9.3). */
 export const ALLPROP = Object.keys(PROPERTIES)
-  .filter(k => k !== `${CALDAV_NS}|calendar-data` && k !== `${CARDDAV_NS}|address-data` && k !== `${DAV_NS}|current-user-privilege-set`);
+  .filter(k => k !== `${CALDAV_NS}|calendar-data` && k !== `${CARDDAV_NS}|address-data` && k !== `${DAV_NS}|current-user-privilege-set`
+    && k !== `${CALDAV_NS}|schedule-tag`);
 
 /** A collection's stored property (collectionProps.ts), as inner XML. */
 export function storedProp(r: DavResource, key: string): string | undefined {

@@ -106,7 +106,7 @@ async function xmlBody(s: HttpServices, req: IncomingMessage) {
 }
 
 function conditions(req: IncomingMessage): Conditions {
-  return { ifMatch: header(req, 'if-match'), ifNoneMatch: header(req, 'if-none-match') };
+  return { ifMatch: header(req, 'if-match'), ifNoneMatch: header(req, 'if-none-match'), ifScheduleTagMatch: header(req, 'if-schedule-tag-match') };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -390,7 +390,7 @@ async function applyAnswer(store: Store, organizer: User,
   if (outcome !== 'APPLIED') return outcome;
   const updated = (await store.getItem(organizer.id, item.id))!;
   const event = { ...updated.event!, extraIcal: withStamp(updated.event!.extraIcal, r.sender, a.recurrenceId, a.dtStamp) };
-  await store.updateItem(organizer.id, item.id, { props: updated.props, event, filterTime: updated.filterTime });
+  await store.updateItem(organizer.id, item.id, { props: updated.props, event, filterTime: updated.filterTime, keepScheduleTag: true });
   return 'APPLIED';
 }
 

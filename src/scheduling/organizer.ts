@@ -2,6 +2,7 @@
 // organizes, decide what the attendees must hear (organizerChanges.ts) and deliver it. A ≤14.1
 // device sends its own invitations with SendMail (MS-ASCMD 2.2.1.11), so it gets no help here.
 import type { CalendarEvent } from '../calendar/model.js';
+import { withoutScheduleParams } from '../calendar/scheduleParams.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 import { deliverToAttendees } from './delivery.js';
@@ -9,6 +10,7 @@ import { sendOrganizerMessage } from './remote.js';
 import { planOrganizerMessages, type Comparison, type Plan } from './organizerChanges.js';
 import { applyReply, type PartStat } from './replies.js';
 import { answerForResources } from './resourceAnswers.js';
+import { deliverableAddress, SCHEDULE_STATUS, serverMessages, withScheduleStatus } from './scheduleStatus.js';
 import { scopeLabel, TraceRecorder, type TraceSource, type Tracer } from './trace.js';
 
 /** MS-ASCAL MeetingStatus of the organizer's own copy of a meeting. */
@@ -28,10 +30,13 @@ const TYPE_LABEL = { 1: 'invitation', 2: 'full update', 3: 'informational update
 /** The event as the organizer's copy must be stored: its organizer, meeting status and SEQUENCE. */
 export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<CalendarEvent | undefined> {
   const after = edit.after && asOrganized(edit.after, edit.user);
-  const plan = planOrganizerMessages(edit.before, after, { now: Date.now(), organizer: edit.user.email });
+  const planned = planOrganizerMessages(edit.before, after, { now: Date.now(), organizer: edit.user.email });
   // A new time asks every attendee again: their answers on the organizer's copy go back to 5.
-  const reset = plan.messages.some(m => m.resetResponses && m.scope.kind === 'series');
+  const reset = planned.messages.some(m => m.resetResponses && m.scope.kind === 'series');
+  // RFC 6638 7.1, 7.2: SCHEDULE-AGENT and SCHEDULE-FORCE-SEND (set over CalDAV; an EAS Change keeps the agent).
+  const plan = { ...planned, messages: serverMessages(planned.messages, edit.before, after, edit.user.email) };
   const event = after && { ...after, sequence: plan.sequence, ...(reset ? { attendees: after.attendees?.map(a => ({ ...a, status: 5 as const })) } : {}) };
+  const statuses = new Map<string, string>();
   const source = event ?? edit.before;
   if (!source) return event;
   const trace = edit.trace && plan.compared.some(c => c.outcome !== 'not a meeting') ? new TraceRecorder(edit.trace.source) : undefined;
@@ -41,7 +46,8 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
   if (!plan.messages.length) note?.('none', noMessageWhy(plan), undefined, { outcome: plan.compared.map(c => c.outcome) });
   for (const m of plan.messages) {
     const recurrenceId = m.scope.kind === 'occurrence' ? m.scope.recurrenceId : undefined;
-    const sent = event ?? { ...source, sequence: plan.sequence };
+    // What travels to attendees carries no RFC 6638 7 parameters (7.1–7.3).
+    const sent = withoutScheduleParams(event ?? { ...source, sequence: plan.sequence });
     const sentNote = (recipient: string, where: 'local' | 'remote', outcome: string) => note?.('sent',
       `${m.method} (${m.method === 'CANCEL' ? 'cancellation' : TYPE_LABEL[m.meetingMessageType]}) for ${scopeLabel(recurrenceId)} to ${recipient}: ${outcome}`,
       recurrenceId, { method: m.method, recipient, where, meetingMessageType: m.meetingMessageType, sequence: plan.sequence, reasons: m.reasons, outcome });
@@ -49,13 +55,16 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
     // of statements for the whole list, not a handful per attendee.
     const local = new Map((await edit.store.findUsersByEmail(m.recipients)).map(u => [u.email, u]));
     const attendees = m.recipients.flatMap(r => local.get(r.toLowerCase()) ?? []);
-    const remote = m.recipients.filter(r => !local.has(r.toLowerCase()));
+    const elsewhere = m.recipients.filter(r => !local.has(r.toLowerCase()));
+    const remote = elsewhere.filter(deliverableAddress);
+    for (const r of elsewhere) statuses.set(r.toLowerCase(), deliverableAddress(r) ? SCHEDULE_STATUS.PENDING : SCHEDULE_STATUS.INVALID_USER);
     const outgoing = { method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses };
     const outcomes = await deliverToAttendees(edit.store, attendees, outgoing);
     // Rooms and equipment with the auto policy answer once this edit commits (resourceAnswers.ts).
     await answerForResources(edit.store, attendees, outgoing, outcomes);
     for (const attendee of attendees) {
       const delivered = outcomes.get(attendee.id)!;
+      statuses.set(attendee.email.toLowerCase(), delivered === 'OTHER_ORGANIZER' ? SCHEDULE_STATUS.NO_AUTHORITY : SCHEDULE_STATUS.DELIVERED);
       sentNote(attendee.email, 'local', DELIVERED[delivered]);
       // The attendee's own account keeps its side too: a user's trace shows what reached them.
       trace?.note({ step: delivered === 'OTHER_ORGANIZER' ? 'refused' : 'applied', userId: attendee.id, uid: source.uid, subject: source.subject, recurrenceId,
@@ -64,9 +73,11 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
     // People elsewhere get one iMIP mail per message (RFC 6047), through the outbound queue.
     if (remote.length) await sendOrganizerMessage(edit.store, edit.user, remote, m.method, sent, recurrenceId);
     for (const recipient of remote) sentNote(recipient, 'remote', 'queued as iMIP mail');
+    for (const recipient of elsewhere.filter(r => !deliverableAddress(r))) sentNote(recipient, 'remote', 'not sent: no address a message can go to');
   }
   await trace?.flush(edit.store);
-  return event;
+  // RFC 6638 3.2.9: each attendee a message went to carries its SCHEDULE-STATUS on the organizer's copy.
+  return event && withScheduleStatus(event, statuses);
 }
 
 const DELIVERED = {

@@ -53,7 +53,8 @@ async function applyIn(store: Store, organizer: User, reply: Reply): Promise<{ r
     const from = reply.from.toLowerCase();
     if (!item.event.attendees?.some(a => a.email.toLowerCase() === from)) return { result: 'NOT_AN_ATTENDEE' as const, subject };
     const event = withStatus(item.event, from, STATUS[reply.partstat], reply.recurrenceId);
-    await tx.updateItem(organizer.id, item.id, { props: [], event, filterTime: item.filterTime });
+    // RFC 6638 3.2.10: only a PARTSTAT changed; the organizer's client may still write with its schedule tag.
+    await tx.updateItem(organizer.id, item.id, { props: [], event, filterTime: item.filterTime, keepScheduleTag: true });
     await tx.addItem(organizer.id, inbox.id, { class: 'Email', props: responseMail(organizer, reply, item.event), filterTime: Date.now() });
     return { result: 'APPLIED' as const, subject };
   });

@@ -31,6 +31,11 @@ export interface ItemChangeInput {
   filterTime?: number | null | undefined;
   /** Mail: a new message behind the item (a 16.x draft rewritten by its device); absent: the stored one stays. */
   mime?: Buffer | undefined;
+  /**
+   * RFC 6638 3.2.10: the change is a reply merged into an organizer's copy (only PARTSTAT), so the
+   * item keeps its schedule tag; every other change gives it a new one.
+   */
+  keepScheduleTag?: boolean | undefined;
 }
 
 export interface NewUser {

@@ -148,6 +148,11 @@ export interface Item {
   event?: CalendarEvent | undefined;
   /** The resource name a CalDAV client created it under (docs/dav.md); kept on its tombstone. */
   davName?: string | undefined;
+  /**
+   * RFC 6638 3.2.10: the modseq of the last change that was not only a reply merged into an
+   * organizer's copy; the CalDAV schedule-tag (docs/dav.md). Absent: the modseq.
+   */
+  scheduleTag?: number | undefined;
 }
 
 /** One row of a folder's change log: an item as it is now, or its tombstone. */

@@ -391,3 +391,35 @@ describe('broken iCalendar gives CalendarError ICS_INVALID, never anything else'
     assert.deepEqual(failures.slice(0, 10), []);
   });
 });
+
+describe('RFC 6638 7 scheduling parameters', () => {
+  const text = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:params@example.com',
+    'DTSTAMP:20260101T000000Z', 'DTSTART:20260105T090000Z', 'DTEND:20260105T100000Z', 'SUMMARY:Params',
+    'ORGANIZER;SCHEDULE-STATUS="1.2":mailto:alice@example.com',
+    'ATTENDEE;SCHEDULE-AGENT=CLIENT;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com',
+    'ATTENDEE;SCHEDULE-STATUS="3.7,5.1";SCHEDULE-FORCE-SEND=REQUEST:mailto:carol@example.com',
+    'ATTENDEE;SCHEDULE-AGENT=SERVER;SCHEDULE-STATUS=junk:mailto:dave@example.com', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+
+  test('SCHEDULE-AGENT (CLIENT, NONE), SCHEDULE-STATUS and SCHEDULE-FORCE-SEND are read; SERVER and bad values are not kept', () => {
+    const [e] = icsToEvents(text);
+    assert.deepEqual(e!.organizer, { email: 'alice@example.com', scheduleStatus: '1.2' });
+    const [bob, carol, dave] = e!.attendees!;
+    assert.equal(bob!.scheduleAgent, 'CLIENT');
+    assert.equal(carol!.scheduleStatus, '3.7,5.1');
+    assert.equal(carol!.scheduleForceSend, 'REQUEST');
+    assert.deepEqual(dave, { email: 'dave@example.com' });
+  });
+
+  test('the stored resource keeps AGENT and STATUS; an iTIP message (METHOD) carries none of the three', () => {
+    const [e] = icsToEvents(text);
+    const stored = eventsToIcs([e!]).replace(/\r\n[ \t]/g, '');
+    assert.match(stored, /SCHEDULE-AGENT=CLIENT/);
+    assert.match(stored, /SCHEDULE-STATUS="?1\.2"?/);
+    const [again] = icsToEvents(stored);
+    assert.equal(again!.attendees![1]!.scheduleStatus, '3.7,5.1');
+    const itip = eventsToIcs([e!], { method: 'REQUEST' });
+    assert.doesNotMatch(itip, /SCHEDULE-/);
+    const [read] = icsToEvents(stored, { method: 'REQUEST' });
+    assert.equal(read!.attendees![0]!.scheduleAgent, undefined, 'an iTIP message is not taken for them');
+  });
+});

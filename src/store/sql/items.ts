@@ -3,18 +3,18 @@
 // Callers hold the account's lock (SqlDriver.lockAccounts) before they read what they change.
 import type { CalendarEvent } from '../../calendar/model.js';
 import type { Item, ItemChange, ItemClass, ItemProps } from '../types.js';
-import type { NewItem } from '../Store.js';
+import type { ItemChangeInput, NewItem } from '../Store.js';
 import type { SqlDriver } from './driver.js';
 
 interface ItemRow {
   id: number; user_id: number; folder_id: number; class: string; modseq: number; deleted: number;
-  filter_time: number | null; props: string; event: string | null; dav_name: string | null;
+  filter_time: number | null; props: string; event: string | null; dav_name: string | null; schedule_tag: number | null;
 }
 
-const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props, event, dav_name';
+const COLUMNS = 'id, user_id, folder_id, class, modseq, deleted, filter_time, props, event, dav_name, schedule_tag';
 /** Without props and event: what a write needs back. A meeting's event holds every attendee, so
  * reading it back (and parsing it) per write made an invitation to N attendees cost O(N²). */
-const HEAD = 'id, user_id, folder_id, class, modseq, deleted, filter_time, dav_name';
+const HEAD = 'id, user_id, folder_id, class, modseq, deleted, filter_time, dav_name, schedule_tag';
 type HeadRow = Omit<ItemRow, 'props' | 'event'>;
 
 
@@ -159,13 +159,15 @@ async function bumpFolderOf(tx: SqlDriver, userId: number, itemId: number): Prom
   return row && { folderId: row.id, modseq: row.modseq };
 }
 
-export async function updateItem(tx: SqlDriver, userId: number, itemId: number,
-  change: { props: ItemProps; event?: CalendarEvent | undefined; filterTime?: number | null | undefined; mime?: Buffer | undefined }): Promise<Item | undefined> {
+export async function updateItem(tx: SqlDriver, userId: number, itemId: number, change: ItemChangeInput): Promise<Item | undefined> {
   const bumped = await bumpFolderOf(tx, userId, itemId);
   if (!bumped) return undefined;
   const keepFilterTime = change.filterTime === undefined;
+  // RFC 6638 3.2.10: a reply merged into the organizer's copy keeps the schedule tag (the value it
+  // had: the column, or the modseq before this change, read by SET as the row's old value).
+  const tag = change.keepScheduleTag ? 'schedule_tag = COALESCE(schedule_tag, modseq)' : 'schedule_tag = NULL';
   const row = await tx.get<HeadRow>(
-    `UPDATE items SET props = ?, event = ?, uid = ?, ${keepFilterTime ? '' : 'filter_time = ?, '}modseq = ? WHERE id = ? RETURNING ${HEAD}`,
+    `UPDATE items SET props = ?, event = ?, uid = ?, ${keepFilterTime ? '' : 'filter_time = ?, '}${tag}, modseq = ? WHERE id = ? RETURNING ${HEAD}`,
     [JSON.stringify(change.props), change.event ? JSON.stringify(change.event) : null, indexedUid(undefined, change.props, change.event),
       ...(keepFilterTime ? [] : [change.filterTime ?? null]), bumped.modseq, itemId]);
   if (change.mime) {
@@ -269,6 +271,7 @@ function withBody(r: HeadRow, props: ItemProps, event: CalendarEvent | undefined
     deleted: r.deleted !== 0, filterTime: r.filter_time, props,
     ...(event ? { event } : {}),
     ...(r.dav_name !== null ? { davName: r.dav_name } : {}),
+    ...(r.schedule_tag !== null ? { scheduleTag: r.schedule_tag } : {}),
   };
 }
 

@@ -257,6 +257,9 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
       max_duration_minutes INTEGER,
       allow_conflicts INTEGER NOT NULL
     )`],
+  // RFC 6638 3.2.10 schedule-tag (docs/dav.md): the modseq of the item's last change that was not
+  // only a reply merged into an organizer's copy. NULL: the row's modseq (no backfill needed).
+  () => [`ALTER TABLE items ADD COLUMN schedule_tag BIGINT`],
 ];
 
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
