@@ -257,6 +257,15 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
       max_duration_minutes INTEGER,
       allow_conflicts INTEGER NOT NULL
     )`],
+  // Delegates (docs/resources-delegates.md): who receives and answers a principal's meeting
+  // requests, with their rights on its calendar and whether the principal keeps a copy.
+  () => [`CREATE TABLE delegates (
+      principal_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      delegate_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      calendar TEXT NOT NULL,
+      principal_copies INTEGER NOT NULL,
+      PRIMARY KEY (principal_id, delegate_id)
+    )`, `CREATE INDEX delegates_delegate ON delegates (delegate_id)`],
 ];
 
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
