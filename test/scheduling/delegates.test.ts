@@ -11,6 +11,7 @@ import { eventsToIcs } from '../../src/calendar/ical.js';
 import type { CalendarEvent } from '../../src/calendar/model.js';
 import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
 import { main } from '../../src/cli/main.js';
+import { receiveItip } from '../../src/scheduling/incoming.js';
 import type { CollectionMirror } from '../../src/client/collection.js';
 import type { EasClient } from '../../src/client/EasClient.js';
 import { FolderType, type ItemProps } from '../../src/store/types.js';
@@ -190,6 +191,34 @@ for (const backend of BACKENDS) describe(`delegates answer for their principal (
     assert.equal(res.body?.child('Result')?.childText('Status'), '2', 'no longer dave\'s delegate');
     await m.aliceCal!.syncAll();
     assert.ok(!answered(statusOf(m.aliceCal!.items.get(aliceItem), DAVE)), 'dave\'s answer was reset by the update and nothing new came');
+  });
+
+  it('iMIP: an outside organizer\'s invitation reaches the delegate; its answer leaves as boss\'s REPLY with SENT-BY and Sender', async () => {
+    const boss = (await t.store.findUserByEmail(BOSS))!;
+    const invitation: CalendarEvent = {
+      uid: 'outside-1@elsewhere.example', start: START + 24 * HOUR, end: START + 25 * HOUR, allDay: false, timeZone: 'UTC', subject: 'Supplier call',
+      sequence: 0, dtStamp: Date.now(), organizer: { email: 'olga@elsewhere.example', name: 'Olga' }, attendees: [{ email: BOSS, name: 'Boss', status: 5, rsvp: true }],
+    };
+    const outcome = await receiveItip(t.store, { envelopeFrom: 'olga@elsewhere.example', headerFrom: 'olga@elsewhere.example',
+      auth: { fromDomain: 'elsewhere.example', sender: true, summary: 'dkim=pass' }, recipients: [boss], method: 'REQUEST',
+      ics: eventsToIcs([invitation], { method: 'REQUEST' }) }, () => {});
+    assert.ok(outcome.handled.has(BOSS));
+    await m.assistantInbox!.syncAll();
+    await m.bossInbox!.syncAll();
+    assert.equal(messageType(requestsIn(m.bossInbox!, 'Supplier call')[0]?.[1]), '6');
+    const [id] = forWhom(m.assistantInbox!, 'Supplier call', 'boss')!;
+    const res = await respond(c.assistantInbox!, m.assistantInbox!.collectionId, id, 2);
+    assert.equal(res.body?.child('Result')?.childText('Status'), '1');
+    const [queued] = await t.store.claimOutbound('delegates-test', { limit: 10, leaseMs: 60_000 });
+    // Unfolded, quoted-printable soft breaks and '=' undone: the REPLY as the organizer's calendar reads it.
+    const mime = queued!.mime.toString('utf8').replace(/\r\n[ \t]/g, '').replace(/=\r\n/g, '').replace(/=3D/g, '=');
+    assert.deepEqual(queued!.recipients, ['olga@elsewhere.example']);
+    assert.match(mime, /^From: boss <boss@example\.com>/m);
+    assert.match(mime, /^Sender: assistant <assistant@example\.com>/m);
+    assert.match(mime, /ATTENDEE;SENT-BY="mailto:assistant@example\.com"[^\r\n]*PARTSTAT=TENTATIVE[^\r\n]*:mailto:boss@example\.com/);
+    await m.bossCal!.syncAll();
+    const own = [...m.bossCal!.items.values()].find(p => text(p, 'Calendar:Subject') === 'Supplier call');
+    assert.equal(text(own, 'Calendar:ResponseType'), '2', 'boss\'s copy is tentatively accepted');
   });
 
   it('convene delegate: bad input is one line and a non-zero exit', async () => {
