@@ -12,6 +12,7 @@ import { MIGRATE_HELP, migrateCommand } from './migrate.js';
 import { UsageError } from './options.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { RESOURCE_HELP, resourceCommand } from './resource.js';
+import { DELEGATE_HELP, delegateCommand } from './delegate.js';
 import { USER_HELP, userCommand } from './user.js';
 import { WBXML_HELP, wbxmlCommand } from './wbxml.js';
 import { CLIENT_HELP, clientCommand } from './client/index.js';
@@ -26,6 +27,8 @@ ${SERVE_HELP}
 ${USER_HELP}
 
 ${RESOURCE_HELP}
+
+${DELEGATE_HELP}
 
 ${DEVICE_HELP}
 
@@ -52,6 +55,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   serve: { run: serveCommand, help: SERVE_HELP },
   user: { run: userCommand, help: USER_HELP },
   resource: { run: resourceCommand, help: RESOURCE_HELP },
+  delegate: { run: delegateCommand, help: DELEGATE_HELP },
   device: { run: deviceCommand, help: DEVICE_HELP },
   dkim: { run: dkimCommand, help: DKIM_HELP },
   calendar: { run: calendarCommand, help: CALENDAR_HELP },

@@ -10,7 +10,8 @@ export const RESOURCE_HELP = `convene resource add ADDRESS --name "Room 4" [--ca
 convene resource list
 convene resource remove ADDRESS
   auto (the default): invitations are accepted when the resource is free and within its policy,
-  declined with the reason otherwise; manual: they wait in the resource's Inbox.
+  declined with the reason otherwise; manual: they wait in the resource's Inbox (and reach its
+  delegates: convene delegate add).
   --booking-window: how far ahead it can be booked (days, "180d"); --max-duration: the longest
   meeting ("4h", "90m"). Each takes --data DIR / --db URL (CONVENE_DATA / CONVENE_DB) to choose the store.`;
 

@@ -3,7 +3,7 @@
 // FileReference, elements the version does not know left out. Meeting mail keeps its meeting as an
 // event; the MeetingRequest container is rendered from it for each device's version. Two top-level
 // properties of a stored meeting message are bookkeeping for that container (Email:RecurrenceId,
-// Email2:MeetingMessageType) and move inside it on the way out.
+// Email2:MeetingMessageType) and move inside it on the way out; Convene's own (Convene:*) never leave.
 import { globalObjIdBase64 } from '../calendar/globalObjId.js';
 import type { Item, ItemProps, PropNode } from '../store/types.js';
 import { renderAttachments } from './attachments.js';
@@ -37,7 +37,7 @@ export async function emailToDevice(item: Item, view: EmailView): Promise<ItemPr
     } else if (name === 'AirSyncBase:Attachments') {
       const list = renderAttachments(node, { folderId: item.folderId, itemId: item.id }, view.version);
       if (list) out.push(list);
-    } else if (!META.has(name) && knownTo(name, view.version)) {
+    } else if (!META.has(name) && !name.startsWith('Convene:') && knownTo(name, view.version)) {
       out.push(node);
     }
   }

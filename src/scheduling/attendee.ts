@@ -11,6 +11,7 @@ import type { Store } from '../store/Store.js';
 import { FolderType, type Item, type User } from '../store/types.js';
 import { itemIdOf, serverIdOf } from '../sync/collection.js';
 import { occurrenceOf } from '../sync/codecs.js';
+import { delegatedFor, routesOf } from './delegates.js';
 import { sendReply } from './remote.js';
 import { applyReply, type PartStat } from './replies.js';
 import { NO_TRACE, scopeLabel, traced, TraceRecorder, type TraceSource } from './trace.js';
@@ -44,10 +45,14 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer, 
     const found = await findTarget(tx, user, a);
     if (!found.ok) return found;
     const { meeting, request } = found;
-    if (meeting.organizer?.email.toLowerCase() === user.email) return { ok: false, reason: 'INVALID_REQUEST' };
-    const folders = await tx.listFolders(user.id);
+    // A delegate's request is answered for its principal: the principal's calendar, the principal's answer.
+    const owner = request ? await answeringFor(tx, user, request) : user;
+    if (!owner) return { ok: false, reason: 'INVALID_REQUEST' };
+    const delegate = owner.id === user.id ? undefined : user;
+    if (meeting.organizer?.email.toLowerCase() === owner.email) return { ok: false, reason: 'INVALID_REQUEST' };
+    const folders = await tx.listFolders(owner.id);
     const calendar = folders.find(f => f.type === FolderType.Calendar)!;
-    const own = (await tx.findItemsByUid(user.id, meeting.uid)).find(i => i.folderId === calendar.id && i.event);
+    const own = (await tx.findItemsByUid(owner.id, meeting.uid)).find(i => i.folderId === calendar.id && i.event);
     let recurrenceId: number | undefined;
     if (a.instanceId !== undefined) {
       // MS-ASCMD 2.2.3.92: InstanceId is 14.1+ and must name an occurrence of a recurring meeting.
@@ -62,12 +67,12 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer, 
     // RFC 5546 3.2.3: a request about one occurrence (or a copy that stands for one, an invitation to
     // that occurrence only) is answered for that occurrence, with its RECURRENCE-ID.
     const occurrence = recurrenceId ?? meeting.recurrenceId;
-    const calendarId = await updateCalendar(tx, user, calendar.id, own, meeting, a.userResponse, own?.event?.recurrence ? occurrence : recurrenceId);
-    trace.note({ step: 'applied', userId: user.id, uid: meeting.uid, subject: meeting.subject, recurrenceId: occurrence,
-      text: `MeetingResponse: ${PARTSTAT[a.userResponse]} for ${scopeLabel(occurrence)}${a.sendResponse ? ', the server answers the organizer' : ''}`,
-      data: { userResponse: a.userResponse, instanceId: a.instanceId, sendResponse: !!a.sendResponse } });
+    const calendarId = await updateCalendar(tx, owner, calendar.id, own, meeting, a.userResponse, own?.event?.recurrence ? occurrence : recurrenceId);
+    trace.note({ step: 'applied', userId: owner.id, uid: meeting.uid, subject: meeting.subject, recurrenceId: occurrence,
+      text: `MeetingResponse: ${PARTSTAT[a.userResponse]} for ${scopeLabel(occurrence)}${delegate ? ` by the delegate ${delegate.email}` : ''}${a.sendResponse ? ', the server answers the organizer' : ''}`,
+      data: { userResponse: a.userResponse, instanceId: a.instanceId, sendResponse: !!a.sendResponse, delegate: delegate?.email } });
     if (request) {
-      const trash = folders.find(f => f.type === FolderType.DeletedItems)!;
+      const trash = (delegate ? await tx.listFolders(user.id) : folders).find(f => f.type === FolderType.DeletedItems)!;
       await tx.moveItem(user.id, request.id, trash.id);
     }
     if (a.sendResponse && a.version >= 16 && meeting.organizer) {
@@ -75,12 +80,13 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer, 
       const proposal = proposalOf(a.sendResponse.proposal);
       if (organizer) {
         const comment = [a.sendResponse.body, proposal && proposalText(proposal)].filter(Boolean).join('\n\n') || undefined;
-        await applyReply(tx, organizer, { uid: meeting.uid, from: user.email, fromName: user.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId: occurrence, comment }, trace);
+        await applyReply(tx, organizer, { uid: meeting.uid, from: owner.email, fromName: owner.displayName, partstat: PARTSTAT[a.userResponse], recurrenceId: occurrence, comment,
+          sentBy: delegate && { email: delegate.email, name: delegate.displayName } }, trace);
       } else {
         // A single event that stands for an occurrence carries its RECURRENCE-ID itself. Elsewhere a
         // proposal travels as an iTIP COUNTER, which Exchange, Thunderbird and Convene act on.
-        await sendReply(tx, user, meeting, PARTSTAT[a.userResponse], { recurrenceId: meeting.recurrence ? occurrence : undefined, comment: a.sendResponse.body, proposal });
-        trace.note({ step: 'sent', userId: user.id, uid: meeting.uid, subject: meeting.subject, recurrenceId: occurrence,
+        await sendReply(tx, owner, meeting, PARTSTAT[a.userResponse], { recurrenceId: meeting.recurrence ? occurrence : undefined, comment: a.sendResponse.body, proposal, sentBy: delegate });
+        trace.note({ step: 'sent', userId: owner.id, uid: meeting.uid, subject: meeting.subject, recurrenceId: occurrence,
           text: `${proposal ? 'COUNTER' : 'REPLY'} ${PARTSTAT[a.userResponse]} to ${meeting.organizer.email}: queued as iMIP mail`,
           data: { method: proposal ? 'COUNTER' : 'REPLY', recipient: meeting.organizer.email, where: 'remote' } });
       }
@@ -106,6 +112,22 @@ function proposalText(p: { start: number; end: number }): string {
   return `Proposed new time: ${new Date(p.start).toUTCString()} – ${new Date(p.end).toUTCString()}`;
 }
 
+/**
+ * Whose answer a request is: the user's own, or — a request a delegate holds for its principal
+ * (delegates.ts) — the principal's, while the user is still an editor-delegate of it (then the
+ * principal's account is locked too); undefined when the delegation is gone.
+ */
+async function answeringFor(tx: Store, user: User, request: Item): Promise<User | undefined> {
+  const principalEmail = delegatedFor(request);
+  if (principalEmail === undefined) return user;
+  const principal = await tx.findUserByEmail(principalEmail);
+  if (!principal) return undefined;
+  const delegation = routesOf(await tx.delegatesOf([principal.id])).get(principal.id)?.delegates.some(d => d.delegateId === user.id);
+  if (!delegation) return undefined;
+  await tx.lockAccounts([principal.id]);
+  return principal;
+}
+
 type Target = { ok: true; meeting: CalendarEvent; request?: Item | undefined } | { ok: false; reason: AnswerFailure };
 
 /** RequestId names a meeting request in a mail folder, or (14.0+) the meeting on the calendar. */
@@ -128,8 +150,10 @@ async function findTarget(store: Store, user: User, a: MeetingAnswer): Promise<T
   if (messageClass === 'IPM.Schedule.Meeting.Canceled') return { ok: false, reason: 'NOT_ANSWERABLE' };
   if (messageClass !== 'IPM.Schedule.Meeting.Request' || !item.event) return { ok: false, reason: 'INVALID_REQUEST' };
   const type = Number(item.props.find(p => p[0] === 'Email2:MeetingMessageType')?.[1] ?? 0);
-  // MS-ASEMAIL 2.2.2.47: an outdated request, and a delegated one, must not be answered.
-  if (type === MeetingMessageType.Outdated || type === MeetingMessageType.Delegated) return { ok: false, reason: 'NOT_ANSWERABLE' };
+  // MS-ASEMAIL 2.2.2.47: a delegated request (the principal's copy, 6) MUST NOT be responded to —
+  // an invalid meeting request (MS-ASCMD 2.2.3.177.9, Status 2); an outdated one (4) is not answerable.
+  if (type === MeetingMessageType.Delegated) return { ok: false, reason: 'INVALID_REQUEST' };
+  if (type === MeetingMessageType.Outdated) return { ok: false, reason: 'NOT_ANSWERABLE' };
   return { ok: true, meeting: item.event, request: item };
 }
 

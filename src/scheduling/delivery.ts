@@ -9,6 +9,7 @@ import { eventFilterTime } from '../calendar/window.js';
 import { mailbox, mailItemProps } from '../mail/item.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { NewItemIn, Store } from '../store/Store.js';
+import { DELEGATED_FOR, delegatedFor, principalCopy, routesOf, type Route } from './delegates.js';
 import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
 
 export interface Outgoing {
@@ -52,16 +53,26 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
   if (unique.length === 0) return new Map();
   return store.transaction(async tx => {
     const ids = unique.map(a => a.id);
-    await tx.lockAccounts(ids);
+    // Attendees with delegates (delegates.ts): their delegates' Inboxes get the request too; every
+    // account written is locked in one call (docs/store.md, "Lock order").
+    const routes = routesOf(await tx.delegatesOf(ids));
+    const delegateIds = [...routes.values()].flatMap(r => r.delegates.map(d => d.delegateId));
+    const accounts = [...new Set([...ids, ...delegateIds])];
+    await tx.lockAccounts(accounts);
     const inboxes = new Map<number, number>();
     const calendars = new Map<number, number>();
     // Ordered by id: an account's first folder of each type, as listFolders(...).find() chose.
-    for (const f of await tx.listFoldersOfType(ids, [FolderType.Inbox, FolderType.Calendar])) {
+    for (const f of await tx.listFoldersOfType(accounts, [FolderType.Inbox, FolderType.Calendar])) {
       const into = f.type === FolderType.Inbox ? inboxes : calendars;
       if (!into.has(f.userId)) into.set(f.userId, f.id);
     }
     const held = new Map<number, Item[]>();
-    for (const i of await tx.findItemsByUidOf(ids, msg.event.uid)) held.set(i.userId, [...(held.get(i.userId) ?? []), i]);
+    const delegated: Item[] = [];
+    for (const i of await tx.findItemsByUidOf(accounts, msg.event.uid)) {
+      // A request a delegate holds for someone else is not its own part in the meeting.
+      if (delegatedFor(i) !== undefined) delegated.push(i);
+      else held.set(i.userId, [...(held.get(i.userId) ?? []), i]);
+    }
     const delivered = new Map<number, DeliveryOutcome>();
     const fresh: NewItemIn[] = [];
     // A new copy depends on the message alone, a request on the attendee's RSVP alone: shared
@@ -80,15 +91,18 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
     for (const attendee of unique) {
       const folders = { inbox: inboxes.get(attendee.id)!, calendar: calendars.get(attendee.id)! };
       const mine = held.get(attendee.id);
+      const route = routes.get(attendee.id);
+      const inboxMsg = principalCopy(msg, route);
       if (mine) {
-        delivered.set(attendee.id, await deliverBeside(tx, attendee, folders, mine, msg));
-        continue;
+        delivered.set(attendee.id, await deliverBeside(tx, attendee, folders, mine, msg, inboxMsg));
+      } else {
+        // Nothing of this meeting here yet: the request, and the copy a REQUEST brings (a CANCEL has none to follow).
+        const message = requestFor(attendee.email);
+        if (inboxMsg) fresh.push({ userId: attendee.id, folderId: folders.inbox, item: { class: 'Email', props: envelope(attendee, inboxMsg, message), event: message, filterTime: Date.now() } });
+        if (copy) fresh.push({ userId: attendee.id, folderId: folders.calendar, item: { class: 'Calendar', props: [], event: copy, filterTime: eventFilterTime(copy) } });
+        delivered.set(attendee.id, 'DELIVERED');
       }
-      // Nothing of this meeting here yet: the request, and the copy a REQUEST brings (a CANCEL has none to follow).
-      const message = requestFor(attendee.email);
-      fresh.push({ userId: attendee.id, folderId: folders.inbox, item: { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() } });
-      if (copy) fresh.push({ userId: attendee.id, folderId: folders.calendar, item: { class: 'Calendar', props: [], event: copy, filterTime: eventFilterTime(copy) } });
-      delivered.set(attendee.id, 'DELIVERED');
+      if (route) await deliverToDelegates(tx, attendee, route, inboxes, delegated, msg, delivered.get(attendee.id)!);
     }
     await tx.addItems(fresh);
     return delivered;
@@ -96,7 +110,8 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
 }
 
 /** Delivery to an attendee who holds something of the meeting already (`mine`): copies, requests. */
-async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number; calendar: number }, mine: Item[], msg: Outgoing): Promise<DeliveryOutcome> {
+async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number; calendar: number }, mine: Item[], msg: Outgoing,
+  inboxMsg: Outgoing | undefined = msg): Promise<DeliveryOutcome> {
   const { inbox, calendar } = folders;
   // The copy, or a request of it still in the Inbox (which a newer request would outdate).
   if (mine.some(i => (i.folderId === calendar || i.folderId === inbox) && otherOrganizer(i.event, msg.event))) return 'OTHER_ORGANIZER';
@@ -105,13 +120,36 @@ async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number
   // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
   if (msg.method === 'REQUEST' && requests.some(i => sameScope(i, msg) && newerThan(i.event, msg.event))) {
     const outdated = { ...msg, messageType: MeetingMessageType.Outdated };
-    await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, outdated, message), event: message, filterTime: Date.now() });
+    if (inboxMsg) await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, outdated, message), event: message, filterTime: Date.now() });
     return 'OUTDATED';
   }
   await outdateOlderRequests(tx, attendee, requests, msg);
-  await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, msg, message), event: message, filterTime: Date.now() });
+  // With delegates the principal's copy is type 6, or there is none (delegates.ts principalCopy).
+  if (inboxMsg) await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, inboxMsg, message), event: message, filterTime: Date.now() });
   await followOnCalendar(tx, attendee, calendar, mine.find(i => i.folderId === calendar), msg);
   return 'DELIVERED';
+}
+
+/**
+ * Files the principal's message in each delegate's Inbox, marked with whom it is for (delegates.ts),
+ * after the principal's own delivery had `outcome`: delivered → the request as the organizer sent it
+ * (older ones for this principal outdated); outdated → an outdated copy; another organizer's UID →
+ * nothing. The caller holds the principal's and the delegates' locks.
+ */
+async function deliverToDelegates(tx: Store, principal: User, route: Route, inboxes: ReadonlyMap<number, number>,
+  held: readonly Item[], msg: Outgoing, outcome: DeliveryOutcome): Promise<void> {
+  if (outcome === 'OTHER_ORGANIZER') return;
+  const message = forAttendee(messageEvent(msg), principal.email);
+  const filed = outcome === 'OUTDATED' ? { ...msg, messageType: MeetingMessageType.Outdated } : msg;
+  for (const d of route.delegates) {
+    const inbox = inboxes.get(d.delegateId);
+    if (inbox === undefined) continue;
+    const mine = held.filter(i => i.userId === d.delegateId && i.folderId === inbox && delegatedFor(i) === principal.email);
+    if (outcome === 'DELIVERED') await outdateOlderRequests(tx, { id: d.delegateId }, mine, msg);
+    // Addressed to the principal (To, DisplayTo): the delegate's device shows whom it is for.
+    const props: ItemProps = [...envelope(principal, filed, message), [DELEGATED_FOR, principal.email]];
+    await tx.addItem(d.delegateId, inbox, { class: 'Email', props, event: message, filterTime: Date.now() });
+  }
 }
 
 /** The held copy names an organizer and the message another one. */
@@ -166,7 +204,7 @@ function summary(e: CalendarEvent, cancel: boolean): string {
 }
 
 /** A newer request makes the older ones of the same meeting (and occurrence) unanswerable. */
-async function outdateOlderRequests(store: Store, attendee: User, inboxItems: Item[], msg: Outgoing): Promise<void> {
+async function outdateOlderRequests(store: Store, attendee: Pick<User, 'id'>, inboxItems: Item[], msg: Outgoing): Promise<void> {
   for (const item of inboxItems) {
     const type = item.props.find(p => p[0] === 'Email2:MeetingMessageType')?.[1];
     // A series update outdates every request of the meeting; an occurrence's, that occurrence's only.

@@ -87,6 +87,8 @@ export interface AnswerIcsOptions {
   /** COUNTER (RFC 5546 3.2.7): the time the attendee proposes. */
   proposal?: { start: number; end: number } | undefined;
   now?: number | undefined;
+  /** RFC 5545 3.2.18 SENT-BY: the delegate who answers for the attendee. */
+  sentBy?: string | undefined;
 }
 
 /**
@@ -100,10 +102,12 @@ export function replyIcs(event: CalendarEvent, attendee: { email: string; name?:
   const own = event.attendees?.find(a => a.email.toLowerCase() === attendee.email.toLowerCase());
   const times = o.proposal ? { start: o.proposal.start, end: o.proposal.end } : {};
   const comment = o.comment?.trim() ? [`COMMENT:${escapeText(o.comment.trim())}`] : undefined;
-  return eventsToIcs([{
+  const ics = eventsToIcs([{
     ...single, ...times, dtStamp: o.now ?? Date.now(), extraIcal: comment,
     attendees: [{ email: attendee.email, name: attendee.name ?? own?.name, status: STATUS[partstat], type: own?.type ?? REQUIRED }],
   }], { method: o.proposal ? 'COUNTER' : 'REPLY' });
+  // The calendar model keeps no SENT-BY: the one ATTENDEE line gets it as its first parameter.
+  return o.sentBy ? ics.replace(/^ATTENDEE(?=[;:])/m, `ATTENDEE;SENT-BY="mailto:${o.sentBy.replace(/["\r\n]/g, '')}"`) : ics;
 }
 
 /** RFC 5545 3.3.11 TEXT: backslash, semicolon, comma and line breaks escaped. */

@@ -6,6 +6,7 @@ import type { CalendarEvent } from '../calendar/model.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
+import { routesOf } from './delegates.js';
 import { deliverToAttendee } from './delivery.js';
 import { applyReply, type PartStat } from './replies.js';
 import { NO_TRACE, scopeLabel, type Tracer } from './trace.js';
@@ -31,17 +32,26 @@ export async function routeSubmittedItip(store: Store, sender: User, method: str
 async function reply(store: Store, sender: User, event: CalendarEvent, note: string | undefined, log: (msg: string) => void, trace: Tracer): Promise<string | undefined> {
   const organizer = event.organizer && (await store.findUserByEmail(event.organizer.email));
   if (!organizer) return undefined;
-  // Only the sender's own ATTENDEE line counts: a device answers for its account, nobody else.
-  const own = event.attendees?.find(a => a.email.toLowerCase() === sender.email);
+  // Only the sender's own ATTENDEE line counts: a device answers for its account, nobody else — or,
+  // a delegate's, for a principal it is a delegate of (delegates.ts; RFC 5545 3.2.18 SENT-BY).
+  const answering = event.attendees?.some(a => a.email.toLowerCase() === sender.email) ? sender : (await principalOf(store, sender, event)) ?? sender;
+  const own = event.attendees?.find(a => a.email.toLowerCase() === answering.email);
   const partstat: PartStat | undefined = own?.status === 3 ? 'ACCEPTED' : own?.status === 2 ? 'TENTATIVE' : own?.status === 4 ? 'DECLINED' : undefined;
   if (!partstat) {
     log(`REPLY for ${event.uid} from ${sender.email} names no answer of the sender's; ignored`);
     return undefined;
   }
-  const outcome = await applyReply(store, organizer, { uid: event.uid, from: sender.email, fromName: sender.displayName, partstat, recurrenceId: event.recurrenceId,
-    comment: note?.trim() || undefined }, trace);
+  const outcome = await applyReply(store, organizer, { uid: event.uid, from: answering.email, fromName: answering.displayName, partstat, recurrenceId: event.recurrenceId,
+    comment: note?.trim() || undefined, sentBy: answering === sender ? undefined : { email: sender.email, name: sender.displayName } }, trace);
   if (outcome !== 'APPLIED') log(`REPLY for ${event.uid} from ${sender.email}: ${outcome}`);
   return outcome === 'APPLIED' ? organizer.email : undefined;
+}
+
+/** The attendee of a REPLY the sender answers for as its (editor) delegate, if one is (at most 20 looked at). */
+async function principalOf(store: Store, sender: User, event: CalendarEvent): Promise<User | undefined> {
+  const users = await store.findUsersByEmail((event.attendees ?? []).slice(0, 20).map(a => a.email.toLowerCase()));
+  const routes = routesOf(await store.delegatesOf(users.map(u => u.id)));
+  return users.find(u => routes.get(u.id)?.delegates.some(d => d.delegateId === sender.id));
 }
 
 async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recipients: string[], handled: Handled,

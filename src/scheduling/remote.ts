@@ -6,6 +6,7 @@
 import { occurrenceEvent } from '../calendar/exceptions.js';
 import type { CalendarEvent } from '../calendar/model.js';
 import { composeMessage } from '../mail/compose.js';
+import { mailbox } from '../mail/item.js';
 import { queueMail } from '../mail/outbound.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
@@ -34,6 +35,8 @@ export interface SentAnswer {
   comment?: string | undefined;
   /** A new time the attendee proposes: the answer goes as a COUNTER (RFC 5546 3.2.7). */
   proposal?: { start: number; end: number } | undefined;
+  /** A delegate answering for the attendee (delegates.ts): the mail's Sender, the ATTENDEE's SENT-BY. */
+  sentBy?: User | undefined;
 }
 
 /** The attendee's REPLY — or COUNTER, with a proposed time — to an organizer elsewhere. */
@@ -48,13 +51,16 @@ export async function sendReply(store: Store, attendee: User, event: CalendarEve
     : `${who} has ${partstat === 'TENTATIVE' ? 'tentatively accepted' : VERB[partstat].toLowerCase()} this invitation.`;
   const mime = await composeMessage({
     from: { name: attendee.displayName, address: attendee.email }, to: [organizer.email], subject,
+    // RFC 5322 3.6.2: the delegate who wrote it for the attendee is the Sender.
+    headers: o.sentBy ? { Sender: mailbox(o.sentBy.email, o.sentBy.displayName) } : undefined,
     ...bodies([lead, o.comment?.trim()].filter(Boolean).join('\n\n'), shown),
     icalEvent: {
       method: o.proposal ? 'COUNTER' : 'REPLY',
-      content: replyIcs(event, { email: attendee.email, name: attendee.displayName }, partstat, { recurrenceId: o.recurrenceId, comment: o.comment, proposal: o.proposal }),
+      content: replyIcs(event, { email: attendee.email, name: attendee.displayName }, partstat,
+        { recurrenceId: o.recurrenceId, comment: o.comment, proposal: o.proposal, sentBy: o.sentBy?.email }),
     },
   });
-  await queueMail(store, attendee.id, { from: attendee.email, recipients: [organizer.email], mime });
+  await queueMail(store, attendee.id, { from: o.sentBy?.email ?? attendee.email, recipients: [organizer.email], mime });
 }
 
 /** The text and HTML alternatives: what a person reads where the calendar object is not understood. */

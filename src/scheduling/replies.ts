@@ -20,6 +20,8 @@ export interface Reply {
   recurrenceId?: number | undefined;
   /** The device's text for the organizer, if any. */
   comment?: string | undefined;
+  /** A delegate who answered for the attendee (RFC 5545 3.2.18 SENT-BY): the Resp.* mail's sender. */
+  sentBy?: { email: string; name?: string | undefined } | undefined;
 }
 
 export type ReplyOutcome = 'APPLIED' | 'NO_SUCH_MEETING' | 'NOT_AN_ATTENDEE';
@@ -32,11 +34,12 @@ const VERB: Record<PartStat, string> = { ACCEPTED: 'Accepted', TENTATIVE: 'Tenta
 export async function applyReply(store: Store, organizer: User, reply: Reply, trace: Tracer = NO_TRACE): Promise<ReplyOutcome> {
   const outcome = await applyIn(store, organizer, reply);
   const scope = scopeLabel(reply.recurrenceId);
+  const from = reply.sentBy ? `${reply.from} (sent by ${reply.sentBy.email})` : reply.from;
   trace.note({
     step: outcome.result === 'APPLIED' ? 'applied' : 'refused', userId: organizer.id, uid: reply.uid, subject: outcome.subject, recurrenceId: reply.recurrenceId,
-    text: outcome.result === 'APPLIED' ? `${reply.partstat} from ${reply.from} for ${scope} applied`
-      : `${reply.partstat} from ${reply.from} for ${scope} refused: ${outcome.result === 'NOT_AN_ATTENDEE' ? 'not an attendee of the meeting' : 'no such meeting'}`,
-    data: { partstat: reply.partstat, from: reply.from, outcome: outcome.result },
+    text: outcome.result === 'APPLIED' ? `${reply.partstat} from ${from} for ${scope} applied`
+      : `${reply.partstat} from ${from} for ${scope} refused: ${outcome.result === 'NOT_AN_ATTENDEE' ? 'not an attendee of the meeting' : 'no such meeting'}`,
+    data: { partstat: reply.partstat, from: reply.from, sentBy: reply.sentBy?.email, outcome: outcome.result },
   });
   return outcome.result;
 }
@@ -68,7 +71,10 @@ function withStatus(event: CalendarEvent, email: string, status: AttendeeStatus,
   return withException(event, { ...(own ?? { originalStart: recurrenceId }), overrides });
 }
 
-/** MS-ASEMAIL: a reply shows as mail from the attendee to the organizer, "Accepted: <subject>". */
+/**
+ * MS-ASEMAIL: a reply shows as mail from the attendee to the organizer, "Accepted: <subject>"; one a
+ * delegate sent names the delegate as its Sender (email2:Sender, "delegate on behalf of attendee").
+ */
 function responseMail(organizer: User, reply: Reply, event: CalendarEvent): ItemProps {
   const body = [reply.comment, reply.recurrenceId !== undefined ? `For the occurrence of ${new Date(reply.recurrenceId).toUTCString()}.` : '']
     .filter(Boolean).join('\n\n');
@@ -76,5 +82,6 @@ function responseMail(organizer: User, reply: Reply, event: CalendarEvent): Item
     to: mailbox(organizer.email, organizer.displayName), from: mailbox(reply.from, reply.fromName),
     subject: `${VERB[reply.partstat]}: ${event.subject ?? ''}`, threadTopic: event.subject ?? '', displayTo: organizer.displayName,
     body: { type: 1, data: body }, messageClass: CLASS[reply.partstat], calendarMessage: true,
+    extra: reply.sentBy ? [['Email2:Sender', mailbox(reply.sentBy.email, reply.sentBy.name)]] : undefined,
   });
 }

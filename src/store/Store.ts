@@ -257,6 +257,16 @@ export interface Store {
   resourcesOf(userIds: readonly number[]): Promise<Map<number, Resource>>;
   listResources(): Promise<Resource[]>;
 
+  // Delegates: who receives and answers a principal's meeting requests (docs/resources-delegates.md).
+  /** Adds the delegate (or changes its settings). */
+  setDelegate(d: Pick<Delegate, 'principalId' | 'delegateId' | 'calendar' | 'principalCopies'>): Promise<void>;
+  /** False when there was no such delegate. */
+  removeDelegate(principalId: number, delegateId: number): Promise<boolean>;
+  /** The delegates of these principals, by principal then delegate id. */
+  delegatesOf(principalIds: readonly number[]): Promise<Delegate[]>;
+  /** Every delegation, by principal then delegate address. */
+  listDelegates(): Promise<Delegate[]>;
+
   /**
    * Runs `fn` with the store (outside any transaction) once the transaction this store belongs to
    * has committed; outside a transaction, at once. A run that rolls back forgets it.
@@ -332,6 +342,19 @@ export interface Resource {
   bookingWindowDays?: number | undefined;
   maxDurationMinutes?: number | undefined;
   allowConflicts: boolean;
+}
+
+export interface Delegate {
+  principalId: number;
+  principalEmail: string;
+  principalName: string;
+  delegateId: number;
+  delegateEmail: string;
+  delegateName: string;
+  /** The delegate's rights on the principal's calendar; only an editor receives and answers its meeting requests. */
+  calendar: 'none' | 'reviewer' | 'editor';
+  /** The principal keeps a copy (MeetingMessageType 6, not to be answered) of each request in its Inbox. */
+  principalCopies: boolean;
 }
 
 /** A DKIM signing key: `selector._domainkey.domain` publishes its public half (RFC 6376 3.6.2.1). */

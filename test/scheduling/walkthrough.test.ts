@@ -156,7 +156,7 @@ describe('the meeting walkthrough (16.1, SendResponse)', () => {
     const item = (await t.store.addItem(bob.id, inbox, { class: 'Email', event, props: [
       ['Email:Subject', 'Delegated'], ['Email:MessageClass', 'IPM.Schedule.Meeting.Request'], ['Email2:MeetingMessageType', '6']] }))!;
     const res = await respond(bobClient, String(inbox), `${inbox}:${item.id}`, 1);
-    assert.equal(res.body?.child('Result')?.childText('Status'), '4');
+    assert.equal(res.body?.child('Result')?.childText('Status'), '2', 'MS-ASCMD 2.2.3.177.9: an invalid meeting request');
     assert.ok(await t.store.getItem(bob.id, item.id), 'the request stays where it was');
     assert.equal((await t.store.findItemsByUid(bob.id, 'delegated-1')).length, 1, 'no calendar item was made');
   });

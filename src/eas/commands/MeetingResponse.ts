@@ -15,7 +15,8 @@ export const MeetingResponseStatus = { Success: 1, InvalidRequest: 2, MailboxErr
 
 const STATUS: Record<AnswerFailure, number> = {
   INVALID_REQUEST: MeetingResponseStatus.InvalidRequest,
-  // The request is gone, cancelled, outdated or delegated: Exchange answers these as server errors.
+  // The request is gone, cancelled or outdated: Exchange answers these as server errors. (A
+  // delegated one, MeetingMessageType 6, is an invalid meeting request: INVALID_REQUEST.)
   REQUEST_MISSING: MeetingResponseStatus.ServerError,
   NOT_ANSWERABLE: MeetingResponseStatus.ServerError,
   // The request (or calendar item) named was answered or deleted since the device last synced —

@@ -14,6 +14,7 @@ import { DEVICE_COLUMNS, DEVICE_COLUMNS_CACHED, toDevice, type DeviceRow } from 
 import * as devices from './devices.js';
 import * as dkimKeys from './dkimKeys.js';
 import * as resources from './resources.js';
+import * as delegates from './delegates.js';
 import * as folders from './folders.js';
 import * as rules from './conversationRules.js';
 import type { SqlDriver, StatementCounts } from './driver.js';
@@ -23,7 +24,7 @@ import * as maintenance from './maintenance.js';
 import * as outbound from './outbound.js';
 import { migrate } from './schema.js';
 import * as search from './search.js';
-import type { ConsoleSession, DkimKey, ItemRef, ItemSearch, OutboundListing, Resource, SyncedCollection } from '../Store.js';
+import type { ConsoleSession, Delegate, DkimKey, ItemRef, ItemSearch, OutboundListing, Resource, SyncedCollection } from '../Store.js';
 import * as state from './syncState.js';
 import * as traces from './traces.js';
 import type { NewProtocolExchange, NewTraceRow, ProtocolExchange, TracedMeeting, TraceRow } from '../traceTypes.js';
@@ -524,6 +525,10 @@ class SqlStore implements Store {
   setResource(r: Resource): Promise<void> { return resources.set(this.db, r); }
   resourcesOf(userIds: readonly number[]): Promise<Map<number, Resource>> { return userIds.length ? resources.of(this.db, userIds) : Promise.resolve(new Map()); }
   listResources(): Promise<Resource[]> { return resources.list(this.db); }
+  setDelegate(d: Pick<Delegate, 'principalId' | 'delegateId' | 'calendar' | 'principalCopies'>): Promise<void> { return delegates.set(this.db, d); }
+  removeDelegate(principalId: number, delegateId: number): Promise<boolean> { return delegates.remove(this.db, principalId, delegateId); }
+  delegatesOf(principalIds: readonly number[]): Promise<Delegate[]> { return principalIds.length ? delegates.of(this.db, principalIds) : Promise.resolve([]); }
+  listDelegates(): Promise<Delegate[]> { return delegates.list(this.db); }
   addDkimKey(key: DkimKey): Promise<boolean> { return dkimKeys.addKey(this.db, key); }
   getDkimKey(domain: string): Promise<DkimKey | undefined> { return dkimKeys.getKey(this.db, domain); }
   listDkimKeys(): Promise<DkimKey[]> { return dkimKeys.listKeys(this.db); }

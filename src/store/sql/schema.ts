@@ -260,6 +260,15 @@ const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [
   // RFC 6638 3.2.10 schedule-tag (docs/dav.md): the modseq of the item's last change that was not
   // only a reply merged into an organizer's copy. NULL: the row's modseq (no backfill needed).
   () => [`ALTER TABLE items ADD COLUMN schedule_tag BIGINT`],
+  // Delegates (docs/resources-delegates.md): who receives and answers a principal's meeting
+  // requests, with their rights on its calendar and whether the principal keeps a copy.
+  () => [`CREATE TABLE delegates (
+      principal_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      delegate_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      calendar TEXT NOT NULL,
+      principal_copies INTEGER NOT NULL,
+      PRIMARY KEY (principal_id, delegate_id)
+    )`, `CREATE INDEX delegates_delegate ON delegates (delegate_id)`],
 ];
 
 /** The schema version this Convene writes: a store at a higher one was made by a newer Convene. */
