@@ -22,7 +22,7 @@ const href = (h: string): string => `<d:href>${esc(h)}</d:href>`;
 const PRIVILEGES = ['read', 'write', 'write-properties', 'write-content', 'bind', 'unbind', 'read-current-user-privilege-set']
   .map(p => `<d:privilege><d:${p}/></d:privilege>`).join('');
 const reports = (names: string[]): string => names.map(r => `<d:supported-report><d:report><${r}/></d:report></d:supported-report>`).join('');
-const CALENDAR_REPORTS = reports(['c:calendar-multiget', 'c:calendar-query', 'd:sync-collection']);
+const CALENDAR_REPORTS = reports(['c:calendar-multiget', 'c:calendar-query', 'c:free-busy-query', 'd:sync-collection']);
 const ADDRESSBOOK_REPORTS = reports(['card:addressbook-multiget', 'card:addressbook-query', 'd:sync-collection']);
 const isBook = (r: DavResource): boolean => r.kind === 'collection' && areaOf(r.folder) === 'addressbooks';
 const isCalendar = (r: DavResource): boolean => r.kind === 'collection' && !isBook(r);

@@ -14,6 +14,7 @@ import { deleteObject, getObject, putObject, type Conditions, type DavResponse }
 import { deleteCollection, makeCollection, patchCollection } from './collectionMethods.js';
 import { DAV_ROOT, parseDavPath, resolveDavPath, WELL_KNOWN_CALDAV, WELL_KNOWN_CARDDAV, type DavPath } from './paths.js';
 import { propfind, readDepth, readPropfind } from './propfind.js';
+import { freeBusyQuery, isFreeBusyQuery, readFreeBusyWindow } from './freeBusy.js';
 import { readReport, runReport } from './reports.js';
 import { errorBody, parseXml } from './xml.js';
 
@@ -76,8 +77,13 @@ async function dispatch(s: HttpServices, req: IncomingMessage, user: User, targe
   if (method === 'REPORT') {
     const body = await xmlBody(s, req);
     if (!body) throw new DavError(400, 'REPORT needs a body');
-    const report = readReport(body);
     if (target.kind !== 'collection') throw new DavError(403, 'REPORTs are served on collections', { ns: DAV_NS, name: 'supported-report' });
+    if (isFreeBusyQuery(body)) {
+      if (target.area !== 'calendars') throw new DavError(403, 'free-busy-query is served on calendars', { ns: DAV_NS, name: 'supported-report' });
+      // RFC 4791 7.10: 200 with the VFREEBUSY itself, not a multistatus.
+      return { status: 200, headers: { 'Content-Type': 'text/calendar; charset=utf-8' }, body: await freeBusyQuery(s.store, user, target.folderId, readFreeBusyWindow(body)) };
+    }
+    const report = readReport(body);
     return { status: 207, headers: { 'Content-Type': XML_TYPE }, body: await runReport(s.store, user, target.area, target.folderId, report) };
   }
   if (target.kind !== 'object') {
