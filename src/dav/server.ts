@@ -15,10 +15,11 @@ import { deleteCollection, makeCollection, patchCollection } from './collectionM
 import { DAV_ROOT, parseDavPath, resolveDavPath, WELL_KNOWN_CALDAV, WELL_KNOWN_CARDDAV, type DavPath } from './paths.js';
 import { propfind, readDepth, readPropfind } from './propfind.js';
 import { freeBusyQuery, isFreeBusyQuery, readFreeBusyWindow } from './freeBusy.js';
+import { outboxFreeBusy } from './outbox.js';
 import { readReport, runReport } from './reports.js';
 import { errorBody, parseXml } from './xml.js';
 
-const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
+const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, POST, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
 /**
  * RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). RFC 6638
  * 5.1 calendar-auto-schedule: the server schedules (implicitScheduling.ts), clients send no iTIP mail.
@@ -86,10 +87,16 @@ async function dispatch(s: HttpServices, req: IncomingMessage, user: User, targe
     const report = readReport(body);
     return { status: 207, headers: { 'Content-Type': XML_TYPE }, body: await runReport(s.store, user, target.area, target.folderId, report) };
   }
+  if (target.kind === 'schedule-box' && target.box === 'outbox' && method === 'POST') {
+    checkCalendarType(header(req, 'content-type'));
+    const text = (await readBody(req, { ...s.body, maxBytes: Math.min(s.body.maxBytes, MAX_XML_BODY) })).toString('utf8');
+    return { status: 200, headers: { 'Content-Type': XML_TYPE }, body: await outboxFreeBusy(s.store, user, text) };
+  }
   if (target.kind !== 'object') {
     req.resume();
     // PUT on a collection, PROPPATCH on a home or principal: nothing to write there.
-    const allow = target.kind === 'collection' ? 'OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE' : 'OPTIONS, PROPFIND';
+    const allow = target.kind === 'collection' ? 'OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE'
+      : target.kind === 'schedule-box' && target.box === 'outbox' ? 'OPTIONS, PROPFIND, POST' : 'OPTIONS, PROPFIND';
     throw new DavError(405, `${method} is not served on ${target.kind}`, undefined, { Allow: allow });
   }
   const c = conditions(req);

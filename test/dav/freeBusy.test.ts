@@ -27,7 +27,7 @@ function ics(events: string[][], zone = false): string {
 const freeBusyLines = (text: string): string[] => text.replace(/\r\n[ \t]/g, '').split('\r\n').filter(l => l.startsWith('FREEBUSY'));
 
 for (const makeBackend of BACKENDS) {
-  describe(`CalDAV free-busy-query on ${makeBackend.name.replace('Backend', '')}`, () => {
+  describe(`CalDAV free/busy on ${makeBackend.name.replace('Backend', '')}`, () => {
     let t: TestServer;
     let calPath: string;
     const raw = (path: string, init: RequestInit = {}, who = ALICE): Promise<Response> => {
@@ -100,6 +100,59 @@ for (const makeBackend of BACKENDS) {
       assert.equal((await query(book, '<c:time-range start="20261201T000000Z" end="20261202T000000Z"/>')).status, 403);
       const bobs = await query(calPath, '<c:time-range start="20261201T000000Z" end="20261202T000000Z"/>', BOB);
       assert.ok(bobs.status === 403 || bobs.status === 404, `Bob reads Alice's calendar: ${bobs.status}`);
+    });
+
+    const OUTBOX = `/dav/scheduling/${encodeURIComponent(ALICE)}/outbox/`;
+    const fbRequest = (organizer: string, attendees: string[], component = 'VFREEBUSY', method = 'REQUEST') => ['BEGIN:VCALENDAR', 'VERSION:2.0',
+      'PRODID:-//test//EN', `METHOD:${method}`, `BEGIN:${component}`, 'UID:fb-1', 'DTSTAMP:20261130T000000Z', 'DTSTART:20261201T000000Z',
+      'DTEND:20261202T000000Z', `ORGANIZER:mailto:${organizer}`, ...attendees.map(a => `ATTENDEE:mailto:${a}`), `END:${component}`, 'END:VCALENDAR', ''].join('\r\n');
+    const post = (body: string, who = ALICE, path = OUTBOX) => raw(path, { method: 'POST', headers: { 'Content-Type': 'text/calendar' }, body }, who);
+
+    it('RFC 6638 2.1-2.2: the principal names its outbox and inbox; the outbox is a schedule-outbox the owner may send from', async () => {
+      const principal = await raw(`/dav/principals/${encodeURIComponent(ALICE)}/`, { method: 'PROPFIND', headers: { Depth: '0' },
+        body: `<d:propfind ${NS}><d:prop><c:schedule-outbox-URL/><c:schedule-inbox-URL/></d:prop></d:propfind>` });
+      const text = await principal.text();
+      assert.match(text, /<c:schedule-outbox-URL><d:href>\/dav\/scheduling\/alice%40example\.com\/outbox\/<\/d:href>/);
+      assert.match(text, /<c:schedule-inbox-URL><d:href>\/dav\/scheduling\/alice%40example\.com\/inbox\/<\/d:href>/);
+      const box = await (await raw(OUTBOX, { method: 'PROPFIND', headers: { Depth: '1' },
+        body: `<d:propfind ${NS}><d:prop><d:resourcetype/><d:current-user-privilege-set/></d:prop></d:propfind>` })).text();
+      assert.match(box, /<c:schedule-outbox\/>/);
+      assert.match(box, /<c:schedule-send\/>/);
+    });
+
+    it('RFC 6638 5: a free/busy request to the outbox answers each recipient: busy times of an account here, 3.7 for others', async () => {
+      const bobCal = `/dav/calendars/${encodeURIComponent(BOB)}/${await folderId(t, BOB, FolderType.Calendar)}/`;
+      const res0 = await raw(`${bobCal}bob.ics`, { method: 'PUT', headers: { 'Content-Type': 'text/calendar' },
+        body: ics([['UID:bob-1', 'DTSTART:20261201T150000Z', 'DTEND:20261201T153000Z', 'SUMMARY:Dentist']]) }, BOB);
+      assert.equal(res0.status, 201);
+      const res = await post(fbRequest(ALICE, [ALICE, 'BOB@example.com', 'carol@elsewhere.example']));
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.match(text, /^<\?xml[^>]*>\s*<c:schedule-response /);
+      const responses = [...text.matchAll(/<c:response>(.*?)<\/c:response>/gs)].map(m => m[1]!);
+      assert.equal(responses.length, 3);
+      const unfold = (r: string) => r.replace(/&#13;|\r/g, '').replace(/\n[ \t]/g, '');
+      assert.match(responses[0]!, /2\.0;Success/);
+      assert.match(unfold(responses[0]!), /FREEBUSY;FBTYPE=BUSY:20261201T100000Z\/20261201T120000Z/);
+      assert.match(unfold(responses[0]!), /METHOD:REPLY/);
+      assert.match(responses[1]!, /2\.0;Success/);
+      assert.match(unfold(responses[1]!), /FREEBUSY;FBTYPE=BUSY:20261201T150000Z\/20261201T153000Z/);
+      assert.doesNotMatch(responses[1]!, /Dentist/);
+      assert.match(responses[2]!, /<d:href>mailto:carol@elsewhere\.example<\/d:href>.*3\.7;Invalid calendar user/s);
+    });
+
+    it('RFC 6638 5.1: another ORGANIZER, an invitation, no iCalendar, another account\'s outbox, the inbox: 4xx', async () => {
+      const organizer = await post(fbRequest(BOB, [ALICE]));
+      assert.equal(organizer.status, 403);
+      assert.match(await organizer.text(), /organizer-allowed/);
+      const invitation = await post(fbRequest(ALICE, [BOB], 'VEVENT'));
+      assert.equal(invitation.status, 403);
+      assert.match(await invitation.text(), /valid-scheduling-message/);
+      assert.equal((await post(fbRequest(ALICE, [BOB], 'VFREEBUSY', 'PUBLISH'))).status, 403);
+      assert.equal((await post('not a calendar')).status, 400);
+      assert.equal((await post(fbRequest(ALICE, []))).status, 400);
+      assert.equal((await post(fbRequest(BOB, [ALICE]), BOB)).status, 404, 'Bob posting to Alice\'s outbox');
+      assert.equal((await post(fbRequest(ALICE, [BOB]), ALICE, `/dav/scheduling/${encodeURIComponent(ALICE)}/inbox/`)).status, 405);
     });
 
     it('RFC 3253 3.1.5: supported-report-set names free-busy-query', async () => {
