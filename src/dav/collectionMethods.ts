@@ -19,7 +19,7 @@ const MAX_SUFFIX = 100;
 
 export async function makeCollection(store: Store, user: User, method: 'MKCALENDAR' | 'MKCOL', target: RawDavPath, body: XmlNode | undefined): Promise<DavResponse> {
   // RFC 4918 9.3.1: MKCOL on something that exists is 405; RFC 4791 5.3.1.1 calendar-collection-location-ok.
-  if (target.kind === 'root' || target.kind === 'principal' || target.kind === 'home') {
+  if (target.kind === 'root' || target.kind === 'principal' || target.kind === 'home' || target.kind === 'schedule-box') {
     throw new DavError(405, `${method} on an existing resource`, { ns: DAV_NS, name: 'resource-must-be-null' });
   }
   if (target.kind === 'object') throw new DavError(403, 'collections are made in a home only', { ns: CALDAV_NS, name: 'calendar-collection-location-ok' });

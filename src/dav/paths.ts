@@ -19,7 +19,11 @@ export type DavPath =
   | { kind: 'principal'; account: string }
   | { kind: 'home'; area: DavArea; account: string }
   | { kind: 'collection'; area: DavArea; account: string; folderId: number }
-  | { kind: 'object'; area: DavArea; account: string; folderId: number; name: string };
+  | { kind: 'object'; area: DavArea; account: string; folderId: number; name: string }
+  /** RFC 6638 2.1-2.2: the account's scheduling outbox (free/busy by POST) and inbox (empty: the engine delivers). */
+  | { kind: 'schedule-box'; box: ScheduleBox; account: string };
+
+export type ScheduleBox = 'inbox' | 'outbox';
 
 /** A path as it was written: a collection is named by its URL segment, not yet by its folder. */
 export type RawDavPath =
@@ -36,6 +40,10 @@ export function parseDavPath(pathname: string): RawDavPath {
   if (area === undefined) return { kind: 'root' };
   if (account === undefined || rest.length > 0) throw notFound();
   if (area === 'principals' && segment === undefined) return { kind: 'principal', account };
+  if (area === 'scheduling') {
+    if ((segment === 'inbox' || segment === 'outbox') && name === undefined) return { kind: 'schedule-box', box: segment, account };
+    throw notFound();
+  }
   if (area !== 'calendars' && area !== 'addressbooks') throw notFound();
   if (segment === undefined) return { kind: 'home', area, account };
   if (!validName(segment)) throw notFound();
@@ -78,6 +86,7 @@ function notFound(): DavError {
 const enc = encodeURIComponent;
 
 export const principalHref = (account: string): string => `${DAV_ROOT}/principals/${enc(account)}/`;
+export const scheduleBoxHref = (box: ScheduleBox, account: string): string => `${DAV_ROOT}/scheduling/${enc(account)}/${box}/`;
 export const homeHref = (area: DavArea, account: string): string => `${DAV_ROOT}/${area}/${enc(account)}/`;
 type FolderRef = number | Pick<Folder, 'id' | 'davName'>;
 /** The URL segment of a collection: the name its DAV client chose, else the folder id. */

@@ -5,7 +5,7 @@ import type { User } from '../store/types.js';
 import { davFolder, davFolders, findObject, ITEM_CLASS } from './collections.js';
 import { DAV_NS, DavError } from './errors.js';
 import { propNames, propResponse, type PropRequest } from './multistatus.js';
-import { collectionHref, homeHref, objectHref, principalHref, resourceName, type DavArea, type DavPath } from './paths.js';
+import { collectionHref, homeHref, objectHref, principalHref, resourceName, scheduleBoxHref, type DavArea, type DavPath } from './paths.js';
 import type { DavResource } from './props.js';
 import { child, multistatus, type XmlNode } from './xml.js';
 
@@ -47,6 +47,9 @@ export async function propfind(store: Store, user: User, path: DavPath, depth: '
       break;
     case 'principal':
       add(principalHref(user.email), { kind: 'principal', user });
+      break;
+    case 'schedule-box':
+      add(scheduleBoxHref(path.box, user.email), { kind: 'schedule-box', user, box: path.box });
       break;
     case 'home':
       add(homeHref(path.area, user.email), { kind: 'home', user, area: path.area });

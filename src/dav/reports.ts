@@ -101,7 +101,7 @@ function readCardFilter(body: XmlNode): { filters: PropFilter[]; anyOf: boolean 
 }
 
 /** RFC 4791 9.9: UTC date-times; a missing start or end is open. */
-function readTimeRange(node: XmlNode): TimeRange {
+export function readTimeRange(node: XmlNode): TimeRange {
   const at = (v: string | undefined, open: number): number => {
     if (v === undefined) return open;
     const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(v.trim());

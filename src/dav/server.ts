@@ -14,10 +14,12 @@ import { deleteObject, getObject, putObject, type Conditions, type DavResponse }
 import { deleteCollection, makeCollection, patchCollection } from './collectionMethods.js';
 import { DAV_ROOT, parseDavPath, resolveDavPath, WELL_KNOWN_CALDAV, WELL_KNOWN_CARDDAV, type DavPath } from './paths.js';
 import { propfind, readDepth, readPropfind } from './propfind.js';
+import { freeBusyQuery, isFreeBusyQuery, readFreeBusyWindow } from './freeBusy.js';
+import { outboxFreeBusy } from './outbox.js';
 import { readReport, runReport } from './reports.js';
 import { errorBody, parseXml } from './xml.js';
 
-const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
+const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, POST, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
 /**
  * RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). RFC 6638
  * 5.1 calendar-auto-schedule: the server schedules (implicitScheduling.ts), clients send no iTIP mail.
@@ -76,14 +78,25 @@ async function dispatch(s: HttpServices, req: IncomingMessage, user: User, targe
   if (method === 'REPORT') {
     const body = await xmlBody(s, req);
     if (!body) throw new DavError(400, 'REPORT needs a body');
-    const report = readReport(body);
     if (target.kind !== 'collection') throw new DavError(403, 'REPORTs are served on collections', { ns: DAV_NS, name: 'supported-report' });
+    if (isFreeBusyQuery(body)) {
+      if (target.area !== 'calendars') throw new DavError(403, 'free-busy-query is served on calendars', { ns: DAV_NS, name: 'supported-report' });
+      // RFC 4791 7.10: 200 with the VFREEBUSY itself, not a multistatus.
+      return { status: 200, headers: { 'Content-Type': 'text/calendar; charset=utf-8' }, body: await freeBusyQuery(s.store, user, target.folderId, readFreeBusyWindow(body)) };
+    }
+    const report = readReport(body);
     return { status: 207, headers: { 'Content-Type': XML_TYPE }, body: await runReport(s.store, user, target.area, target.folderId, report) };
+  }
+  if (target.kind === 'schedule-box' && target.box === 'outbox' && method === 'POST') {
+    checkCalendarType(header(req, 'content-type'));
+    const text = (await readBody(req, { ...s.body, maxBytes: Math.min(s.body.maxBytes, MAX_XML_BODY) })).toString('utf8');
+    return { status: 200, headers: { 'Content-Type': XML_TYPE }, body: await outboxFreeBusy(s.store, user, text) };
   }
   if (target.kind !== 'object') {
     req.resume();
     // PUT on a collection, PROPPATCH on a home or principal: nothing to write there.
-    const allow = target.kind === 'collection' ? 'OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE' : 'OPTIONS, PROPFIND';
+    const allow = target.kind === 'collection' ? 'OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE'
+      : target.kind === 'schedule-box' && target.box === 'outbox' ? 'OPTIONS, PROPFIND, POST' : 'OPTIONS, PROPFIND';
     throw new DavError(405, `${method} is not served on ${target.kind}`, undefined, { Allow: allow });
   }
   const c = conditions(req);

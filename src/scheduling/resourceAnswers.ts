@@ -7,15 +7,14 @@
 // attendee's) advisory lock; answering inside it would also take the organizer's row again for
 // the reply and lengthen the Sync's transaction. After commit the resource's transaction reads its
 // bookings under its own lock, so two meetings booking one room at once are decided one after the other.
-import { busyTimes, type BusyTime } from '../calendar/freeBusy.js';
-import { RecurrenceError } from '../calendar/recurrence.js';
-import { formatExtended, TimeZoneError } from '../calendar/timezone.js';
+import type { BusyTime } from '../calendar/freeBusy.js';
+import { formatExtended } from '../calendar/timezone.js';
 import { zoneLookup } from '../calendar/window.js';
+import { busyTimesOf } from '../directory/availability.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Resource, Store } from '../store/Store.js';
 import { FolderType, type Item, type User } from '../store/types.js';
 import { serverIdOf } from '../sync/collection.js';
-import { eventOf, ItemConversionError } from '../sync/codecs.js';
 import { answerMeeting } from './attendee.js';
 import type { DeliveryOutcome, Outgoing } from './delivery.js';
 import { TraceRecorder, type TraceSource } from './trace.js';
@@ -85,18 +84,8 @@ export async function answerAsResource(store: Store, user: User, resource: Resou
 }
 
 /** The resource's busy times over the horizon, this meeting's own copy left out. */
-async function bookingsOf(store: Store, userId: number, uid: string, horizon: { from: number; to: number }): Promise<BusyTime[]> {
-  const times: BusyTime[] = [];
-  for (const item of await store.listCalendarItems(userId, horizon.from)) {
-    if (item.event?.uid === uid) continue;
-    try {
-      times.push(...busyTimes(eventOf(item), horizon, zoneLookup));
-    } catch (e) {
-      // A booking that cannot be expanded says nothing about the window (as in availability.ts).
-      if (!(e instanceof RecurrenceError || e instanceof TimeZoneError || e instanceof ItemConversionError)) throw e;
-    }
-  }
-  return times;
+function bookingsOf(store: Store, userId: number, uid: string, horizon: { from: number; to: number }): Promise<BusyTime[]> {
+  return busyTimesOf(store, userId, horizon, { exceptUid: uid });
 }
 
 function isAnswerable(i: Item): boolean {

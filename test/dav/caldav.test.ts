@@ -60,7 +60,7 @@ for (const makeBackend of BACKENDS) {
       assert.equal(calendar.displayName, 'Calendar');
       assert.deepEqual(calendar.components, ['VEVENT']);
       assert.match(String(calendar.syncToken), /^urn:convene:sync:/);
-      assert.deepEqual([...(calendar.reports ?? [])].sort(), ['calendarMultiget', 'calendarQuery', 'syncCollection']);
+      assert.deepEqual([...(calendar.reports ?? [])].sort(), ['calendarMultiget', 'calendarQuery', 'freeBusyQuery', 'syncCollection']);
       // A calendar folder made by an EAS device is a collection too.
       const alice = (await t.store.findUserByEmail(ALICE))!;
       const made = await t.store.createFolder(alice.id, { parentId: 0, displayName: 'Work', type: FolderType.UserCalendar });
