@@ -174,6 +174,9 @@ export default async function run(): Promise<Record<string, number>> {
     await Promise.all(held.values());
     const allMs = performance.now() - firstChange;
     if (PROFILE_DIR) { process.kill(child.pid!, 'SIGUSR2'); await sleep(2000); }
+    await sleep(3000);
+    const after = rssMb(child.pid!);
+    if (PROFILE_DIR) await snapshot(child.pid!, () => probe.discover(true));
     const latency = devices.filter(d => woke.has(d.id)).map(d => woke.get(d.id)! - changedAt.get(d.user)!);
     console.log(`${PINGS} idle Pings: server RSS ${before.toFixed(0)} MB → ${during.toFixed(0)} MB ` +
       `(${((during - before) * 1024 / PINGS).toFixed(1)} KB per waiting Ping, sockets included)`);
@@ -183,11 +186,12 @@ export default async function run(): Promise<Record<string, number>> {
     console.log(`Ping answers by Status: ${[...statuses].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
     console.log(`all ${PINGS} woken at once (${USERS} calendars changed, 8 writers): last answer after ${allMs.toFixed(0)} ms; ` +
       `bare node:http answering ${PINGS} held requests: ${bareMs.toFixed(0)} ms (ratio ${(allMs / bareMs).toFixed(2)}, target ≤ 2)`);
+    console.log(`server RSS after the round, no Ping held: ${after.toFixed(0)} MB (${before.toFixed(0)} MB before the Pings)`);
     console.log(`RSS per held request of the bare node:http server (its sockets, parser, request and response): ${bare.kbPerHeld.toFixed(1)} KB`);
     agent.destroy();
     return {
       pings: PINGS, singleWakeP50Ms: pct(single, 0.5), singleWakeP99Ms: pct(single, 0.99), woke: latency.length, wakeP50Ms: pct(latency, 0.5), wakeP99Ms: pct(latency, 0.99), allWokenMs: allMs,
-      bareHeldMs: bareMs, ratioToBare: allMs / bareMs, bareKbPerHeld: bare.kbPerHeld, rssBeforeMb: before, rssHeldMb: during, kbPerHeldPing: (during - before) * 1024 / PINGS,
+      bareHeldMs: bareMs, ratioToBare: allMs / bareMs, bareKbPerHeld: bare.kbPerHeld, rssAfterMb: after, rssBeforeMb: before, rssHeldMb: during, kbPerHeldPing: (during - before) * 1024 / PINGS,
     };
   } finally {
     child.kill('SIGTERM');
