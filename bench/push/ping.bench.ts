@@ -25,6 +25,11 @@ const SOLO = 'solo@example.com';
 const BIN = fileURLToPath(new URL('../../../bin/convene.js', import.meta.url));
 const p = tags('Ping');
 
+/** CONVENE_BENCH_PROFILE_DIR: the server gets bench/profileHook.js; heap snapshots before and while holding, a CPU profile of the all-at-once wave. */
+const PROFILE_DIR = process.env.CONVENE_BENCH_PROFILE_DIR;
+const HOOK = fileURLToPath(new URL('../profileHook.js', import.meta.url));
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const pct = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 
@@ -46,21 +51,25 @@ const get = (url: string, agent: Agent): Promise<string> => new Promise((resolve
 });
 
 /** The reference: a bare node:http server holding `count` requests, then answering them all at once. */
-async function bareHeld(count: number): Promise<number> {
+async function bareHeld(count: number): Promise<{ ms: number; kbPerHeld: number }> {
   const { child, url } = await startChild(['-e', BARE]);
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   try {
     // Connections are opened 500 at a time: 10,000 at once overflow the listen backlog (511).
     const answered: Promise<string>[] = [];
+    await get(`${url}/count`, agent);
+    const before = rssMb(child.pid!);
     while (answered.length < count) {
       const wave = Math.min(count, answered.length + 500);
       while (answered.length < wave) answered.push(get(`${url}/hold`, agent));
       while (Number(await get(`${url}/count`, agent)) < wave) await new Promise(r => setTimeout(r, 20));
     }
+    await sleep(3000);
+    const kbPerHeld = (rssMb(child.pid!) - before) * 1024 / count;
     const t0 = performance.now();
     await get(`${url}/release`, agent);
     await Promise.all(answered);
-    return performance.now() - t0;
+    return { ms: performance.now() - t0, kbPerHeld };
   } finally {
     agent.destroy();
     child.kill('SIGTERM');
@@ -69,7 +78,8 @@ async function bareHeld(count: number): Promise<number> {
 }
 
 export default async function run(): Promise<Record<string, number>> {
-  const bareMs = await bareHeld(PINGS);
+  const bare = await bareHeld(PINGS);
+  const bareMs = bare.ms;
   const dataDir = mkdtempSync(join(tmpdir(), 'convene-pingbench-'));
   const store = await openStore({ dataDir });
   const hash = await hashPassword('bench-password');
@@ -79,7 +89,7 @@ export default async function run(): Promise<Record<string, number>> {
     calendars.set(user.email, String((await store.listFolders(user.id)).find(f => f.type === FolderType.Calendar)!.id));
   }
   await store.close();
-  const { child, url } = await startChild([BIN, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', '--drain-seconds', '0', '--max-connections', String(PINGS + 1000)]);
+  const { child, url } = await startChild([...(PROFILE_DIR ? ['--import', HOOK] : []), BIN, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'error', '--drain-seconds', '0', '--max-connections', String(PINGS + 1000)]);
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
     // The last device is alone on its account: row (a) changes its calendar alone.
@@ -108,6 +118,7 @@ export default async function run(): Promise<Record<string, number>> {
       baseline.push(performance.now() - t0);
     }
     const before = rssMb(child.pid!);
+    if (PROFILE_DIR) await snapshot(child.pid!, () => probe.discover(true));
     const woke = new Map<string, number>();
     const statuses = new Map<string, number>();
     const pending: Promise<void>[] = [];
@@ -130,6 +141,7 @@ export default async function run(): Promise<Record<string, number>> {
     }
     await new Promise(r => setTimeout(r, 3000));
     const during = rssMb(child.pid!);
+    if (PROFILE_DIR) await snapshot(child.pid!, () => probe.discover(true));
 
     // Row (a): one calendar changes while every other Ping stays held; that Ping's wake, from the
     // writer's Add (its processing included). Then, as a phone does, it fetches the change and
@@ -153,6 +165,7 @@ export default async function run(): Promise<Record<string, number>> {
     console.log(`one calendar changes among ${PINGS} held Pings (its one Ping woken ${single.length} times): ` +
       `p50 ${pct(single, 0.5).toFixed(1)} ms, p99 ${pct(single, 0.99).toFixed(1)} ms (target p99 ≤ 50)`);
     const changedAt = new Map<string, number>();
+    if (PROFILE_DIR) { process.kill(child.pid!, 'SIGUSR2'); await sleep(500); }
     const firstChange = performance.now();
     await pool([...calendars.keys()], 8, async user => {
       changedAt.set(user, performance.now());
@@ -160,6 +173,10 @@ export default async function run(): Promise<Record<string, number>> {
     });
     await Promise.all(held.values());
     const allMs = performance.now() - firstChange;
+    if (PROFILE_DIR) { process.kill(child.pid!, 'SIGUSR2'); await sleep(2000); }
+    await sleep(3000);
+    const after = rssMb(child.pid!);
+    if (PROFILE_DIR) await snapshot(child.pid!, () => probe.discover(true));
     const latency = devices.filter(d => woke.has(d.id)).map(d => woke.get(d.id)! - changedAt.get(d.user)!);
     console.log(`${PINGS} idle Pings: server RSS ${before.toFixed(0)} MB → ${during.toFixed(0)} MB ` +
       `(${((during - before) * 1024 / PINGS).toFixed(1)} KB per waiting Ping, sockets included)`);
@@ -169,14 +186,23 @@ export default async function run(): Promise<Record<string, number>> {
     console.log(`Ping answers by Status: ${[...statuses].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
     console.log(`all ${PINGS} woken at once (${USERS} calendars changed, 8 writers): last answer after ${allMs.toFixed(0)} ms; ` +
       `bare node:http answering ${PINGS} held requests: ${bareMs.toFixed(0)} ms (ratio ${(allMs / bareMs).toFixed(2)}, target ≤ 2)`);
+    console.log(`server RSS after the round, no Ping held: ${after.toFixed(0)} MB (${before.toFixed(0)} MB before the Pings)`);
+    console.log(`RSS per held request of the bare node:http server (its sockets, parser, request and response): ${bare.kbPerHeld.toFixed(1)} KB`);
     agent.destroy();
     return {
       pings: PINGS, singleWakeP50Ms: pct(single, 0.5), singleWakeP99Ms: pct(single, 0.99), woke: latency.length, wakeP50Ms: pct(latency, 0.5), wakeP99Ms: pct(latency, 0.99), allWokenMs: allMs,
-      bareHeldMs: bareMs, ratioToBare: allMs / bareMs, rssBeforeMb: before, rssHeldMb: during, kbPerHeldPing: (during - before) * 1024 / PINGS,
+      bareHeldMs: bareMs, ratioToBare: allMs / bareMs, bareKbPerHeld: bare.kbPerHeld, rssAfterMb: after, rssBeforeMb: before, rssHeldMb: during, kbPerHeldPing: (during - before) * 1024 / PINGS,
     };
   } finally {
     child.kill('SIGTERM');
     await new Promise(r => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A heap snapshot of the server (SIGTTIN, profileHook.js); it blocks the server, so a request answered after it means it is written. */
+async function snapshot(pid: number, probe: () => Promise<unknown>): Promise<void> {
+  process.kill(pid, 'SIGTTIN');
+  await sleep(300);
+  await probe();
 }

@@ -1,7 +1,7 @@
 // Protocol logging of one device, switched on and off at runtime (docs/console.md, "Device
 // inspector"): no restart, no global flag. The switch is in the store (device_logging: on until a
-// time), so every node of a multi-node setup sees it within CACHE_MS; each node reads it at most
-// once per CACHE_MS per device. While on, each request and response is kept in the store (bounded
+// time), so every node of a multi-node setup sees it within CACHE_MS; each node reads the devices
+// switched on at most once per CACHE_MS, for all of them. While on, each request and response is kept in the store (bounded
 // per device by src/store/expiry.ts) and published on an in-process live bus the console's
 // Server-Sent Events stream reads. Credentials never reach either: protocolLog.ts redacts the
 // Authorization header (its logon name stays), cookies, and every Password element.
@@ -17,32 +17,48 @@ export const CACHE_MS = 2000;
 export const DEFAULT_ON_MS = 24 * 3600_000;
 /** The most Status values kept per exchange (a Sync of many items has one per item). */
 const MAX_STATUSES = 50;
-/** Devices whose switch a node remembers; past it the memory starts over. */
-const MAX_CACHED = 10_000;
+/** Devices switched on that a node reads at most (the console switches them one by one). */
+const MAX_LOGGING = 10_000;
 
 export class DeviceLogging {
   /** Exchanges as they are kept, per device row id. */
   readonly bus = new LiveBus<number, ProtocolExchange>();
-  private readonly cache = new Map<number, { until: number | undefined; readAt: number }>();
+  /** The devices logging, as this node last read them: one read per CACHE_MS for all devices. */
+  private snapshot: { on: Map<number, number>; readAt: number } | undefined;
+  private reading: Promise<Map<number, number>> | undefined;
+  /** Bumped by set(): a read that began before it is not kept. */
+  private generation = 0;
 
   constructor(private readonly store: Store, private readonly now: () => number = Date.now) {}
 
+  /**
+   * Whether the device's log is on. Every request asks, so the answer comes from a node-wide
+   * snapshot of the (few) devices switched on, read at most once per CACHE_MS whatever the number
+   * of devices: a per-device read missed its cache for every device that talks less often than
+   * CACHE_MS (10,000 held Pings woken at once were 10,000 reads; docs/performance.md).
+   */
   async isOn(devicePk: number): Promise<boolean> {
     const now = this.now();
-    let known = this.cache.get(devicePk);
-    if (!known || now - known.readAt >= CACHE_MS) {
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      known = { until: await this.store.deviceLoggingUntil(devicePk), readAt: now };
-      this.cache.set(devicePk, known);
+    if (!this.snapshot || now - this.snapshot.readAt >= CACHE_MS) {
+      const generation = this.generation;
+      this.reading ??= this.store.devicesLogging(now, MAX_LOGGING).finally(() => { this.reading = undefined; });
+      const on = await this.reading;
+      if (generation === this.generation) this.snapshot = { on, readAt: now };
+      const until = on.get(devicePk);
+      return until !== undefined && until > now;
     }
-    return known.until !== undefined && known.until > now;
+    const until = this.snapshot.on.get(devicePk);
+    return until !== undefined && until > now;
   }
 
   /** On until `until` (default DEFAULT_ON_MS from now), or off (null). This node sees it at once. */
   async set(devicePk: number, on: boolean, until?: number): Promise<void> {
     const value = on ? until ?? this.now() + DEFAULT_ON_MS : null;
     await this.store.setDeviceLogging(devicePk, value);
-    this.cache.set(devicePk, { until: value ?? undefined, readAt: this.now() });
+    // The next isOn reads the store again, after this write.
+    this.generation++;
+    this.snapshot = undefined;
+    this.reading = undefined;
   }
 
   /** Keeps and publishes the exchange if the device's log is on; what was kept, or undefined. */

@@ -322,6 +322,8 @@ export interface Store {
   /** The device's protocol log on until `until` (ms), or off (null); every node reads it. */
   setDeviceLogging(devicePk: number, until: number | null): Promise<void>;
   deviceLoggingUntil(devicePk: number): Promise<number | undefined>;
+  /** Devices whose protocol log is on at `now`, with when it ends: at most `limit`. */
+  devicesLogging(now: number, limit: number): Promise<Map<number, number>>;
   addProtocolExchange(e: NewProtocolExchange): Promise<number>;
   /** The newest `limit` exchanges after `afterId` (optionally of one command), oldest first. */
   listProtocolExchanges(devicePk: number, o: { afterId?: number | undefined; cmd?: string | undefined; limit: number }): Promise<ProtocolExchange[]>;

@@ -89,6 +89,20 @@ describe('device logging switched at runtime', () => {
     assert.equal(await node2.isOn(devicePk), false);
   });
 
+  it('one read per CACHE_MS serves every device, however many ask (counted statements)', async () => {
+    let clock = 2_000_000;
+    const node = new DeviceLogging(t.store, () => clock);
+    await node.set(devicePk, true, clock + 60_000);
+    const before = t.store.statementCounts().statements;
+    const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => node.isOn(i === 0 ? devicePk : 1_000_000 + i)));
+    assert.deepEqual([answers[0], answers.slice(1).some(Boolean)], [true, false]);
+    assert.equal(t.store.statementCounts().statements - before, 1);
+    clock += CACHE_MS;
+    await node.isOn(devicePk);
+    assert.equal(t.store.statementCounts().statements - before, 2);
+    await node.set(devicePk, false);
+  });
+
   it('off: nothing more is kept', async () => {
     await logging.set(devicePk, false);
     const before = (await t.store.listProtocolExchanges(devicePk, { limit: 100 })).length;

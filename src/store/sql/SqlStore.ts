@@ -555,6 +555,7 @@ class SqlStore implements Store {
   purgeSchedulingTrace(before: number, keep: number): Promise<number> { return traces.purgeTrace(this.db, before, keep); }
   setDeviceLogging(devicePk: number, until: number | null): Promise<void> { return traces.setLogging(this.db, devicePk, until); }
   deviceLoggingUntil(devicePk: number): Promise<number | undefined> { return traces.loggingUntil(this.db, devicePk); }
+  devicesLogging(now: number, limit: number): Promise<Map<number, number>> { return traces.loggingDevices(this.db, now, limit); }
   addProtocolExchange(e: NewProtocolExchange): Promise<number> { return traces.addExchange(this.db, e); }
   listProtocolExchanges(devicePk: number, o: { afterId?: number | undefined; cmd?: string | undefined; limit: number }): Promise<ProtocolExchange[]> {
     return traces.exchangesOf(this.db, devicePk, o);

@@ -81,6 +81,13 @@ export async function loggingUntil(db: SqlDriver, devicePk: number): Promise<num
   return row && Number(row.log_until);
 }
 
+/** Every device whose switch is on at `now` (a handful: the ones being inspected), at most `limit`. */
+export async function loggingDevices(db: SqlDriver, now: number, limit: number): Promise<Map<number, number>> {
+  const rows = await db.all<{ device_pk: number | string; log_until: number | string }>(
+    'SELECT device_pk, log_until FROM device_logging WHERE log_until > ? ORDER BY device_pk LIMIT ?', [now, limit]);
+  return new Map(rows.map(r => [Number(r.device_pk), Number(r.log_until)]));
+}
+
 const EXCHANGE_COLUMNS = 'device_pk, at, cmd, http, statuses, ms, request, response';
 
 interface ExchangeDbRow {
