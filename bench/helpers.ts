@@ -1,7 +1,9 @@
 // What the HTTP benches share: a real server on loopback over each store backend in turn, and the
 // server's own time for a request (its Server-Timing header), so client overhead stays out.
 import { spawn } from 'node:child_process';
+import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hashPassword } from '../src/accounts/password.js';
 import { pino } from 'pino';
 import { createEasServer } from '../src/eas/http/server.js';
 import type { HttpMount } from '../src/net/mount.js';
@@ -27,6 +29,27 @@ export async function onEachBackend(fn: (s: { backend: Backend; store: Store; ur
       await backend.dispose();
     }
   }
+}
+
+/** What a round over one store gets: its accounts' one password hash and a keep-alive agent. */
+export type Round<T> = (name: string, store: Store, url: string, agent: Agent, passwordHash: string) => Promise<T>;
+
+/**
+ * `round` on each backend, its figures by backend name. One scrypt hash of `password` serves every
+ * account the rounds make: hundreds of derivations would be the setup's whole cost.
+ */
+export async function roundsOnEachBackend<T>(password: string, round: Round<T>): Promise<Record<string, T>> {
+  const out: Record<string, T> = {};
+  const passwordHash = await hashPassword(password);
+  await onEachBackend(async ({ backend, store, url }) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+    try {
+      out[backend.name] = await round(backend.name, store, url, agent, passwordHash);
+    } finally {
+      agent.destroy();
+    }
+  });
+  return out;
 }
 
 /** A server in a child process of its own (`convene serve`, or a bare reference): its URL once it says `at http://…/`. */

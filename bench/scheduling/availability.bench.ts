@@ -5,9 +5,8 @@
 // ResolveRecipients with 50 To and Availability over 4 weeks (server time from Server-Timing).
 // Reference in the same run: the same ResolveRecipients without Availability (the directory
 // lookups alone). Target: under 100 ms server time on SQLite.
-import { Agent } from 'node:http';
-import { onEachBackend, serverMs } from '../helpers.js';
-import { hashPassword } from '../../src/accounts/password.js';
+import type { Agent } from 'node:http';
+import { roundsOnEachBackend, serverMs } from '../helpers.js';
 import { importIcs } from '../../src/calendar/importExport.js';
 import { mergedFreeBusy } from '../../src/calendar/freeBusy.js';
 import { EasClient } from '../../src/client/EasClient.js';
@@ -63,18 +62,8 @@ export interface AvailabilityFigures {
   functionMs: number; resolveServerMs: number; resolveWallMs: number; referenceServerMs: number;
 }
 
-export default async function run(): Promise<Record<string, AvailabilityFigures>> {
-  const out: Record<string, AvailabilityFigures> = {};
-  const passwordHash = await hashPassword(PASSWORD);
-  await onEachBackend(async ({ backend, store, url }) => {
-    const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-    try {
-      out[backend.name] = await round(backend.name, store, url, agent, passwordHash);
-    } finally {
-      agent.destroy();
-    }
-  });
-  return out;
+export default function run(): Promise<Record<string, AvailabilityFigures>> {
+  return roundsOnEachBackend(PASSWORD, round);
 }
 
 async function round(name: string, store: Store, url: string, agent: Agent, passwordHash: string): Promise<AvailabilityFigures> {

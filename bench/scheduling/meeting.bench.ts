@@ -4,9 +4,8 @@
 // rewrites the organizer's copy with that attendee's status and puts a reply in the organizer's
 // Inbox). Reference in the same run: the organizer's Add of the same meeting without attendees, and
 // a no-change Sync. Statements are the store's own counts (Store.statementCounts()).
-import { Agent } from 'node:http';
-import { onEachBackend, serverMs } from '../helpers.js';
-import { hashPassword } from '../../src/accounts/password.js';
+import type { Agent } from 'node:http';
+import { roundsOnEachBackend, serverMs } from '../helpers.js';
 import { encodeTimeZoneBlob, formatCompact, timeZoneInfoForIana } from '../../src/calendar/timezone.js';
 import { CollectionMirror } from '../../src/client/collection.js';
 import { EasClient } from '../../src/client/EasClient.js';
@@ -45,19 +44,8 @@ export interface MeetingFigures {
   statementsPerResponse: number; responseServerMaxMs: number;
 }
 
-export default async function run(): Promise<Record<string, MeetingFigures>> {
-  const out: Record<string, MeetingFigures> = {};
-  // One scrypt hash for every account: 500 derivations would be the setup's whole cost.
-  const passwordHash = await hashPassword(PASSWORD);
-  await onEachBackend(async ({ backend, store, url }) => {
-    const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-    try {
-      out[backend.name] = await round(backend.name, store, url, agent, passwordHash);
-    } finally {
-      agent.destroy();
-    }
-  });
-  return out;
+export default function run(): Promise<Record<string, MeetingFigures>> {
+  return roundsOnEachBackend(PASSWORD, round);
 }
 
 async function round(name: string, store: Store, url: string, agent: Agent, passwordHash: string): Promise<MeetingFigures> {
