@@ -41,7 +41,11 @@ export class DeviceLogging {
     const now = this.now();
     if (!this.snapshot || now - this.snapshot.readAt >= CACHE_MS) {
       const generation = this.generation;
-      this.reading ??= this.store.devicesLogging(now, MAX_LOGGING).finally(() => { this.reading = undefined; });
+      if (!this.reading) {
+        const reading: Promise<Map<number, number>> = this.store.devicesLogging(now, MAX_LOGGING)
+          .finally(() => { if (this.reading === reading) this.reading = undefined; });
+        this.reading = reading;
+      }
       const on = await this.reading;
       if (generation === this.generation) this.snapshot = { on, readAt: now };
       const until = on.get(devicePk);
