@@ -120,6 +120,19 @@ for (const backend of BACKENDS) {
       assert.equal(old.results[0]!.child('Properties')!.child('Picture', 'GAL'), undefined);
     });
 
+    it('MS-ASCMD 6.18: a room shows in the GAL with its name as Office and its capacity in Title; people have neither', async () => {
+      const room = await t.store.createUser({ email: 'zeppelin@example.com', displayName: 'Zeppelin Room', passwordHash: '!resource' });
+      await t.store.setResource({ userId: room.id, name: 'Zeppelin Room, 3rd floor', capacity: 12, policy: 'auto', allowConflicts: false });
+      const [entry] = (await send(galQuery('zeppelin'))).results;
+      assert.deepEqual(entry!.child('Properties')!.children.map(c => [c.name, c.text]), [
+        ['DisplayName', 'Zeppelin Room'], ['Office', 'Zeppelin Room, 3rd floor'], ['Title', 'Resource, capacity 12'],
+        ['Alias', 'zeppelin'], ['FirstName', 'Zeppelin'], ['LastName', 'Room'], ['EmailAddress', 'zeppelin@example.com'],
+      ]);
+      const [bob] = (await send(galQuery('bob builder'))).results;
+      assert.equal(gal(bob!, 'Title'), undefined);
+      await t.store.removeUser(room.id);
+    });
+
     it('MS-ASCMD 2.2.3.177.13: an empty or structured GAL Query, an unknown store, two Stores are Status 2', async () => {
       assert.equal((await send(galQuery(''))).status, '2');
       assert.equal((await send(s('Search', [s('Store', [s('Name', 'GAL'), s('Query', [s('And', [s('FreeText', 'x')])])])]))).status, '2');

@@ -103,6 +103,8 @@ async function itemProperties(ctx: CommandContext, item: Item, body: BodyRequest
 export function galProperties(e: GalEntry, picture: boolean): Element[] {
   return [
     gal('DisplayName', e.displayName),
+    e.office && gal('Office', e.office),
+    e.title && gal('Title', e.title),
     gal('Alias', e.alias),
     e.firstName && gal('FirstName', e.firstName),
     e.lastName && gal('LastName', e.lastName),
