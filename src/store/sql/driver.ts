@@ -9,7 +9,12 @@ export type Dialect = 'sqlite' | 'postgres';
  * statements (BEGIN and COMMIT included: each is a round trip on PostgreSQL) and rows written
  * (inserted, updated or deleted).
  */
-export interface StatementCounts { statements: number; rowsWritten: number }
+export interface StatementCounts {
+  statements: number;
+  rowsWritten: number;
+  /** SQLite: WAL checkpoints made off the request path (sqlite/checkpointer.ts). */
+  checkpoints?: number;
+}
 
 export interface SqlDriver {
   readonly dialect: Dialect;

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlValue, StatementCounts } from '../sql/driver.js';
+import { checkpointElsewhere, type Checkpointing } from './checkpointer.js';
 import { CrossProcess } from './crossProcess.js';
 import { privateDatabaseFile } from './files.js';
 
@@ -17,7 +18,18 @@ export function openSqlite(path: string): SqlDriver {
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
   const shared: Shared = { queue: new Queue(), statements: new Map(), bus: new EventEmitter().setMaxListeners(0), others: new CrossProcess(db), ran: 0 };
+  if (!db.memory) shared.checkpointer = offRequestPath(db, path);
   return new SqliteDriver(db, shared, false);
+}
+
+/** SQLite's automatic checkpoint, in pages of log (its default): what a store falls back to. */
+const AUTOCHECKPOINT_PAGES = 1000;
+
+/** Checkpoints from the checkpoint thread (checkpointer.ts); the store's own commits never do. */
+function offRequestPath(db: Db, path: string): Checkpointing {
+  const checkpointing = checkpointElsewhere(path, () => { if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`); });
+  db.pragma('wal_autocheckpoint = 0');
+  return checkpointing;
 }
 
 class Queue {
@@ -43,6 +55,8 @@ interface Shared {
   others: CrossProcess;
   /** Statements run, BEGIN and COMMIT included; rows written come from SQLite's total_changes(). */
   ran: number;
+  /** The checkpoint thread's registration of this file (none for an in-memory database). */
+  checkpointer?: Checkpointing;
 }
 
 class SqliteDriver implements SqlDriver {
@@ -54,7 +68,7 @@ class SqliteDriver implements SqlDriver {
 
   counts(): StatementCounts {
     const { n } = this.db.prepare('SELECT total_changes() AS n').get() as { n: number };
-    return { statements: this.shared.ran, rowsWritten: n };
+    return { statements: this.shared.ran, rowsWritten: n, checkpoints: this.shared.checkpointer?.checkpoints ?? 0 };
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -109,6 +123,9 @@ class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     this.shared.others.stop();
+    // The thread's connection first: the store's is then the last, and SQLite folds the log into
+    // the database and removes it when its last connection closes.
+    await this.shared.checkpointer?.close();
     await this.queue.run(async () => this.db.close());
   }
 
