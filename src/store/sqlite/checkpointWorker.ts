@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 const INTERVAL_MS = 200;
 
 export type ToWorker = { type: 'open'; path: string } | { type: 'close'; path: string; id: number };
-export type FromWorker = { type: 'checkpointed'; path: string } | { type: 'closed'; id: number };
+export type FromWorker = { type: 'checkpointed'; path: string } | { type: 'unavailable'; path: string } | { type: 'closed'; id: number };
 
 /** `version`: PRAGMA data_version when last checkpointed (it changes with every commit of another connection). */
 interface Open { db: Database.Database; refs: number; version: number; checkpointed: number; complete: boolean }
@@ -27,7 +27,9 @@ port.on('message', (m: ToWorker) => {
         db.pragma('busy_timeout = 0');
         open.set(m.path, { db, refs: 1, version: -1, checkpointed: 0, complete: false });
       } catch {
-        // The file went before the thread opened it (a store closed at once): nothing to do.
+        // Not openable here (gone, or not readable by this connection): the stores on it must
+        // checkpoint themselves, or their log would only grow.
+        say({ type: 'unavailable', path: m.path });
       }
     }
     return;

@@ -29,6 +29,12 @@ function thread(): Worker {
   w.on('message', (m: FromWorker) => {
     if (m.type === 'checkpointed') {
       for (const r of registrations) if (r.path === m.path) r.checkpoints++;
+    } else if (m.type === 'unavailable') {
+      for (const r of [...registrations]) {
+        if (r.path !== m.path) continue;
+        registrations.delete(r);
+        r.onLost();
+      }
     } else {
       closing.get(m.id)?.();
     }
