@@ -11,6 +11,7 @@ import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { NewItemIn, Store } from '../store/Store.js';
 import { DELEGATED_FOR, delegatedFor, principalCopy, routesOf, type Route } from './delegates.js';
 import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
+import { answerForResources } from './resourceAnswers.js';
 
 export interface Outgoing {
   method: 'REQUEST' | 'CANCEL';
@@ -105,6 +106,9 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
       if (route) await deliverToDelegates(tx, attendee, route, inboxes, delegated, msg, delivered.get(attendee.id)!);
     }
     await tx.addItems(fresh);
+    // Rooms and equipment with the auto policy answer once this delivery commits, whichever path
+    // brought the request: the engine, a ≤14.1 device's SendMail, iMIP (resourceAnswers.ts).
+    await answerForResources(tx, unique, msg, delivered);
     return delivered;
   });
 }

@@ -9,7 +9,6 @@ import { deliverToAttendees } from './delivery.js';
 import { sendOrganizerMessage } from './remote.js';
 import { planOrganizerMessages, type Comparison, type Plan } from './organizerChanges.js';
 import { applyReply, type PartStat } from './replies.js';
-import { answerForResources } from './resourceAnswers.js';
 import { deliverableAddress, SCHEDULE_STATUS, serverMessages, withScheduleStatus } from './scheduleStatus.js';
 import { scopeLabel, TraceRecorder, type TraceSource, type Tracer } from './trace.js';
 
@@ -60,8 +59,6 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
     for (const r of elsewhere) statuses.set(r.toLowerCase(), deliverableAddress(r) ? SCHEDULE_STATUS.PENDING : SCHEDULE_STATUS.INVALID_USER);
     const outgoing = { method: m.method, event: sent, recurrenceId, messageType: m.meetingMessageType, resetResponses: m.resetResponses };
     const outcomes = await deliverToAttendees(edit.store, attendees, outgoing);
-    // Rooms and equipment with the auto policy answer once this edit commits (resourceAnswers.ts).
-    await answerForResources(edit.store, attendees, outgoing, outcomes);
     for (const attendee of attendees) {
       const delivered = outcomes.get(attendee.id)!;
       statuses.set(attendee.email.toLowerCase(), delivered === 'OTHER_ORGANIZER' ? SCHEDULE_STATUS.NO_AUTHORITY : SCHEDULE_STATUS.DELIVERED);
