@@ -133,7 +133,7 @@ function scheduleTagHeader(item: Item): Record<string, string> {
  * 6638 8.3: If-Schedule-Tag-Match needs a scheduling object resource with that schedule tag (so a
  * reply merged since, which changes the ETag only, does not fail it).
  */
-function check(c: Conditions, item: Item | undefined): void {
+export function check(c: Conditions, item: Item | undefined): void {
   if (c.ifScheduleTagMatch !== undefined && (!item || !isSchedulingObject(item) || c.ifScheduleTagMatch.trim() !== scheduleTagOf(item))) {
     throw new DavError(412, item ? 'If-Schedule-Tag-Match: the schedule tag changed since' : 'If-Schedule-Tag-Match: no such resource');
   }
@@ -153,7 +153,7 @@ function matches(header: string, etag: string): boolean {
  * RFC 4791 5.3.2.1 no-uid-conflict: one UID per collection, and a resource keeps its UID. 409 (RFC
  * 4918 16: a conflict the client can resolve), naming the resource that has the UID.
  */
-async function checkUid(store: Store, user: User, at: Place, event: CalendarEvent, existing: Item | undefined): Promise<void> {
+export async function checkUid(store: Store, user: User, at: Place, event: CalendarEvent, existing: Item | undefined): Promise<void> {
   const conflict = existing?.event && existing.event.uid !== event.uid
     ? existing
     : (await store.findItemsByUidInFolder(user.id, at.folderId, event.uid)).find(i => i.id !== existing?.id && i.class === 'Calendar');

@@ -14,12 +14,13 @@ import { deleteObject, getObject, putObject, type Conditions, type DavResponse }
 import { deleteCollection, makeCollection, patchCollection } from './collectionMethods.js';
 import { DAV_ROOT, parseDavPath, resolveDavPath, WELL_KNOWN_CALDAV, WELL_KNOWN_CARDDAV, type DavPath } from './paths.js';
 import { propfind, readDepth, readPropfind } from './propfind.js';
+import { moveObject } from './move.js';
 import { freeBusyQuery, isFreeBusyQuery, readFreeBusyWindow } from './freeBusy.js';
 import { outboxFreeBusy } from './outbox.js';
 import { readReport, runReport } from './reports.js';
 import { errorBody, parseXml } from './xml.js';
 
-const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, POST, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
+const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, MOVE, POST, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
 /**
  * RFC 4918 18, RFC 4791 5.1, RFC 6352 6.1: compliance classes (no LOCK, so no class 2). RFC 6638
  * 5.1 calendar-auto-schedule: the server schedules (implicitScheduling.ts), clients send no iTIP mail.
@@ -107,6 +108,9 @@ async function dispatch(s: HttpServices, req: IncomingMessage, user: User, targe
       else checkVcardType(header(req, 'content-type'));
       return putObject(s.store, user, target, await readBody(req, s.body), c);
     case 'DELETE': return deleteObject(s.store, user, target, c);
+    case 'MOVE':
+      req.resume();
+      return moveObject(s.store, user, target, { destination: header(req, 'destination'), overwrite: header(req, 'overwrite') }, c);
     default:
       req.resume();
       throw new DavError(405, `${method} is not served`, undefined, { Allow: ALLOW });

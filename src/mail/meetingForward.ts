@@ -10,6 +10,7 @@
 import { exceptionAt, withException } from '../calendar/exceptions.js';
 import type { Attendee, CalendarEvent, Exception, Overrides } from '../calendar/model.js';
 import { organizerIcs } from '../scheduling/imip.js';
+import { meetingCopy } from '../scheduling/calendars.js';
 import { deliverToAttendee } from '../scheduling/delivery.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type User } from '../store/types.js';
@@ -70,8 +71,7 @@ export async function forwardMeeting(tx: Store, forwarder: User, meeting: Meetin
 }
 
 async function organizerCopy(tx: Store, organizer: User, uid: string) {
-  const calendar = (await tx.listFolders(organizer.id)).find(f => f.type === FolderType.Calendar)!;
-  return (await tx.findItemsByUid(organizer.id, uid)).find(i => i.folderId === calendar.id && i.event);
+  return (await meetingCopy(tx, organizer.id, uid)).item;
 }
 
 /** Whether `email` is an attendee of the series or of any of its occurrences. */

@@ -12,6 +12,7 @@ import { FolderType, type Item, type User } from '../store/types.js';
 import { itemIdOf, serverIdOf } from '../sync/collection.js';
 import { occurrenceOf } from '../sync/codecs.js';
 import { delegatedFor, routesOf } from './delegates.js';
+import { meetingCopy } from './calendars.js';
 import { sendReply } from './remote.js';
 import { applyReply, type PartStat } from './replies.js';
 import { NO_TRACE, scopeLabel, traced, TraceRecorder, type TraceSource } from './trace.js';
@@ -51,8 +52,8 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer, 
     const delegate = owner.id === user.id ? undefined : user;
     if (meeting.organizer?.email.toLowerCase() === owner.email) return { ok: false, reason: 'INVALID_REQUEST' };
     const folders = await tx.listFolders(owner.id);
-    const calendar = folders.find(f => f.type === FolderType.Calendar)!;
-    const own = (await tx.findItemsByUid(owner.id, meeting.uid)).find(i => i.folderId === calendar.id && i.event);
+    // The copy is answered in the calendar it is in; without one, the answer lands in the default calendar.
+    const { calendars, item: own } = await meetingCopy(tx, owner.id, meeting.uid, folders);
     let recurrenceId: number | undefined;
     if (a.instanceId !== undefined) {
       // MS-ASCMD 2.2.3.92: InstanceId is 14.1+ and must name an occurrence of a recurring meeting.
@@ -67,7 +68,7 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer, 
     // RFC 5546 3.2.3: a request about one occurrence (or a copy that stands for one, an invitation to
     // that occurrence only) is answered for that occurrence, with its RECURRENCE-ID.
     const occurrence = recurrenceId ?? meeting.recurrenceId;
-    const calendarId = await updateCalendar(tx, owner, calendar.id, own, meeting, a.userResponse, own?.event?.recurrence ? occurrence : recurrenceId);
+    const calendarId = await updateCalendar(tx, owner, own?.folderId ?? calendars.home, own, meeting, a.userResponse, own?.event?.recurrence ? occurrence : recurrenceId);
     trace.note({ step: 'applied', userId: owner.id, uid: meeting.uid, subject: meeting.subject, recurrenceId: occurrence,
       text: `MeetingResponse: ${PARTSTAT[a.userResponse]} for ${scopeLabel(occurrence)}${delegate ? ` by the delegate ${delegate.email}` : ''}${a.sendResponse ? ', the server answers the organizer' : ''}`,
       data: { userResponse: a.userResponse, instanceId: a.instanceId, sendResponse: !!a.sendResponse, delegate: delegate?.email } });

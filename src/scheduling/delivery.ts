@@ -10,8 +10,9 @@ import { mailbox, mailItemProps } from '../mail/item.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { NewItemIn, Store } from '../store/Store.js';
 import { DELEGATED_FOR, delegatedFor, principalCopy, routesOf, type Route } from './delegates.js';
-import { FolderType, type Item, type ItemProps, type User } from '../store/types.js';
+import { FolderType, type Folder, type Item, type ItemProps, type User } from '../store/types.js';
 import { answerForResources } from './resourceAnswers.js';
+import { CALENDAR_TYPES, calendarsAmong, copyAmong, type Calendars } from './calendars.js';
 
 export interface Outgoing {
   method: 'REQUEST' | 'CANCEL';
@@ -61,12 +62,16 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
     const accounts = [...new Set([...ids, ...delegateIds])];
     await tx.lockAccounts(accounts);
     const inboxes = new Map<number, number>();
-    const calendars = new Map<number, number>();
-    // Ordered by id: an account's first folder of each type, as listFolders(...).find() chose.
-    for (const f of await tx.listFoldersOfType(accounts, [FolderType.Inbox, FolderType.Calendar])) {
-      const into = f.type === FolderType.Inbox ? inboxes : calendars;
-      if (!into.has(f.userId)) into.set(f.userId, f.id);
+    const folders = await tx.listFoldersOfType(accounts, [FolderType.Inbox, ...CALENDAR_TYPES]);
+    // Ordered by id: an account's first Inbox, as listFolders(...).find() chose; its calendars (calendars.ts).
+    for (const f of folders) if (f.type === FolderType.Inbox && !inboxes.has(f.userId)) inboxes.set(f.userId, f.id);
+    const byAccount = new Map<number, Folder[]>();
+    for (const f of folders) {
+      const list = byAccount.get(f.userId);
+      if (list) list.push(f);
+      else byAccount.set(f.userId, [f]);
     }
+    const calendarsOf = (userId: number) => calendarsAmong(byAccount.get(userId) ?? []);
     const held = new Map<number, Item[]>();
     const delegated: Item[] = [];
     for (const i of await tx.findItemsByUidOf(accounts, msg.event.uid)) {
@@ -90,17 +95,17 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
       return event;
     };
     for (const attendee of unique) {
-      const folders = { inbox: inboxes.get(attendee.id)!, calendar: calendars.get(attendee.id)! };
+      const own = { inbox: inboxes.get(attendee.id)!, calendars: calendarsOf(attendee.id) };
       const mine = held.get(attendee.id);
       const route = routes.get(attendee.id);
       const inboxMsg = principalCopy(msg, route);
       if (mine) {
-        delivered.set(attendee.id, await deliverBeside(tx, attendee, folders, mine, msg, inboxMsg));
+        delivered.set(attendee.id, await deliverBeside(tx, attendee, own, mine, msg, inboxMsg));
       } else {
         // Nothing of this meeting here yet: the request, and the copy a REQUEST brings (a CANCEL has none to follow).
         const message = requestFor(attendee.email);
-        if (inboxMsg) fresh.push({ userId: attendee.id, folderId: folders.inbox, item: { class: 'Email', props: envelope(attendee, inboxMsg, message), event: message, filterTime: Date.now() } });
-        if (copy) fresh.push({ userId: attendee.id, folderId: folders.calendar, item: { class: 'Calendar', props: [], event: copy, filterTime: eventFilterTime(copy) } });
+        if (inboxMsg) fresh.push({ userId: attendee.id, folderId: own.inbox, item: { class: 'Email', props: envelope(attendee, inboxMsg, message), event: message, filterTime: Date.now() } });
+        if (copy) fresh.push({ userId: attendee.id, folderId: own.calendars.home, item: { class: 'Calendar', props: [], event: copy, filterTime: eventFilterTime(copy) } });
         delivered.set(attendee.id, 'DELIVERED');
       }
       if (route) await deliverToDelegates(tx, attendee, route, inboxes, delegated, msg, delivered.get(attendee.id)!);
@@ -114,11 +119,11 @@ export async function deliverToAttendees(store: Store, attendees: readonly User[
 }
 
 /** Delivery to an attendee who holds something of the meeting already (`mine`): copies, requests. */
-async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number; calendar: number }, mine: Item[], msg: Outgoing,
+async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number; calendars: Calendars }, mine: Item[], msg: Outgoing,
   inboxMsg: Outgoing | undefined = msg): Promise<DeliveryOutcome> {
-  const { inbox, calendar } = folders;
-  // The copy, or a request of it still in the Inbox (which a newer request would outdate).
-  if (mine.some(i => (i.folderId === calendar || i.folderId === inbox) && otherOrganizer(i.event, msg.event))) return 'OTHER_ORGANIZER';
+  const { inbox, calendars } = folders;
+  // The copy (in whichever calendar the attendee keeps it), or a request of it still in the Inbox.
+  if (mine.some(i => (calendars.all.has(i.folderId) || i.folderId === inbox) && otherOrganizer(i.event, msg.event))) return 'OTHER_ORGANIZER';
   const requests = mine.filter(i => i.folderId === inbox);
   const message = forAttendee(messageEvent(msg), attendee.email);
   // MS-ASEMAIL R1070: a request older (DtStamp) than one already here is shown as outdated, acts on nothing.
@@ -130,7 +135,7 @@ async function deliverBeside(tx: Store, attendee: User, folders: { inbox: number
   await outdateOlderRequests(tx, attendee, requests, msg);
   // With delegates the principal's copy is type 6, or there is none (delegates.ts principalCopy).
   if (inboxMsg) await tx.addItem(attendee.id, inbox, { class: 'Email', props: envelope(attendee, inboxMsg, message), event: message, filterTime: Date.now() });
-  await followOnCalendar(tx, attendee, calendar, mine.find(i => i.folderId === calendar), msg);
+  await followOnCalendar(tx, attendee, calendars.home, copyAmong(mine, calendars), msg);
   return 'DELIVERED';
 }
 

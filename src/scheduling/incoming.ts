@@ -15,6 +15,7 @@ import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type Item, type User } from '../store/types.js';
 import { deliverToAttendee } from './delivery.js';
+import { meetingCopy } from './calendars.js';
 import type { Handled } from './itip.js';
 import { answerRefresh } from './refresh.js';
 import { applyReply, type PartStat } from './replies.js';
@@ -395,8 +396,7 @@ async function applyAnswer(store: Store, organizer: User,
 }
 
 async function organizerItem(store: Store, organizer: User, uid: string): Promise<Item | undefined> {
-  const calendar = (await store.listFolders(organizer.id)).find(f => f.type === FolderType.Calendar)!;
-  return (await store.findItemsByUid(organizer.id, uid)).find(i => i.folderId === calendar.id && i.event);
+  return (await meetingCopy(store, organizer.id, uid)).item;
 }
 
 function scopeSequence(event: CalendarEvent, recurrenceId: number | undefined): number {

@@ -6,8 +6,9 @@ import { exceptionAt } from '../calendar/exceptions.js';
 import { isOriginalStart } from '../calendar/window.js';
 import type { CalendarEvent } from '../calendar/model.js';
 import type { Store } from '../store/Store.js';
-import { FolderType, type User } from '../store/types.js';
+import type { User } from '../store/types.js';
 import { sendOrganizerMessage } from './remote.js';
+import { meetingCopy } from './calendars.js';
 
 export type RefreshOutcome = 'SENT' | 'NO_SUCH_MEETING' | 'NO_SUCH_OCCURRENCE' | 'NOT_AN_ATTENDEE' | 'CANCELLED';
 
@@ -15,8 +16,7 @@ export type RefreshOutcome = 'SENT' | 'NO_SUCH_MEETING' | 'NO_SUCH_OCCURRENCE' |
 const CANCELLED = new Set([5, 7, 13, 15]);
 
 export async function answerRefresh(store: Store, organizer: User, r: { uid: string; attendee: string; recurrenceId?: number | undefined }): Promise<RefreshOutcome> {
-  const calendar = (await store.listFolders(organizer.id)).find(f => f.type === FolderType.Calendar)!;
-  const item = (await store.findItemsByUid(organizer.id, r.uid)).find(i => i.folderId === calendar.id && i.event);
+  const { item } = await meetingCopy(store, organizer.id, r.uid);
   const event = item?.event;
   if (!event) return 'NO_SUCH_MEETING';
   // Only an attendee may have the meeting again: a UID alone does not open the organizer's calendar.

@@ -8,6 +8,7 @@ import { mailbox, mailItemProps } from '../mail/item.js';
 import type { Store } from '../store/Store.js';
 import { FolderType, type ItemProps, type User } from '../store/types.js';
 import { NO_TRACE, scopeLabel, type Tracer } from './trace.js';
+import { meetingCopy } from './calendars.js';
 
 export type PartStat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
 
@@ -48,9 +49,8 @@ async function applyIn(store: Store, organizer: User, reply: Reply): Promise<{ r
   return store.transaction(async tx => {
     await tx.lockAccounts([organizer.id]);
     const folders = await tx.listFolders(organizer.id);
-    const calendar = folders.find(f => f.type === FolderType.Calendar)!;
     const inbox = folders.find(f => f.type === FolderType.Inbox)!;
-    const item = (await tx.findItemsByUid(organizer.id, reply.uid)).find(i => i.folderId === calendar.id && i.event);
+    const { item } = await meetingCopy(tx, organizer.id, reply.uid, folders);
     if (!item?.event) return { result: 'NO_SUCH_MEETING' as const };
     const subject = item.event.subject;
     const from = reply.from.toLowerCase();

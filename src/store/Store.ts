@@ -159,8 +159,11 @@ export interface Store {
   itemsEndingFrom(folderId: number, from: number, limit: number): Promise<Item[]>;
   updateItem(userId: number, itemId: number, change: ItemChangeInput): Promise<Item | undefined>;
   deleteItem(userId: number, itemId: number): Promise<boolean>;
-  /** Moves an item to another folder of the same user: a new item there, a tombstone here. */
-  moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined>;
+  /**
+   * Moves an item to another folder of the same user: a new item there, a tombstone here. `davName`
+   * names it there for CalDAV/CardDAV (a WebDAV MOVE); without it the DAV name is not carried over.
+   */
+  moveItem(userId: number, itemId: number, toFolderId: number, davName?: string): Promise<Item | undefined>;
   /** The live item of this folder a CalDAV client created under `davName` (docs/dav.md). */
   findItemByDavName(folderId: number, davName: string): Promise<Item | undefined>;
   /** The live items of this folder named by any of `davNames` (one statement for a whole multiget). */

@@ -304,10 +304,10 @@ class SqlStore implements Store {
     return gone !== undefined;
   }
 
-  async moveItem(userId: number, itemId: number, toFolderId: number): Promise<Item | undefined> {
+  async moveItem(userId: number, itemId: number, toFolderId: number, davName?: string): Promise<Item | undefined> {
     const moved = await this.db.transaction(async tx => {
       await tx.lockAccounts([userId]);
-      const copy = await items.copyItem(tx, userId, itemId, toFolderId);
+      const copy = await items.copyItem(tx, userId, itemId, toFolderId, davName);
       if (!copy) return undefined;
       await items.handOverContent(tx, itemId, copy.id);
       const gone = (await items.tombstone(tx, userId, itemId)) as { folderId: number };

@@ -134,7 +134,7 @@ export async function findItems(db: SqlDriver, folderId: number, ids: number[]):
  * event (a meeting's holds every attendee) are not read and sent back first. Undefined, with nothing
  * written, when the item or the folder is not the user's.
  */
-export async function copyItem(tx: SqlDriver, userId: number, itemId: number, toFolderId: number): Promise<Item | undefined> {
+export async function copyItem(tx: SqlDriver, userId: number, itemId: number, toFolderId: number, davName?: string): Promise<Item | undefined> {
   const bumped = await tx.get<{ modseq: number }>(
     `UPDATE folders SET modseq = modseq + 1
      WHERE id = ? AND user_id = ? AND EXISTS (SELECT 1 FROM items WHERE id = ? AND user_id = ? AND deleted = 0) RETURNING modseq`,
@@ -142,8 +142,8 @@ export async function copyItem(tx: SqlDriver, userId: number, itemId: number, to
   if (!bumped) return undefined;
   const row = await tx.get<ItemRow>(
     `INSERT INTO items (user_id, folder_id, class, modseq, deleted, filter_time, props, event, uid, created_at, dav_name)
-     SELECT user_id, ?, class, ?, 0, filter_time, props, event, uid, ?, NULL FROM items WHERE id = ? RETURNING ${COLUMNS}`,
-    [toFolderId, bumped.modseq, Date.now(), itemId]);
+     SELECT user_id, ?, class, ?, 0, filter_time, props, event, uid, ?, ? FROM items WHERE id = ? RETURNING ${COLUMNS}`,
+    [toFolderId, bumped.modseq, Date.now(), davName ?? null, itemId]);
   return row && toItem(row);
 }
 
