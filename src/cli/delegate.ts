@@ -11,7 +11,9 @@ convene delegate list [PRINCIPAL]
 convene delegate remove PRINCIPAL DELEGATE
   The delegate receives the principal's meeting requests in its own Inbox and answers them for the
   principal (the organizer sees the principal's answer, sent by the delegate). Only an editor of the
-  principal's calendar does (--calendar editor, the default); reviewer and none record the rights for later.
+  principal's calendar does (--calendar editor, the default). The delegate's devices also show the
+  principal's calendar: an editor's edit it (meetings organized there are the principal's, sent by the
+  delegate), a reviewer's read it, with none they do not show it.
   --receive-copies (the default): the principal keeps a copy of each request that it cannot answer;
   --requests-to-delegate-only: it gets none. Each takes --data DIR / --db URL (CONVENE_DATA / CONVENE_DB).`;
 

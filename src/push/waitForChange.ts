@@ -6,6 +6,8 @@ export type WakeReason = { kind: 'items'; folderIds: number[] } | { kind: 'hiera
 
 export interface WaitOptions {
   userId: number;
+  /** Owners of other accounts' folders among `folderIds` (a principal's calendar shared with a delegate). */
+  otherUserIds?: readonly number[] | undefined;
   folderIds: ReadonlySet<number>;
   timeoutMs: number;
   /** Aborting ends the wait early (a newer request from the same device, a closed connection). */
@@ -26,12 +28,15 @@ export function waitForChange(feed: ChangeFeed, o: WaitOptions): Promise<WakeRea
       resolve(reason);
     };
     const onAbort = (): void => finish({ kind: 'superseded' });
-    const unsubscribe = feed.subscribe(e => {
-      if (e.hierarchy) return finish({ kind: 'hierarchy' });
-      if (e.folderId === undefined || !o.folderIds.has(e.folderId)) return;
-      changed.add(e.folderId);
+    const onItems = (folderId: number | undefined): void => {
+      if (folderId === undefined || !o.folderIds.has(folderId)) return;
+      changed.add(folderId);
       settle ??= setTimeout(() => finish({ kind: 'items', folderIds: [...changed] }), o.settleMs ?? 0);
-    }, o.userId);
+    };
+    const subscriptions = [feed.subscribe(e => (e.hierarchy ? finish({ kind: 'hierarchy' }) : onItems(e.folderId)), o.userId)];
+    // Another account's hierarchy is not this device's: only its items in the watched folders count.
+    for (const other of o.otherUserIds ?? []) subscriptions.push(feed.subscribe(e => { if (!e.hierarchy) onItems(e.folderId); }, other));
+    const unsubscribe = (): void => { for (const s of subscriptions) s(); };
     const timer = setTimeout(() => finish({ kind: 'timeout' }), o.timeoutMs);
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort);

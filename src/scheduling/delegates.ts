@@ -4,7 +4,7 @@
 // MeetingMessageType 6). The delegate's answer is the principal's, sent by the delegate (RFC 5545
 // 3.2.18 SENT-BY). Delivery itself is delivery.ts's (deliverToDelegates); the answer, attendee.ts's.
 import { MeetingMessageType } from '../mail/meetingRequest.js';
-import type { Delegate } from '../store/Store.js';
+import type { Delegate, Store } from '../store/Store.js';
 import type { Item } from '../store/types.js';
 
 /** Bookkeeping on a delegate's copy of a request: the principal's address. Never sent to a device. */
@@ -34,6 +34,11 @@ export function routesOf(delegations: readonly Delegate[]): Map<number, Route> {
     out.set(d.principalId, r);
   }
   return out;
+}
+
+/** Whether `delegateId` edits `principalId`'s calendar: may answer and organize in its name. */
+export async function isEditorDelegate(store: Store, principalId: number, delegateId: number): Promise<boolean> {
+  return (await store.delegatesOf([principalId])).some(d => d.delegateId === delegateId && d.calendar === 'editor');
 }
 
 /**

@@ -61,6 +61,8 @@ export interface OrganizerIcsOptions {
    */
   recipients?: string[] | undefined;
   now?: number | undefined;
+  /** RFC 5545 3.2.18 SENT-BY on the ORGANIZER: the delegate who organizes for it. */
+  sentBy?: string | undefined;
 }
 
 /** REQUEST or CANCEL as the organizer sends it. */
@@ -77,7 +79,8 @@ export function organizerIcs(method: 'REQUEST' | 'CANCEL', event: CalendarEvent,
   }
   // A whole meeting is cancelled by its master alone (its changed occurrences go with it).
   if (method === 'CANCEL') out = { ...out, exceptions: out.exceptions?.filter(x => x.deleted) };
-  return eventsToIcs([out], { method });
+  const ics = eventsToIcs([out], { method });
+  return o.sentBy ? withSentBy(ics, 'ORGANIZER', o.sentBy) : ics;
 }
 
 export interface AnswerIcsOptions {
@@ -106,8 +109,12 @@ export function replyIcs(event: CalendarEvent, attendee: { email: string; name?:
     ...single, ...times, dtStamp: o.now ?? Date.now(), extraIcal: comment,
     attendees: [{ email: attendee.email, name: attendee.name ?? own?.name, status: STATUS[partstat], type: own?.type ?? REQUIRED }],
   }], { method: o.proposal ? 'COUNTER' : 'REPLY' });
-  // The calendar model keeps no SENT-BY: the one ATTENDEE line gets it as its first parameter.
-  return o.sentBy ? ics.replace(/^ATTENDEE(?=[;:])/m, `ATTENDEE;SENT-BY="mailto:${o.sentBy.replace(/["\r\n]/g, '')}"`) : ics;
+  return o.sentBy ? withSentBy(ics, 'ATTENDEE', o.sentBy) : ics;
+}
+
+/** The calendar model keeps no SENT-BY: the first ORGANIZER (or the one ATTENDEE) line gets it as its first parameter. */
+function withSentBy(ics: string, property: 'ORGANIZER' | 'ATTENDEE', sentBy: string): string {
+  return ics.replace(new RegExp(`^${property}(?=[;:])`, 'm'), `${property};SENT-BY="mailto:${sentBy.replace(/["\r\n]/g, '')}"`);
 }
 
 /** RFC 5545 3.3.11 TEXT: backslash, semicolon, comma and line breaks escaped. */

@@ -6,7 +6,7 @@ import type { CalendarEvent } from '../calendar/model.js';
 import { MeetingMessageType } from '../mail/meetingRequest.js';
 import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
-import { routesOf } from './delegates.js';
+import { isEditorDelegate, routesOf } from './delegates.js';
 import { deliverToAttendee } from './delivery.js';
 import { applyReply, type PartStat } from './replies.js';
 import { NO_TRACE, scopeLabel, type Tracer } from './trace.js';
@@ -56,11 +56,13 @@ async function principalOf(store: Store, sender: User, event: CalendarEvent): Pr
 
 async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recipients: string[], handled: Handled,
   trace: Tracer): Promise<void> {
-  if (event.organizer && event.organizer.email.toLowerCase() !== sender.email) return;
+  // The sender's own meeting — or its principal's, organized by an editor-delegate (SENT-BY).
+  const principal = event.organizer && event.organizer.email.toLowerCase() !== sender.email ? await store.findUserByEmail(event.organizer.email) : undefined;
+  if (event.organizer && event.organizer.email.toLowerCase() !== sender.email && !(principal && await isEditorDelegate(store, principal.id, sender.id))) return;
   const organized: CalendarEvent = { ...event, organizer: event.organizer ?? { email: sender.email, name: sender.displayName } };
   for (const recipient of recipients) {
     const attendee = await store.findUserByEmail(recipient);
-    if (!attendee || attendee.id === sender.id) continue;
+    if (!attendee || attendee.id === sender.id || attendee.id === principal?.id) continue;
     const known = (await store.findItemsByUid(attendee.id, event.uid)).length > 0;
     const delivered = await deliverToAttendee(store, attendee, {
       method, event: seriesOf(organized), recurrenceId: event.recurrenceId,

@@ -20,6 +20,8 @@ export interface OrganizerEdit {
   user: User;
   before: CalendarEvent | undefined;
   after: CalendarEvent | undefined;
+  /** An editor-delegate organizing in `user`'s name (docs/resources-delegates.md): iMIP carries SENT-BY and Sender. */
+  sentBy?: User | undefined;
   /** Where the edit came from, for the decision trace (trace.ts); "what" names it ("Change with InstanceId …"). */
   trace?: { source: TraceSource; what?: string | undefined } | undefined;
 }
@@ -68,7 +70,7 @@ export async function scheduleOrganizerEdit(edit: OrganizerEdit): Promise<Calend
         text: `${m.method} from ${edit.user.email} for ${scopeLabel(recurrenceId)}: ${DELIVERED[delivered]}`, data: { method: m.method, outcome: delivered } });
     }
     // People elsewhere get one iMIP mail per message (RFC 6047), through the outbound queue.
-    if (remote.length) await sendOrganizerMessage(edit.store, edit.user, remote, m.method, sent, recurrenceId);
+    if (remote.length) await sendOrganizerMessage(edit.store, edit.user, remote, m.method, sent, recurrenceId, edit.sentBy);
     for (const recipient of remote) sentNote(recipient, 'remote', 'queued as iMIP mail');
     for (const recipient of elsewhere.filter(r => !deliverableAddress(r))) sentNote(recipient, 'remote', 'not sent: no address a message can go to');
   }

@@ -16,7 +16,7 @@ import type { PartStat } from './replies.js';
 const VERB: Record<PartStat, string> = { ACCEPTED: 'Accepted', TENTATIVE: 'Tentative', DECLINED: 'Declined' };
 
 export async function sendOrganizerMessage(store: Store, organizer: User, recipients: string[], method: 'REQUEST' | 'CANCEL',
-  event: CalendarEvent, recurrenceId?: number): Promise<void> {
+  event: CalendarEvent, recurrenceId?: number, sentBy?: User): Promise<void> {
   const shown = recurrenceId === undefined ? event : occurrenceEvent(event, recurrenceId);
   const subject = `${method === 'CANCEL' ? 'Canceled: ' : ''}${shown.subject ?? ''}`;
   const lead = method === 'CANCEL'
@@ -25,9 +25,11 @@ export async function sendOrganizerMessage(store: Store, organizer: User, recipi
   const mime = await composeMessage({
     from: { name: organizer.displayName, address: organizer.email }, to: recipients, subject,
     ...bodies(lead, shown),
-    icalEvent: { method, content: organizerIcs(method, event, { recurrenceId, recipients: method === 'CANCEL' ? recipients : undefined }) },
+    // RFC 5322 3.6.2: a delegate who organizes for the principal is the Sender.
+    headers: sentBy ? { Sender: mailbox(sentBy.email, sentBy.displayName) } : undefined,
+    icalEvent: { method, content: organizerIcs(method, event, { recurrenceId, recipients: method === 'CANCEL' ? recipients : undefined, sentBy: sentBy?.email }) },
   });
-  await queueMail(store, organizer.id, { from: organizer.email, recipients, mime });
+  await queueMail(store, organizer.id, { from: sentBy?.email ?? organizer.email, recipients, mime });
 }
 
 export interface SentAnswer {

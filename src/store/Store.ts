@@ -267,6 +267,8 @@ export interface Store {
   removeDelegate(principalId: number, delegateId: number): Promise<boolean>;
   /** The delegates of these principals, by principal then delegate id. */
   delegatesOf(principalIds: readonly number[]): Promise<Delegate[]>;
+  /** The delegations this account is the delegate of, by principal id (its shared calendars). */
+  delegationsTo(delegateId: number): Promise<Delegate[]>;
   /** Every delegation, by principal then delegate address. */
   listDelegates(): Promise<Delegate[]>;
 

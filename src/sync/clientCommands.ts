@@ -9,6 +9,7 @@ import { FolderType } from '../store/types.js';
 import { changeOccurrence, codecFor, deleteOccurrence, eventOf, ItemConversionError, occurrenceOf, storedEvent, type Stored } from './codecs.js';
 import { itemIdOf, serverIdOf, type Outcome, type SyncContext } from './collection.js';
 import { addDraft, asksToSend, changeDraft, isDraft, takesDrafts } from './drafts.js';
+import { refuseWrite } from './readOnly.js';
 import { heldAt } from './serverChanges.js';
 
 export type ClientCommand =
@@ -27,6 +28,8 @@ export interface CommandResponse {
 }
 
 export async function applyCommand(ctx: SyncContext, folder: Folder, options: CollectionOptions, cmd: ClientCommand): Promise<CommandResponse> {
+  // A principal's calendar shared read-only (sharedCalendars.ts): the device's writes go back.
+  if (ctx.shared?.rights === 'reviewer' && cmd.kind !== 'Fetch') return refuseWrite(ctx, folder, cmd);
   switch (cmd.kind) {
     case 'Add': return add(ctx, folder, options, cmd);
     case 'Change': return change(ctx, folder, options, cmd);
@@ -78,7 +81,7 @@ async function change(ctx: SyncContext, folder: Folder, options: CollectionOptio
   if (next.event) {
     const before = item.event ?? convert(() => eventOf(item, ctx.version));
     next.event = await organize(ctx, before, next.event, cmd.instanceId ? `Sync Change of one occurrence (InstanceId ${cmd.instanceId})` : 'Sync Change');
-    if (next.event) await answerByEdit(ctx.store, ctx.user, before, next.event, easSource(ctx.user.email, ctx.device, 'Sync'));
+    if (next.event) await answerByEdit(ctx.store, ctx.user, before, next.event, easSource(signedIn(ctx).email, ctx.device, 'Sync'));
   }
   const updated = await ctx.store.updateItem(ctx.user.id, item.id, next);
   // A Change the server took further (a recurring task moved on) is not held at the new version:
@@ -161,8 +164,13 @@ async function removeOccurrence(ctx: SyncContext, folder: Folder, options: Colle
  */
 async function organize(ctx: SyncContext, before: CalendarEvent | undefined, after: CalendarEvent | undefined, what: string): Promise<CalendarEvent | undefined> {
   if (ctx.version < 16) return after;
-  return scheduleOrganizerEdit({ store: ctx.store, user: ctx.user, before, after, trace: { source: easSource(ctx.user.email, ctx.device, 'Sync'), what } });
+  // In a principal's shared calendar an editor-delegate organizes as the principal, sent by itself.
+  return scheduleOrganizerEdit({ store: ctx.store, user: ctx.user, before, after, sentBy: ctx.shared?.delegate,
+    trace: { source: easSource(signedIn(ctx).email, ctx.device, 'Sync'), what } });
 }
+
+/** The account the device signed in as (in a shared calendar, the delegate; `ctx.user` is the principal). */
+const signedIn = (ctx: SyncContext) => ctx.shared?.delegate ?? ctx.user;
 
 /** A device's item that does not convert is answered with Status 6; anything else is a real fault. */
 function convert<T>(fn: () => T): T | undefined {

@@ -6,6 +6,7 @@ import { NOTES_SINCE } from '../notes/eas.js';
 import { classOfFolder } from './classes.js';
 import { applyCommand, type ClientCommand, type CommandResponse } from './clientCommands.js';
 import { collectChanges, type ServerCommand } from './serverChanges.js';
+import { sharedAccess, type SharedRights } from './sharedCalendars.js';
 
 export type { ClientCommand, CommandResponse, ServerCommand };
 
@@ -52,14 +53,32 @@ export interface SyncContext {
   /** Largest message a device may send or keep as a draft (`--max-body`); the HTTP layer always sets it. */
   maxMessageBytes?: number | undefined;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void } | undefined;
+  /**
+   * Set in a principal's calendar shared with this device's account (sharedCalendars.ts): `user` is
+   * then the principal, whose items these are, and `delegate` the account signed in. `resend`
+   * collects the versions of items a reviewer's refused command touched, so the server's version
+   * goes back to the device (Sync rescans from just before them).
+   */
+  shared?: { rights: SharedRights; delegate: User; resend: number[] } | undefined;
+}
+
+/** In a calendar shared with the signed-in account: the context of its owner, the delegate kept. */
+export async function openShared(ctx: SyncContext, folderId: number): Promise<SyncContext | undefined> {
+  const access = await sharedAccess(ctx.store, ctx.user, folderId);
+  return access && { ...ctx, user: access.owner, shared: { rights: access.rights, delegate: ctx.user, resend: [] } };
 }
 
 /** `budget`: how many server changes this collection may still send within the request's WindowSize. */
 export async function syncCollection(ctx: SyncContext, req: CollectionRequest, budget: number): Promise<CollectionResult> {
   const failed = (outcome: Outcome): CollectionResult =>
     ({ collectionId: req.collectionId, outcome, commands: [], responses: [], moreAvailable: false, eventful: true });
-  const read = /^\d{1,15}$/.test(req.collectionId)
-    ? await ctx.store.getFolderAndState(ctx.user.id, ctx.device.id, Number(req.collectionId)) : undefined;
+  const id = /^\d{1,15}$/.test(req.collectionId) ? Number(req.collectionId) : undefined;
+  let read = id === undefined ? undefined : await ctx.store.getFolderAndState(ctx.user.id, ctx.device.id, id);
+  // Not the account's own folder: a principal's calendar shared with it, worked in as the principal.
+  if (id !== undefined && !read?.folder) {
+    const shared = await openShared(ctx, id);
+    if (shared) [ctx, read] = [shared, await ctx.store.getFolderAndState(shared.user.id, ctx.device.id, id)];
+  }
   const folder = read?.folder;
   // MS-ASCMD 2.2.3.177.17: a collection the device names but the server does not have → Status 12.
   if (!folder) return failed('HIERARCHY_CHANGED');
@@ -68,7 +87,7 @@ export async function syncCollection(ctx: SyncContext, req: CollectionRequest, b
   if (!cls || (cls === 'Notes' && ctx.version < NOTES_SINCE)) return failed('NOT_SUPPORTED');
   if (cls === 'Notes' && req.options?.supported) return failed('PROTOCOL_ERROR');
   if (req.syncKey === '0') return start(ctx, folder, cls, req);
-  const quiet = read.state && unchanged(folder, read.state, req);
+  const quiet = read?.state && unchanged(folder, read.state, req);
   if (quiet) return quiet;
   return ctx.store.transaction(async tx => {
     // Commands read what they change (a Change's item before, for the scheduling engine): the
@@ -110,6 +129,8 @@ async function start(ctx: SyncContext, folder: Folder, cls: ItemClass, req: Coll
 }
 
 async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, state: CollectionState, req: CollectionRequest, budget: number): Promise<CollectionResult> {
+  // A run the store retries (a PostgreSQL deadlock) starts with nothing to send back yet.
+  if (ctx.shared) ctx = { ...ctx, shared: { ...ctx.shared, resend: [] } };
   const options = { ...state.options, ...req.options, class: state.options.class };
   // A new FilterType changes which items belong on the device: look at every item again.
   const rescan = req.options?.filterType !== undefined && req.options.filterType !== state.options.filterType;
@@ -119,9 +140,11 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
   // The folder as the commands left it: what they changed beyond what the device holds (a sent
   // draft's Delete, a draft's new FileReferences) goes out in this same response.
   const scanned = req.commands.length ? (await ctx.store.getFolder(ctx.user.id, folder.id)) ?? folder : folder;
+  // A reviewer's refused edits: the scan starts just before those items, so they go back as they are.
+  const from = Math.min(rescan ? 0 : state.modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1));
   const changes = req.getChanges === false
     ? { commands: [], watermark: state.modseq, moreAvailable: false }
-    : await collectChanges(ctx, scanned, options, rescan ? 0 : state.modseq, window);
+    : await collectChanges(ctx, scanned, options, from, window);
   const result: CollectionResult = {
     collectionId: req.collectionId, class: options.class, outcome: 'OK', commands: changes.commands, responses, options,
     moreAvailable: changes.moreAvailable, eventful: responses.length > 0 || changes.commands.length > 0 || changes.moreAvailable,

@@ -1,7 +1,7 @@
 // MS-ASCMD 2.2.1.9 GetItemEstimate: how many changes the device's next Syncs of a collection would
 // bring, counted with the very decisions Sync makes (serverChanges.scanChanges) and without writing
 // anything: the key, the watermark and what the device holds stay as they are (2.2.3.181.3).
-import { replayedResult, type SyncContext } from './collection.js';
+import { openShared, replayedResult, type SyncContext } from './collection.js';
 import { classOfFolder, filterTypeFits } from './classes.js';
 import { scanChanges } from './serverChanges.js';
 import { NOTES_SINCE } from '../notes/eas.js';
@@ -18,7 +18,9 @@ export type EstimateFailure = 'INVALID_COLLECTION' | 'NOT_PRIMED' | 'INVALID_SYN
 export type EstimateOutcome = { ok: true; estimate: number } | { ok: false; reason: EstimateFailure };
 
 export async function estimateCollection(ctx: SyncContext, req: EstimateRequest): Promise<EstimateOutcome> {
-  const folder = /^\d{1,15}$/.test(req.collectionId) ? await ctx.store.getFolder(ctx.user.id, Number(req.collectionId)) : undefined;
+  const id = /^\d{1,15}$/.test(req.collectionId) ? Number(req.collectionId) : undefined;
+  const shared = id === undefined || await ctx.store.getFolder(ctx.user.id, id) ? undefined : await openShared(ctx, id);
+  const folder = id === undefined ? undefined : await ctx.store.getFolder((shared ?? ctx).user.id, id);
   // Another account's folder is as unknown as one that never existed.
   const cls = folder && classOfFolder(folder.type);
   if (!folder || !cls) return { ok: false, reason: 'INVALID_COLLECTION' };

@@ -5,6 +5,7 @@
 // under the same new key.
 import type { Store } from '../store/Store.js';
 import type { Device, Folder, HierarchySnapshot } from '../store/types.js';
+import { hierarchyFolders, type SharedCalendar } from './sharedCalendars.js';
 
 export interface FolderView {
   serverId: string;
@@ -22,7 +23,7 @@ export type FolderSyncOutcome =
   | { ok: false; reason: 'INVALID_SYNC_KEY' };
 
 export async function syncHierarchy(store: Store, device: Device, syncKey: string): Promise<FolderSyncOutcome> {
-  const folders = await store.listFolders(device.userId);
+  const folders = await hierarchyFolders(store, device.userId);
   const current = snapshotOf(folders);
   if (syncKey === '0') {
     await store.saveHierarchySnapshot(device.id, { syncKey: 1, folders: current }, 0);
@@ -38,10 +39,10 @@ export async function syncHierarchy(store: Store, device: Device, syncKey: strin
 }
 
 /** Whether FolderSync would report changes to this device now (it never synced: yes). */
-export async function syncHierarchyPreview(store: Store, device: Device): Promise<boolean> {
+export async function syncHierarchyPreview(store: Store, device: Device, shared?: readonly SharedCalendar[]): Promise<boolean> {
   const latest = await store.latestHierarchySnapshot(device.id);
   if (!latest) return true;
-  return diff(latest.folders, snapshotOf(await store.listFolders(device.userId))).length > 0;
+  return diff(latest.folders, snapshotOf(await hierarchyFolders(store, device.userId, shared))).length > 0;
 }
 
 function snapshotOf(folders: Folder[]): HierarchySnapshot['folders'] {

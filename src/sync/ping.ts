@@ -3,14 +3,24 @@
 import type { Store } from '../store/Store.js';
 import type { Device } from '../store/types.js';
 import { syncHierarchyPreview } from './hierarchy.js';
+import { sharedCalendarsOf, type SharedCalendar } from './sharedCalendars.js';
+
+/** Folder id → owner, of the calendars shared with an account. */
+export function sharedOwners(shared: readonly SharedCalendar[]): Map<number, number> {
+  return new Map(shared.map(s => [s.folder.id, s.principalId]));
+}
 
 export type PingCheck = { kind: 'changed'; folderIds: number[] } | { kind: 'hierarchy' } | { kind: 'quiet' };
 
-export async function checkFolders(store: Store, device: Device, folderIds: number[]): Promise<PingCheck> {
-  if (await syncHierarchyPreview(store, device)) return { kind: 'hierarchy' };
+/** `shared`: the calendars shared with the account (sharedCalendars.ts), when the caller read them. */
+export async function checkFolders(store: Store, device: Device, folderIds: number[], shared?: readonly SharedCalendar[]): Promise<PingCheck> {
+  shared ??= await sharedCalendarsOf(store, device.userId);
+  if (await syncHierarchyPreview(store, device, shared)) return { kind: 'hierarchy' };
   const changed: number[] = [];
+  const owners = sharedOwners(shared);
   for (const id of folderIds) {
-    const folder = await store.getFolder(device.userId, id);
+    // The account's own folder, or a principal's calendar shared with it.
+    const folder = await store.getFolder(owners.get(id) ?? device.userId, id);
     if (!folder) return { kind: 'hierarchy' };
     const state = await store.getCollectionState(device.id, id);
     // A folder the device never synced, or one with changes past what it was told about.

@@ -77,7 +77,7 @@ export async function scanChanges(ctx: Pick<SyncContext, 'store' | 'device'>, fo
   }
   // A purge that committed while the log was read may have taken tombstones this scan never saw:
   // if the mark rose meanwhile, ask again what the device holds that is gone.
-  const purged = (await ctx.store.getFolder(ctx.device.userId, folder.id))?.purgedModseq ?? 0;
+  const purged = (await ctx.store.getFolder(folder.userId, folder.id))?.purgedModseq ?? 0;
   if (from < purged && purged > markAtStart) {
     const known = new Set(decided.map(d => d.id));
     const extra = (await vanished(ctx, folder.id, from)).filter(d => !known.has(d.id));

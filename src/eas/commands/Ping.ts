@@ -3,7 +3,8 @@
 // per device, so a Ping without them repeats the last one (3.1.5.8). No polling: the wait is on
 // the store's change feed.
 import { waitForChange } from '../../push/waitForChange.js';
-import { checkFolders, type PingCheck } from '../../sync/ping.js';
+import { checkFolders, sharedOwners, type PingCheck } from '../../sync/ping.js';
+import { sharedCalendarsOf } from '../../sync/sharedCalendars.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import type { CommandContext, CommandResult } from './types.js';
 
@@ -58,10 +59,13 @@ async function watch(ctx: CommandContext, heartbeat: number, folderIds: number[]
     // A short settle: one transaction's announcements arrive together (one tick), so a longer one
     // only delays the answer; the device's next Sync sees whatever lands after it (issue 14: wake
     // p99 ≤ 50 ms among 10,000 held Pings).
+    // Calendars shared with the account (a delegate's) change under their owner's id: watched there too.
+    const shared = await sharedCalendarsOf(ctx.store, ctx.user.id);
+    const owners = sharedOwners(shared);
     const woke = waitForChange(ctx.store.changes, {
-      userId: ctx.user.id, folderIds: new Set(folderIds), timeoutMs: heartbeat * 1000, signal: controller.signal, settleMs: PING_SETTLE_MS,
+      userId: ctx.user.id, otherUserIds: [...new Set(folderIds.flatMap(id => owners.get(id) ?? []))], folderIds: new Set(folderIds), timeoutMs: heartbeat * 1000, signal: controller.signal, settleMs: PING_SETTLE_MS,
     });
-    const now = await checkFolders(ctx.store, ctx.device, folderIds);
+    const now = await checkFolders(ctx.store, ctx.device, folderIds, shared);
     if (now.kind !== 'quiet') {
       controller.abort();
       return now;

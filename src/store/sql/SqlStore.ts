@@ -528,6 +528,7 @@ class SqlStore implements Store {
   setDelegate(d: Pick<Delegate, 'principalId' | 'delegateId' | 'calendar' | 'principalCopies'>): Promise<void> { return delegates.set(this.db, d); }
   removeDelegate(principalId: number, delegateId: number): Promise<boolean> { return delegates.remove(this.db, principalId, delegateId); }
   delegatesOf(principalIds: readonly number[]): Promise<Delegate[]> { return principalIds.length ? delegates.of(this.db, principalIds) : Promise.resolve([]); }
+  delegationsTo(delegateId: number): Promise<Delegate[]> { return delegates.to(this.db, delegateId); }
   listDelegates(): Promise<Delegate[]> { return delegates.list(this.db); }
   addDkimKey(key: DkimKey): Promise<boolean> { return dkimKeys.addKey(this.db, key); }
   getDkimKey(domain: string): Promise<DkimKey | undefined> { return dkimKeys.getKey(this.db, domain); }

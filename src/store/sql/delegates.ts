@@ -42,6 +42,11 @@ export async function of(db: SqlDriver, principalIds: readonly number[]): Promis
   return out;
 }
 
+/** The delegations to this delegate, by principal id (the delegates_delegate index). */
+export async function to(db: SqlDriver, delegateId: number): Promise<Delegate[]> {
+  return (await db.all<DelegateRow>(`${SELECT} WHERE d.delegate_id = ? ORDER BY d.principal_id`, [delegateId])).map(toDelegate);
+}
+
 export async function list(db: SqlDriver): Promise<Delegate[]> {
   return (await db.all<DelegateRow>(`${SELECT} ORDER BY p.email, u.email`)).map(toDelegate);
 }
