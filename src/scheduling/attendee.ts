@@ -13,6 +13,7 @@ import { itemIdOf, serverIdOf } from '../sync/collection.js';
 import { occurrenceOf } from '../sync/codecs.js';
 import { delegatedFor, routesOf } from './delegates.js';
 import { meetingCopy } from './calendars.js';
+import { sharedAccess } from '../sync/sharedCalendars.js';
 import { sendReply } from './remote.js';
 import { applyReply, type PartStat } from './replies.js';
 import { NO_TRACE, scopeLabel, traced, TraceRecorder, type TraceSource } from './trace.js';
@@ -46,8 +47,9 @@ export async function answerMeeting(store: Store, user: User, a: MeetingAnswer, 
     const found = await findTarget(tx, user, a);
     if (!found.ok) return found;
     const { meeting, request } = found;
-    // A delegate's request is answered for its principal: the principal's calendar, the principal's answer.
-    const owner = request ? await answeringFor(tx, user, request) : user;
+    // A delegate's request — or the principal's calendar item, seen in its shared calendar — is
+    // answered for its principal: the principal's calendar, the principal's answer.
+    const owner = found.owner ?? (request ? await answeringFor(tx, user, request) : user);
     if (!owner) return { ok: false, reason: 'INVALID_REQUEST' };
     const delegate = owner.id === user.id ? undefined : user;
     if (meeting.organizer?.email.toLowerCase() === owner.email) return { ok: false, reason: 'INVALID_REQUEST' };
@@ -129,13 +131,28 @@ async function answeringFor(tx: Store, user: User, request: Item): Promise<User 
   return principal;
 }
 
-type Target = { ok: true; meeting: CalendarEvent; request?: Item | undefined } | { ok: false; reason: AnswerFailure };
+type Target = { ok: true; meeting: CalendarEvent; request?: Item | undefined; owner?: User | undefined } | { ok: false; reason: AnswerFailure };
 
-/** RequestId names a meeting request in a mail folder, or (14.0+) the meeting on the calendar. */
+/**
+ * RequestId names a meeting request in a mail folder, or (14.0+) the meeting on the calendar — the
+ * account's own, or a principal's calendar shared with it as editor (src/sync/sharedCalendars.ts),
+ * whose owner is then locked and answers.
+ */
 async function findTarget(store: Store, user: User, a: MeetingAnswer): Promise<Target> {
-  const folder = /^\d{1,15}$/.test(a.collectionId) ? await store.getFolder(user.id, Number(a.collectionId)) : undefined;
+  const folderId = /^\d{1,15}$/.test(a.collectionId) ? Number(a.collectionId) : undefined;
+  let folder = folderId === undefined ? undefined : await store.getFolder(user.id, folderId);
+  let owner: User | undefined;
+  if (folderId !== undefined && !folder) {
+    const access = await sharedAccess(store, user, folderId);
+    // A reviewer reads the principal's calendar; answering for it is an editor's.
+    if (access?.rights === 'editor') {
+      owner = access.owner;
+      await store.lockAccounts([owner.id]);
+      folder = await store.getFolder(owner.id, folderId);
+    }
+  }
   const id = folder && itemIdOf(a.requestId, folder.id);
-  const item = id === undefined ? undefined : await store.getItem(user.id, id);
+  const item = id === undefined ? undefined : await store.getItem((owner ?? user).id, id);
   if (!folder || id === undefined) return { ok: false, reason: 'REQUEST_MISSING' };
   if (!item || item.folderId !== folder.id) {
     // Its tombstone is still there: answered (or deleted) since the device last synced the folder.
@@ -145,7 +162,7 @@ async function findTarget(store: Store, user: User, a: MeetingAnswer): Promise<T
   if (item.class === 'Calendar') {
     if (item.event?.meetingStatus === RECEIVED_CANCELLED) return { ok: false, reason: 'NOT_ANSWERABLE' };
     if (a.version < 14 || !item.event || item.event.meetingStatus !== RECEIVED) return { ok: false, reason: 'INVALID_REQUEST' };
-    return { ok: true, meeting: item.event };
+    return { ok: true, meeting: item.event, owner };
   }
   const messageClass = item.props.find(p => p[0] === 'Email:MessageClass')?.[1];
   if (messageClass === 'IPM.Schedule.Meeting.Canceled') return { ok: false, reason: 'NOT_ANSWERABLE' };

@@ -9,6 +9,7 @@ import type { Store } from '../store/Store.js';
 import { FolderType, type ItemProps, type User } from '../store/types.js';
 import { NO_TRACE, scopeLabel, type Tracer } from './trace.js';
 import { meetingCopy } from './calendars.js';
+import { DELEGATED_FOR, routesOf, type Route } from './delegates.js';
 
 export type PartStat = 'ACCEPTED' | 'TENTATIVE' | 'DECLINED';
 
@@ -58,8 +59,27 @@ async function applyIn(store: Store, organizer: User, reply: Reply): Promise<{ r
     const event = withStatus(item.event, from, STATUS[reply.partstat], reply.recurrenceId);
     // RFC 6638 3.2.10: only a PARTSTAT changed; the organizer's client may still write with its schedule tag.
     await tx.updateItem(organizer.id, item.id, { props: [], event, filterTime: item.filterTime, keepScheduleTag: true });
-    await tx.addItem(organizer.id, inbox.id, { class: 'Email', props: responseMail(organizer, reply, item.event), filterTime: Date.now() });
+    const mail = responseMail(organizer, reply, item.event);
+    await tx.addItem(organizer.id, inbox.id, { class: 'Email', props: mail, filterTime: Date.now() });
+    // The organizer's editor-delegates get a copy, as they get its requests (delegates.ts); filed
+    // once this commits, under their own locks (an organizer's lock is held here, docs/store.md).
+    const route = routesOf(await tx.delegatesOf([organizer.id])).get(organizer.id);
+    if (route) await tx.afterCommit(root => copyToDelegates(root, organizer, route, mail));
     return { result: 'APPLIED' as const, subject };
+  });
+}
+
+/** A response's copy in each delegate's Inbox, marked with whom it is for (never sent to a device). */
+async function copyToDelegates(store: Store, organizer: User, route: Route, mail: ItemProps): Promise<void> {
+  const ids = route.delegates.map(d => d.delegateId);
+  await store.transaction(async tx => {
+    await tx.lockAccounts(ids);
+    const inboxes = new Map<number, number>();
+    for (const f of await tx.listFoldersOfType(ids, [FolderType.Inbox])) if (!inboxes.has(f.userId)) inboxes.set(f.userId, f.id);
+    await tx.addItems(ids.flatMap(id => {
+      const inbox = inboxes.get(id);
+      return inbox === undefined ? [] : [{ userId: id, folderId: inbox, item: { class: 'Email' as const, props: [...mail, [DELEGATED_FOR, organizer.email]] as ItemProps, filterTime: Date.now() } }];
+    }));
   });
 }
 

@@ -104,6 +104,10 @@ for (const backend of BACKENDS) describe(`the principal's calendar on the delega
     assert.deepEqual(woke?.child('Folders')?.all('Folder').map(f => f.text), [bossCalendar]);
     await shared.assistant!.syncAll();
     assert.equal(statusOf(bySubject(shared.assistant!, 'Quarterly')?.[1], ALICE), '3');
+    // The principal's editor-delegate gets a copy of each response to the principal's meetings.
+    const inbox = (await syncedDevice(t, ASSISTANT, await folderId(t, ASSISTANT, FolderType.Inbox), { version: '16.1', deviceId: 'ASSISTANTMAIL' })).collection;
+    assert.equal(text(bySubject(inbox, 'Accepted: Quarterly')?.[1], 'Email:MessageClass'), 'IPM.Schedule.Meeting.Resp.Pos');
+    assert.ok(!JSON.stringify([...inbox.items.values()]).includes('Convene:'));
   });
 
   it('a 14.1 editor-delegate\'s own invitation mail for the principal is delivered as the principal\'s meeting', async () => {
@@ -137,6 +141,30 @@ for (const backend of BACKENDS) describe(`the principal's calendar on the delega
     const items = await t.store.getItems(Number(bossCalendar), await t.store.liveItemIds(Number(bossCalendar)));
     assert.deepEqual(items.map(i => i.event?.subject).sort(), ['Dentist', 'Planning', 'Quarterly']);
     assert.ok(boss);
+  });
+
+  it('an editor answers an invitation from the principal\'s calendar item; a reviewer cannot', async () => {
+    const alice = await syncedDevice(t, ALICE, await folderId(t, ALICE, FolderType.Calendar), { version: '16.1', deviceId: 'ALICECAL' });
+    const added = await alice.collection.sync([{ kind: 'Add', clientId: 'i', props: appointment('Review', START + 7 * HOUR, [BOSS]) }]);
+    const aliceItem = added.added.get('i')!.serverId!;
+    await shared.assistant!.syncAll();
+    await shared.reader!.syncAll();
+    const answer = (key: string, user: string) => {
+      const [id] = bySubject(shared[key]!, 'Review')!;
+      return device(user, '16.1').send('MeetingResponse', mr('MeetingResponse', [mr('Request', [
+        mr('UserResponse', 1), mr('CollectionId', bossCalendar), mr('RequestId', id), mr('SendResponse')])]));
+    };
+    const refused = await answer('reader', READER);
+    assert.notEqual(refused.body?.child('Result')?.childText('Status'), '1', 'a reviewer does not answer for the principal');
+    const res = await answer('assistant', ASSISTANT);
+    assert.equal(res.body?.child('Result')?.childText('Status'), '1');
+    assert.equal(res.body?.child('Result')?.childText('CalendarId')?.split(':')[0], bossCalendar);
+    await alice.collection.syncAll();
+    assert.equal(statusOf(alice.collection.items.get(aliceItem), BOSS), '3');
+    await aliceInbox.syncAll();
+    const mail = bySubject(aliceInbox, 'Accepted: Review')?.[1];
+    assert.match(text(mail, 'Email:From') ?? '', /boss@example\.com/);
+    assert.match(text(mail, 'Email2:Sender') ?? '', /assistant@example\.com/);
   });
 
   it('delegate remove: the folder leaves the delegate\'s hierarchy, and a Sync of it is Status 12', async () => {
