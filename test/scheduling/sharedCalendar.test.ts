@@ -167,10 +167,16 @@ for (const backend of BACKENDS) describe(`the principal's calendar on the delega
     assert.match(text(mail, 'Email2:Sender') ?? '', /assistant@example\.com/);
   });
 
-  it('delegate remove: the folder leaves the delegate\'s hierarchy, and a Sync of it is Status 12', async () => {
+  it('delegate remove: a held Ping asks for a FolderSync, the folder leaves the hierarchy, and a Sync of it is Status 12', WAIT, async () => {
     const boss = (await t.store.findUserByEmail(BOSS))!;
     const assistant = (await t.store.findUserByEmail(ASSISTANT))!;
+    const client = device(ASSISTANT, '16.1');
+    await folders.assistant!.sync();
+    await shared.assistant!.syncAll();
+    const ping = client.send('Ping', pg('Ping', [pg('HeartbeatInterval', HEARTBEAT.max), pg('Folders', [pg('Folder', [pg('Id', bossCalendar), pg('Class', 'Calendar')])])]));
+    await new Promise(r => setTimeout(r, 100));
     assert.ok(await t.store.removeDelegate(boss.id, assistant.id));
+    assert.equal((await ping).body?.childText('Status'), '7', 'MS-ASCMD 2.2.3.177.11: the folder hierarchy changed');
     await folders.assistant!.sync();
     assert.ok(!folders.assistant!.folders.has(bossCalendar));
     assert.equal((await shared.assistant!.sync()).status, 12);

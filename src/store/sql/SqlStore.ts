@@ -525,8 +525,17 @@ class SqlStore implements Store {
   setResource(r: Resource): Promise<void> { return resources.set(this.db, r); }
   resourcesOf(userIds: readonly number[]): Promise<Map<number, Resource>> { return userIds.length ? resources.of(this.db, userIds) : Promise.resolve(new Map()); }
   listResources(): Promise<Resource[]> { return resources.list(this.db); }
-  setDelegate(d: Pick<Delegate, 'principalId' | 'delegateId' | 'calendar' | 'principalCopies'>): Promise<void> { return delegates.set(this.db, d); }
-  removeDelegate(principalId: number, delegateId: number): Promise<boolean> { return delegates.remove(this.db, principalId, delegateId); }
+  // A delegation shows the principal's calendar among the delegate's folders (src/sync/sharedCalendars.ts):
+  // its held Pings hear of the hierarchy change and ask for a FolderSync.
+  async setDelegate(d: Pick<Delegate, 'principalId' | 'delegateId' | 'calendar' | 'principalCopies'>): Promise<void> {
+    await delegates.set(this.db, d);
+    await this.announce({ userId: d.delegateId, hierarchy: true });
+  }
+  async removeDelegate(principalId: number, delegateId: number): Promise<boolean> {
+    const removed = await delegates.remove(this.db, principalId, delegateId);
+    if (removed) await this.announce({ userId: delegateId, hierarchy: true });
+    return removed;
+  }
   delegatesOf(principalIds: readonly number[]): Promise<Delegate[]> { return principalIds.length ? delegates.of(this.db, principalIds) : Promise.resolve([]); }
   delegationsTo(delegateId: number): Promise<Delegate[]> { return delegates.to(this.db, delegateId); }
   listDelegates(): Promise<Delegate[]> { return delegates.list(this.db); }
