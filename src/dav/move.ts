@@ -7,7 +7,8 @@ import type { Store } from '../store/Store.js';
 import type { User } from '../store/types.js';
 import { davFolder, findObject } from './collections.js';
 import { DavError } from './errors.js';
-import { check, checkUid, type Conditions, type DavResponse, type Place } from './objects.js';
+import { vcardUid } from './addressbook.js';
+import { check, checkCardUid, checkUid, type Conditions, type DavResponse, type Place } from './objects.js';
 import { DAV_ROOT, objectHref, parseDavPath, resolveDavPath } from './paths.js';
 
 export interface MoveHeaders {
@@ -32,9 +33,10 @@ export async function moveObject(store: Store, user: User, from: Place, h: MoveH
     // RFC 4918 9.9.4: 403 when source and destination are the same resource.
     if (existing?.id === source.id) throw new DavError(403, 'the destination is the resource itself');
     if (existing && overwrite === 'F') throw new DavError(412, 'Overwrite: F and the destination exists');
-    // RFC 4791 5.3.2.1: the event's UID must stay unique in the collection it moves to.
-    // (The resource it replaces does not count, whatever its UID.)
+    // RFC 4791 5.3.2.1, RFC 6352 6.3.2.1: the UID must stay unique in the collection it moves to
+    // (the resource it replaces does not count, whatever its UID).
     if (source.event) await checkUid(tx, user, { ...to, folderRef }, source.event, existing?.event?.uid === source.event.uid ? existing : undefined);
+    else await checkCardUid(tx, user, { ...to, folderRef }, vcardUid(source.props), existing);
     // RFC 4918 9.9.3: an overwritten destination is removed first — replaced, not unscheduled.
     if (existing) await tx.deleteItem(user.id, existing.id);
     if (!await tx.moveItem(user.id, source.id, to.folderId, to.name)) throw new DavError(404, `no resource ${from.name}`);

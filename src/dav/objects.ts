@@ -165,7 +165,7 @@ export async function checkUid(store: Store, user: User, at: Place, event: Calen
  * (a contact's vCard UID). A device's contact has no stored UID and is served as `convene-<id>`
  * (addressbook.ts), so that name is its UID too.
  */
-async function checkCardUid(store: Store, user: User, at: Place, uid: string | undefined, existing: Item | undefined): Promise<void> {
+export async function checkCardUid(store: Store, user: User, at: Place, uid: string | undefined, existing: Item | undefined): Promise<void> {
   if (uid === undefined) return;
   let conflict = (await store.findItemsByUidInFolder(user.id, at.folderId, uid)).find(i => i.id !== existing?.id && i.class === 'Contacts');
   const made = /^convene-([1-9][0-9]{0,15})$/.exec(uid);

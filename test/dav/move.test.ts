@@ -100,5 +100,24 @@ for (const makeBackend of BACKENDS) {
       assert.equal((await move(ALICE, from, `${cal}taken.ics`)).status, 204);
       assert.match(await (await dav(ALICE, `${cal}taken.ics`)).text(), /UID:plain@example\.com/);
     });
+
+    it('a contact moves between address books (RFC 6352 6.3.2.1: 409 when the UID is already there)', async () => {
+      const books = `/dav/addressbooks/${encodeURIComponent(ALICE)}/`;
+      const defaultBook = `${books}${await folderId(t, ALICE, FolderType.Contacts)}/`;
+      const mkcol = '<d:mkcol xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>';
+      assert.equal((await dav(ALICE, `${books}friends/`, { method: 'MKCOL', body: mkcol, headers: { 'Content-Type': 'application/xml' } })).status, 201);
+      const card = (uid: string, fn: string) => ['BEGIN:VCARD', 'VERSION:3.0', `UID:${uid}`, `FN:${fn}`, 'N:Doe;Jo;;;', 'END:VCARD', ''].join('\r\n');
+      const putCard = (path: string, body: string) => dav(ALICE, path, { method: 'PUT', body, headers: { 'Content-Type': 'text/vcard; charset=utf-8' } });
+      assert.equal((await putCard(`${defaultBook}jo.vcf`, card('jo-1', 'Jo'))).status, 201);
+      assert.equal((await putCard(`${books}friends/jo-again.vcf`, card('jo-1', 'Jo again'))).status, 201);
+      const conflict = await move(ALICE, `${defaultBook}jo.vcf`, `${books}friends/jo.vcf`);
+      assert.equal(conflict.status, 409);
+      assert.match(await conflict.text(), /no-uid-conflict/);
+      assert.equal((await dav(ALICE, `${books}friends/jo-again.vcf`, { method: 'DELETE' })).status, 204);
+      assert.equal((await move(ALICE, `${defaultBook}jo.vcf`, `${books}friends/jo.vcf`)).status, 201);
+      assert.match(await (await dav(ALICE, `${books}friends/jo.vcf`)).text(), /FN:Jo/);
+      assert.equal((await dav(ALICE, `${defaultBook}jo.vcf`)).status, 404);
+      assert.equal((await move(ALICE, `${books}friends/jo.vcf`, `${home(ALICE)}work/jo.ics`)).status, 403, 'a contact is no calendar object');
+    });
   });
 }
