@@ -21,7 +21,7 @@ export async function moveObject(store: Store, user: User, from: Place, h: MoveH
   // RFC 4918 10.6: Overwrite is T or F, T when absent.
   const overwrite = (h.overwrite ?? 'T').trim().toUpperCase();
   if (overwrite !== 'T' && overwrite !== 'F') throw new DavError(400, 'Overwrite is T or F');
-  const replaced = await store.transaction(async tx => {
+  const done = await store.transaction(async tx => {
     await tx.lockAccounts([user.id]);
     await davFolder(tx, user.id, from.area, from.folderId);
     // RFC 4918 9.9.4: 409 when the destination's collection does not exist (here: is no collection of this area).
@@ -34,16 +34,17 @@ export async function moveObject(store: Store, user: User, from: Place, h: MoveH
     if (existing?.id === source.id) throw new DavError(403, 'the destination is the resource itself');
     if (existing && overwrite === 'F') throw new DavError(412, 'Overwrite: F and the destination exists');
     // RFC 4791 5.3.2.1, RFC 6352 6.3.2.1: the UID must stay unique in the collection it moves to
-    // (the resource it replaces does not count, whatever its UID).
-    if (source.event) await checkUid(tx, user, { ...to, folderRef }, source.event, existing?.event?.uid === source.event.uid ? existing : undefined);
-    else await checkCardUid(tx, user, { ...to, folderRef }, vcardUid(source.props), existing);
+    // (the resource it replaces does not count, whatever its UID, nor the one moving: a rename in place).
+    if (source.event) await checkUid(tx, user, { ...to, folderRef }, source.event, existing?.event?.uid === source.event.uid ? existing : undefined, source.id);
+    else await checkCardUid(tx, user, { ...to, folderRef }, vcardUid(source.props), existing, source.id);
     // RFC 4918 9.9.3: an overwritten destination is removed first — replaced, not unscheduled.
     if (existing) await tx.deleteItem(user.id, existing.id);
     if (!await tx.moveItem(user.id, source.id, to.folderId, to.name)) throw new DavError(404, `no resource ${from.name}`);
-    return existing !== undefined;
+    return { replaced: existing !== undefined, folderRef };
   });
   // RFC 4918 9.9.4: 201 for a new resource at the destination, 204 for one that replaced another.
-  return replaced ? { status: 204, headers: {}, body: '' } : { status: 201, headers: { Location: objectHref(to.area, user.email, to.folderId, to.name) }, body: '' };
+  return done.replaced ? { status: 204, headers: {}, body: '' }
+    : { status: 201, headers: { Location: objectHref(to.area, user.email, done.folderRef, to.name) }, body: '' };
 }
 
 /** RFC 4918 10.3: the Destination, a URI or absolute path, naming an object of this account and area. */

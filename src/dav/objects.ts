@@ -153,10 +153,10 @@ function matches(header: string, etag: string): boolean {
  * RFC 4791 5.3.2.1 no-uid-conflict: one UID per collection, and a resource keeps its UID. 409 (RFC
  * 4918 16: a conflict the client can resolve), naming the resource that has the UID.
  */
-export async function checkUid(store: Store, user: User, at: Place, event: CalendarEvent, existing: Item | undefined): Promise<void> {
+export async function checkUid(store: Store, user: User, at: Place, event: CalendarEvent, existing: Item | undefined, moving?: number): Promise<void> {
   const conflict = existing?.event && existing.event.uid !== event.uid
     ? existing
-    : (await store.findItemsByUidInFolder(user.id, at.folderId, event.uid)).find(i => i.id !== existing?.id && i.class === 'Calendar');
+    : (await store.findItemsByUidInFolder(user.id, at.folderId, event.uid)).find(i => i.id !== existing?.id && i.id !== moving && i.class === 'Calendar');
   if (conflict) throw uidConflict(user, at, conflict, CALDAV_NS, event.uid);
 }
 
@@ -165,11 +165,11 @@ export async function checkUid(store: Store, user: User, at: Place, event: Calen
  * (a contact's vCard UID). A device's contact has no stored UID and is served as `convene-<id>`
  * (addressbook.ts), so that name is its UID too.
  */
-export async function checkCardUid(store: Store, user: User, at: Place, uid: string | undefined, existing: Item | undefined): Promise<void> {
+export async function checkCardUid(store: Store, user: User, at: Place, uid: string | undefined, existing: Item | undefined, moving?: number): Promise<void> {
   if (uid === undefined) return;
-  let conflict = (await store.findItemsByUidInFolder(user.id, at.folderId, uid)).find(i => i.id !== existing?.id && i.class === 'Contacts');
+  let conflict = (await store.findItemsByUidInFolder(user.id, at.folderId, uid)).find(i => i.id !== existing?.id && i.id !== moving && i.class === 'Contacts');
   const made = /^convene-([1-9][0-9]{0,15})$/.exec(uid);
-  if (!conflict && made && Number(made[1]) !== existing?.id) {
+  if (!conflict && made && Number(made[1]) !== existing?.id && Number(made[1]) !== moving) {
     const [item] = await store.getItems(at.folderId, [Number(made[1])]);
     if (item && !item.deleted && item.class === 'Contacts' && vcardUid(item.props) === undefined) conflict = item;
   }

@@ -164,6 +164,8 @@ async function findTarget(store: Store, user: User, a: MeetingAnswer): Promise<T
     if (a.version < 14 || !item.event || item.event.meetingStatus !== RECEIVED) return { ok: false, reason: 'INVALID_REQUEST' };
     return { ok: true, meeting: item.event, owner };
   }
+  // Only the calendar item is answered through a shared calendar (a request is the delegate's own mail).
+  if (owner) return { ok: false, reason: 'REQUEST_MISSING' };
   const messageClass = item.props.find(p => p[0] === 'Email:MessageClass')?.[1];
   if (messageClass === 'IPM.Schedule.Meeting.Canceled') return { ok: false, reason: 'NOT_ANSWERABLE' };
   if (messageClass !== 'IPM.Schedule.Meeting.Request' || !item.event) return { ok: false, reason: 'INVALID_REQUEST' };

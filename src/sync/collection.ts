@@ -140,10 +140,11 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
   // The folder as the commands left it: what they changed beyond what the device holds (a sent
   // draft's Delete, a draft's new FileReferences) goes out in this same response.
   const scanned = req.commands.length ? (await ctx.store.getFolder(ctx.user.id, folder.id)) ?? folder : folder;
-  // A reviewer's refused edits: the scan starts just before those items, so they go back as they are.
+  // A reviewer's refused edits: the scan starts just before those items, so they go back as they are
+  // (with GetChanges 0, at the next Sync: the watermark stays before them).
   const from = Math.min(rescan ? 0 : state.modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1));
   const changes = req.getChanges === false
-    ? { commands: [], watermark: state.modseq, moreAvailable: false }
+    ? { commands: [], watermark: Math.min(state.modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1)), moreAvailable: false }
     : await collectChanges(ctx, scanned, options, from, window);
   const result: CollectionResult = {
     collectionId: req.collectionId, class: options.class, outcome: 'OK', commands: changes.commands, responses, options,
@@ -194,10 +195,13 @@ async function replay(ctx: SyncContext, folder: Folder & { modseq: number }, sta
   const extra = req.commands.filter(c => !seen.has(JSON.stringify(c)));
   if (extra.length === 0) return stored.result;
   const options = stored.result.options ?? state.options;
+  if (ctx.shared) ctx = { ...ctx, shared: { ...ctx.shared, resend: [] } };
   const responses: CommandResponse[] = [];
   for (const command of extra) responses.push(await applyCommand(ctx, folder, options, command));
   const result = { ...stored.result, responses: [...stored.result.responses, ...responses] };
-  await ctx.store.saveCollectionState({ ...state, replay: JSON.stringify({ result, commands: [...stored.commands, ...extra] } satisfies Replay) });
+  // A reviewer's refused edits (readOnly.ts) go back at the next Sync: the watermark moves before them.
+  const modseq = Math.min(state.modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1));
+  await ctx.store.saveCollectionState({ ...state, modseq, replay: JSON.stringify({ result, commands: [...stored.commands, ...extra] } satisfies Replay) });
   return result;
 }
 

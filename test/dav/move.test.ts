@@ -101,6 +101,14 @@ for (const makeBackend of BACKENDS) {
       assert.match(await (await dav(ALICE, `${cal}taken.ics`)).text(), /UID:plain@example\.com/);
     });
 
+    it('a rename within one collection is a MOVE too: 201, Location in the name the client gave the collection', async () => {
+      assert.equal((await put(ALICE, `${home(ALICE)}work/rename-me.ics`, event('rename@example.com', 'Rename', START))).status, 201);
+      const renamed = await move(ALICE, `${home(ALICE)}work/rename-me.ics`, `${home(ALICE)}work/renamed.ics`);
+      assert.equal(renamed.status, 201, await renamed.text());
+      assert.equal(renamed.headers.get('location'), `${home(ALICE)}work/renamed.ics`);
+      assert.match(await (await dav(ALICE, `${home(ALICE)}work/renamed.ics`)).text(), /UID:rename@example\.com/);
+    });
+
     it('a contact moves between address books (RFC 6352 6.3.2.1: 409 when the UID is already there)', async () => {
       const books = `/dav/addressbooks/${encodeURIComponent(ALICE)}/`;
       const defaultBook = `${books}${await folderId(t, ALICE, FolderType.Contacts)}/`;

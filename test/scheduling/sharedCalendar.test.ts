@@ -135,6 +135,11 @@ for (const backend of BACKENDS) describe(`the principal's calendar on the delega
     const removed = await reader.sync([{ kind: 'Delete', serverId: quarterlyId }]);
     assert.equal(removed.statuses.find(s => s.kind === 'Delete')?.status ?? 1, 1);
     assert.ok(reader.items.has(quarterlyId), 'sent again as an Add');
+    // With GetChanges 0 nothing comes back in that response; the next Sync brings the server's version.
+    await reader.sync([{ kind: 'Change', serverId: dentistId, props: appointment('Dentist (again)', START + 31 * HOUR) }], { getChanges: false });
+    assert.equal(text(reader.items.get(dentistId), 'Calendar:Subject'), 'Dentist (again)');
+    await reader.syncAll();
+    assert.equal(text(reader.items.get(dentistId), 'Calendar:Subject'), 'Dentist', 'sent back at the next Sync');
     const refused = await reader.sync([{ kind: 'Add', clientId: 'x', props: appointment('Mine', START + 50 * HOUR) }]);
     assert.equal(refused.added.get('x')?.status, 6);
     const boss = (await t.store.findUserByEmail(BOSS))!;
