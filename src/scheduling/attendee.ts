@@ -11,7 +11,7 @@ import type { Store } from '../store/Store.js';
 import { FolderType, type Item, type User } from '../store/types.js';
 import { itemIdOf, serverIdOf } from '../sync/collection.js';
 import { occurrenceOf } from '../sync/codecs.js';
-import { delegatedFor, routesOf } from './delegates.js';
+import { delegatedFor, isEditorDelegate } from './delegates.js';
 import { meetingCopy } from './calendars.js';
 import { sharedAccess } from '../sync/sharedCalendars.js';
 import { sendReply } from './remote.js';
@@ -125,8 +125,7 @@ async function answeringFor(tx: Store, user: User, request: Item): Promise<User 
   if (principalEmail === undefined) return user;
   const principal = await tx.findUserByEmail(principalEmail);
   if (!principal) return undefined;
-  const delegation = routesOf(await tx.delegatesOf([principal.id])).get(principal.id)?.delegates.some(d => d.delegateId === user.id);
-  if (!delegation) return undefined;
+  if (!await isEditorDelegate(tx, principal.id, user.id)) return undefined;
   await tx.lockAccounts([principal.id]);
   return principal;
 }

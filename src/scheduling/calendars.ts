@@ -18,7 +18,7 @@ export interface Calendars {
 /** The calendars among an account's folders. */
 export function calendarsAmong(folders: readonly Folder[]): Calendars {
   const home = folders.find(f => f.type === FolderType.Calendar)!;
-  return { home: home.id, all: new Set(folders.filter(f => f.type === FolderType.Calendar || f.type === FolderType.UserCalendar).map(f => f.id)) };
+  return { home: home.id, all: new Set(folders.filter(f => (CALENDAR_TYPES as readonly number[]).includes(f.type)).map(f => f.id)) };
 }
 
 /**

@@ -57,8 +57,9 @@ async function principalOf(store: Store, sender: User, event: CalendarEvent): Pr
 async function announce(store: Store, sender: User, method: 'REQUEST' | 'CANCEL', event: CalendarEvent, recipients: string[], handled: Handled,
   trace: Tracer): Promise<void> {
   // The sender's own meeting — or its principal's, organized by an editor-delegate (SENT-BY).
-  const principal = event.organizer && event.organizer.email.toLowerCase() !== sender.email ? await store.findUserByEmail(event.organizer.email) : undefined;
-  if (event.organizer && event.organizer.email.toLowerCase() !== sender.email && !(principal && await isEditorDelegate(store, principal.id, sender.id))) return;
+  const forOther = event.organizer !== undefined && event.organizer.email.toLowerCase() !== sender.email;
+  const principal = forOther ? await store.findUserByEmail(event.organizer!.email) : undefined;
+  if (forOther && !(principal && await isEditorDelegate(store, principal.id, sender.id))) return;
   const organized: CalendarEvent = { ...event, organizer: event.organizer ?? { email: sender.email, name: sender.displayName } };
   for (const recipient of recipients) {
     const attendee = await store.findUserByEmail(recipient);

@@ -142,9 +142,9 @@ async function advance(ctx: SyncContext, folder: Folder & { modseq: number }, st
   const scanned = req.commands.length ? (await ctx.store.getFolder(ctx.user.id, folder.id)) ?? folder : folder;
   // A reviewer's refused edits: the scan starts just before those items, so they go back as they are
   // (with GetChanges 0, at the next Sync: the watermark stays before them).
-  const from = Math.min(rescan ? 0 : state.modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1));
+  const from = resendFrom(ctx, rescan ? 0 : state.modseq);
   const changes = req.getChanges === false
-    ? { commands: [], watermark: Math.min(state.modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1)), moreAvailable: false }
+    ? { commands: [], watermark: resendFrom(ctx, state.modseq), moreAvailable: false }
     : await collectChanges(ctx, scanned, options, from, window);
   const result: CollectionResult = {
     collectionId: req.collectionId, class: options.class, outcome: 'OK', commands: changes.commands, responses, options,
@@ -200,9 +200,13 @@ async function replay(ctx: SyncContext, folder: Folder & { modseq: number }, sta
   for (const command of extra) responses.push(await applyCommand(ctx, folder, options, command));
   const result = { ...stored.result, responses: [...stored.result.responses, ...responses] };
   // A reviewer's refused edits (readOnly.ts) go back at the next Sync: the watermark moves before them.
-  const modseq = Math.min(state.modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1));
-  await ctx.store.saveCollectionState({ ...state, modseq, replay: JSON.stringify({ result, commands: [...stored.commands, ...extra] } satisfies Replay) });
+  await ctx.store.saveCollectionState({ ...state, modseq: resendFrom(ctx, state.modseq), replay: JSON.stringify({ result, commands: [...stored.commands, ...extra] } satisfies Replay) });
   return result;
+}
+
+/** Where a scan must start so the items of a reviewer's refused edits (readOnly.ts) go back: before them. */
+function resendFrom(ctx: SyncContext, modseq: number): number {
+  return Math.min(modseq, ...(ctx.shared?.resend ?? []).map(m => m - 1));
 }
 
 export function serverIdOf(folderId: number, itemId: number): string {

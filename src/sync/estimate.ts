@@ -19,8 +19,10 @@ export type EstimateOutcome = { ok: true; estimate: number } | { ok: false; reas
 
 export async function estimateCollection(ctx: SyncContext, req: EstimateRequest): Promise<EstimateOutcome> {
   const id = /^\d{1,15}$/.test(req.collectionId) ? Number(req.collectionId) : undefined;
-  const shared = id === undefined || await ctx.store.getFolder(ctx.user.id, id) ? undefined : await openShared(ctx, id);
-  const folder = id === undefined ? undefined : await ctx.store.getFolder((shared ?? ctx).user.id, id);
+  let folder = id === undefined ? undefined : await ctx.store.getFolder(ctx.user.id, id);
+  // Not the account's own folder: a principal's calendar shared with it (sharedCalendars.ts).
+  const shared = id !== undefined && !folder ? await openShared(ctx, id) : undefined;
+  if (shared) folder = await ctx.store.getFolder(shared.user.id, id!);
   // Another account's folder is as unknown as one that never existed.
   const cls = folder && classOfFolder(folder.type);
   if (!folder || !cls) return { ok: false, reason: 'INVALID_COLLECTION' };

@@ -3,12 +3,7 @@
 import type { Store } from '../store/Store.js';
 import type { Device } from '../store/types.js';
 import { syncHierarchyPreview } from './hierarchy.js';
-import { sharedCalendarsOf, type SharedCalendar } from './sharedCalendars.js';
-
-/** Folder id → owner, of the calendars shared with an account. */
-export function sharedOwners(shared: readonly SharedCalendar[]): Map<number, number> {
-  return new Map(shared.map(s => [s.folder.id, s.principalId]));
-}
+import { sharedCalendarsOf, sharedOwners, type SharedCalendar } from './sharedCalendars.js';
 
 export type PingCheck = { kind: 'changed'; folderIds: number[] } | { kind: 'hierarchy' } | { kind: 'quiet' };
 

@@ -36,6 +36,17 @@ export async function sharedCalendarsOf(store: Store, delegateId: number): Promi
   });
 }
 
+/** Folder id → owner, of the calendars shared with an account. */
+export function sharedOwners(shared: readonly SharedCalendar[]): Map<number, number> {
+  return new Map(shared.map(s => [s.folder.id, s.principalId]));
+}
+
+/** The owners of the shared calendars among `folderIds`: whose change feeds a wait on them listens to. */
+export function ownersAmong(shared: readonly SharedCalendar[], folderIds: Iterable<number>): number[] {
+  const owners = sharedOwners(shared);
+  return [...new Set([...folderIds].flatMap(id => owners.get(id) ?? []))];
+}
+
 /** The account's folders as its FolderSync shows them: its own, then the calendars shared with it. */
 export async function hierarchyFolders(store: Store, userId: number, shared?: readonly SharedCalendar[]): Promise<Folder[]> {
   const own = await store.listFolders(userId);

@@ -3,8 +3,8 @@
 // per device, so a Ping without them repeats the last one (3.1.5.8). No polling: the wait is on
 // the store's change feed.
 import { waitForChange } from '../../push/waitForChange.js';
-import { checkFolders, sharedOwners, type PingCheck } from '../../sync/ping.js';
-import { sharedCalendarsOf } from '../../sync/sharedCalendars.js';
+import { checkFolders, type PingCheck } from '../../sync/ping.js';
+import { ownersAmong, sharedCalendarsOf } from '../../sync/sharedCalendars.js';
 import { tags, type Element } from '../../wbxml/index.js';
 import type { CommandContext, CommandResult } from './types.js';
 
@@ -61,9 +61,8 @@ async function watch(ctx: CommandContext, heartbeat: number, folderIds: number[]
     // p99 ≤ 50 ms among 10,000 held Pings).
     // Calendars shared with the account (a delegate's) change under their owner's id: watched there too.
     const shared = await sharedCalendarsOf(ctx.store, ctx.user.id);
-    const owners = sharedOwners(shared);
     const woke = waitForChange(ctx.store.changes, {
-      userId: ctx.user.id, otherUserIds: [...new Set(folderIds.flatMap(id => owners.get(id) ?? []))], folderIds: new Set(folderIds), timeoutMs: heartbeat * 1000, signal: controller.signal, settleMs: PING_SETTLE_MS,
+      userId: ctx.user.id, otherUserIds: ownersAmong(shared, folderIds), folderIds: new Set(folderIds), timeoutMs: heartbeat * 1000, signal: controller.signal, settleMs: PING_SETTLE_MS,
     });
     const now = await checkFolders(ctx.store, ctx.device, folderIds, shared);
     if (now.kind !== 'quiet') {

@@ -6,8 +6,7 @@ import { syncCollection, type CollectionRequest, type CollectionResult, type Syn
 import type { CommandContext, CommandResult } from '../types.js';
 import { buildSync, SyncStatus, syncStatusOnly } from './build.js';
 import { parseSync, SyncParseError, type SyncRequest } from './parse.js';
-import { sharedOwners } from '../../../sync/ping.js';
-import { sharedCalendarsOf } from '../../../sync/sharedCalendars.js';
+import { ownersAmong, sharedCalendarsOf } from '../../../sync/sharedCalendars.js';
 
 /** MS-ASCMD 2.2.3.198 Wait (minutes) and 2.2.3.88.2 HeartbeatInterval (seconds). */
 const WAIT_MINUTES = { min: 1, max: 59 };
@@ -68,8 +67,7 @@ async function hold(ctx: CommandContext, sctx: SyncContext, collections: Collect
   const again = collections.map(c => ({ ...c, commands: [] }));
   let results = first;
   // A principal's calendar shared with this account changes under the principal's id (sharedCalendars.ts).
-  const owners = sharedOwners(await sharedCalendarsOf(ctx.store, ctx.user.id));
-  const otherUserIds = [...new Set([...folderIds].flatMap(id => owners.get(id) ?? []))];
+  const otherUserIds = ownersAmong(await sharedCalendarsOf(ctx.store, ctx.user.id), folderIds);
   try {
     while (Date.now() < deadline) {
       const woke = await waitForChange(ctx.store.changes, {
